@@ -1,0 +1,3 @@
+from queuelint.cli import main
+
+main()

@@ -1,0 +1,40 @@
+"""Front-ends: one file's bytes in, `FileFacts` out. They extract; they never judge."""
+
+from __future__ import annotations
+
+from queuelint.frontends import typescript
+from queuelint.model import FileFacts, Problem, Span
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def language_of(path: str) -> str | None:
+    if path.endswith(typescript.SUFFIXES):
+        return "typescript"
+    return None
+
+
+def decode_problem(path: str, data: bytes) -> Problem | None:
+    """A QL001 fact for bytes that are not UTF-8; the file is still read as far as it goes."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return Problem(
+            Span(path, line, column, line, column + 1),
+            f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); the file was analysed in part",
+        )
+    return None
+
+
+def extract(path: str, data: bytes) -> FileFacts:
+    """Facts of one file. Never raises on bad input: problems become QL001 facts."""
+    if data.startswith(UTF8_BOM):
+        data = b"   " + data[len(UTF8_BOM):]  # keep byte offsets; the BOM is not code
+    if b"\r" in data and b"\r\n" not in data:
+        data = data.replace(b"\r", b"\n")  # lone CR line ends: tree-sitter counts rows by LF
+    language = language_of(path)
+    if language == "typescript":
+        return typescript.extract(path, data, decode_problem(path, data))
+    return FileFacts(path=path, language="unknown")

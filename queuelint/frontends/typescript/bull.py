@@ -1,0 +1,133 @@
+"""Bull (v3/v4): `new Queue(name)`, `queue.add([name,] data[, opts])`, `queue.addBulk`,
+`queue.process([name,] [concurrency,] handler)` where `'*'` handles every name."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from queuelint.frontends.typescript.state import (
+    Extraction,
+    QueueDecl,
+    QueueObject,
+    add_producer,
+    handler_consumer,
+    processor_function,
+)
+from queuelint.frontends.typescript.syntax import Node, arguments, object_pairs, shorten, unwrap
+from queuelint.frontends.typescript.values import expr_of, lookup_local
+from queuelint.model import DEFAULT_JOB, Expr, Route, Unresolved
+
+LIBRARY = "bull"
+JOB_OPTIONS = frozenset(
+    {"priority", "delay", "attempts", "repeat", "backoff", "lifo", "timeout", "jobId", "removeOnComplete",
+     "removeOnFail", "stackTraceLimit", "preventParsingData"}
+)
+ANY_NAME = "*"
+
+
+def construction(node: Node, exported: str, state: Extraction) -> QueueObject | None:
+    """Bull's default export is the Queue class: `new Queue(name, [url], [opts])`."""
+    if exported not in ("default", "Queue"):
+        return None
+    args = arguments(node)
+    if not args:
+        return None
+    name = expr_of(args[0], state.src)
+    state.queues.append(QueueDecl(state.src.span(args[0]), LIBRARY, "instance", name))
+    return QueueObject(LIBRARY, "queue", name)
+
+
+def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -> None:
+    args = arguments(call)
+    if method == "add":
+        _add(call, args, queue, state)
+    elif method == "addBulk":
+        _add_bulk(call, args, queue, state)
+    elif method == "process":
+        _process(call, args, queue, state)
+
+
+def _add(call: Node, args: list[Node], queue: QueueObject, state: Extraction) -> None:
+    if not args:
+        return
+    named = _is_named_add(args, state)
+    if named is None:
+        state.unresolved.append(Unresolved(state.src.span(call), f"cannot tell whether `{shorten(state.src.text(call), 50)}` names its job"))
+        add_producer(state, args[0], LIBRARY, "add", queue.name, Expr.unknown(shorten(state.src.text(args[0]))))
+    elif named:
+        add_producer(state, args[0], LIBRARY, "add", queue.name, expr_of(args[0], state.src),
+                     args[2] if len(args) > 2 else None)
+    else:
+        add_producer(state, call, LIBRARY, "add", queue.name, Expr.literal(DEFAULT_JOB), args[1] if len(args) > 1 else None)
+
+
+def _is_named_add(args: list[Node], state: Extraction) -> bool | None:
+    """Whether `add` got a job name first. None when the call does not show it."""
+    if len(args) >= 3:
+        return True
+    if len(args) == 1:
+        return False
+    first = unwrap(args[0])
+    if first is None:
+        return None
+    if first.type in ("object", "array"):
+        return False
+    if first.type in ("string", "template_string", "binary_expression"):
+        return True
+    if first.type == "identifier":
+        binding = lookup_local(first, state.src.text(first), state.src)
+        value = unwrap(binding.value)
+        if value is not None and value.type in ("object", "array"):
+            return False
+    name = expr_of(first, state.src)
+    if name.kind in ("str", "concat", "dynamic", "ref"):  # a constant of this or another module
+        return True
+    options = object_pairs(args[1], state.src)
+    if options and set(options) <= JOB_OPTIONS:
+        return False
+    return None
+
+
+def _add_bulk(call: Node, args: list[Node], queue: QueueObject, state: Extraction) -> None:
+    jobs = unwrap(args[0]) if args else None
+    if jobs is None or jobs.type != "array":
+        state.unresolved.append(Unresolved(state.src.span(call), "addBulk with jobs not written as an array literal"))
+        return
+    for element in jobs.named_children:
+        pairs = object_pairs(element, state.src)
+        if not pairs:
+            continue
+        name = pairs.get("name")
+        if name is None:
+            add_producer(state, element, LIBRARY, "addBulk", queue.name, Expr.literal(DEFAULT_JOB), pairs.get("opts"))
+        else:
+            add_producer(state, name, LIBRARY, "addBulk", queue.name, expr_of(name, state.src), pairs.get("opts"))
+
+
+def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction) -> None:
+    if not args:
+        return
+    handler = args[-1]
+    first = unwrap(args[0])
+    name: Expr
+    if len(args) == 1 or (first is not None and first.type == "number"):
+        name = Expr.literal(DEFAULT_JOB)
+        anchor = call
+    else:
+        name = expr_of(args[0], state.src)
+        anchor = args[0]
+    function = processor_function(handler, state)
+    accepts_any = name.kind == "str" and name.text == ANY_NAME
+    consumer = handler_consumer(
+        state,
+        function=function,
+        span=state.src.span(anchor),
+        library=LIBRARY,
+        kind="process-call",
+        queue=queue.name,
+        handler=f"process({shorten(state.src.text(args[0]), 30)})" if len(args) > 1 else "process()",
+    )
+    if accepts_any:  # process('*', fn): the names are whatever fn routes on
+        state.consumers.append(consumer)
+    else:  # a named process() handles exactly its name; routing inside it does not widen that
+        state.consumers.append(replace(consumer, routes=(Route(name, state.src.span(anchor)),), accepts_any=False))

@@ -1,0 +1,104 @@
+"""BullMQ: `new Queue(name)`, `queue.add(name, data, opts)`, `queue.addBulk([{ name, data, opts }])`,
+`new Worker(name, processor)` (routed by `job.name` or not at all), `FlowProducer.add(tree)`."""
+
+from __future__ import annotations
+
+from queuelint.frontends.typescript.state import (
+    Extraction,
+    QueueDecl,
+    QueueObject,
+    add_producer,
+    handler_consumer,
+    processor_function,
+)
+from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, unwrap
+from queuelint.frontends.typescript.values import expr_of
+from queuelint.model import Expr, Unresolved
+
+LIBRARY = "bullmq"
+
+
+def queue_name(node: Node | None, state: Extraction) -> Expr:
+    """A queue name argument; `someQueue.name` names the queue that object was built with."""
+    path = dotted_name(node, state.src)
+    if path is not None and path.endswith(".name"):
+        obj = state.variables.get(path.removesuffix(".name"))
+        if obj is not None:
+            return obj.name
+    return expr_of(node, state.src)
+
+
+def construction(node: Node, exported: str, state: Extraction) -> QueueObject | None:
+    args = arguments(node)
+    if exported == "FlowProducer":
+        return QueueObject(LIBRARY, "flow", Expr.unknown("FlowProducer"))
+    if not args or exported not in ("Queue", "Worker"):
+        return None
+    name = queue_name(args[0], state)
+    if exported == "Queue":
+        state.queues.append(QueueDecl(state.src.span(args[0]), LIBRARY, "instance", name))
+        return QueueObject(LIBRARY, "queue", name)
+    processor = unwrap(args[1]) if len(args) > 1 else None
+    function = processor_function(processor, state)
+    state.consumers.append(
+        handler_consumer(
+            state,
+            function=function,
+            span=state.src.span(node),
+            library=LIBRARY,
+            kind="worker",
+            queue=name,
+            handler=_handler_name(processor, state),
+        )
+    )
+    return None
+
+
+def _handler_name(processor: Node | None, state: Extraction) -> str:
+    if processor is None or processor.type == "null":
+        return "manual (getNextJob)"
+    name = dotted_name(processor, state.src)
+    if name is not None:
+        return name.removeprefix("this.")
+    if processor.type in ("string", "template_string", "call_expression", "binary_expression"):
+        return "sandboxed processor file"
+    return f"processor at line {processor.start_point[0] + 1}"
+
+
+def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -> None:
+    args = arguments(call)
+    if not args:
+        return
+    if queue.kind == "flow":
+        if method == "add":
+            _flow(args[0], state)
+        elif method == "addBulk":
+            flows = unwrap(args[0])
+            for flow in flows.named_children if flows is not None and flows.type == "array" else []:
+                _flow(flow, state)
+        return
+    if method == "add":
+        add_producer(state, args[0], LIBRARY, "add", queue.name, expr_of(args[0], state.src),
+                     args[2] if len(args) > 2 else None)
+    elif method == "addBulk":
+        jobs = unwrap(args[0])
+        if jobs is None or jobs.type != "array":
+            state.unresolved.append(Unresolved(state.src.span(call), "addBulk with jobs not written as an array literal"))
+            return
+        for element in jobs.named_children:
+            pairs = object_pairs(element, state.src)
+            if "name" in pairs:
+                add_producer(state, pairs["name"], LIBRARY, "addBulk", queue.name,
+                             expr_of(pairs["name"], state.src), pairs.get("opts"))
+
+
+def _flow(node: Node, state: Extraction) -> None:
+    """One node of a flow tree and, recursively, its children."""
+    pairs = object_pairs(node, state.src)
+    if "name" in pairs and "queueName" in pairs:
+        add_producer(state, pairs["name"], LIBRARY, "flow", queue_name(pairs["queueName"], state),
+                     expr_of(pairs["name"], state.src), pairs.get("opts"))
+    children = unwrap(pairs.get("children"))
+    if children is not None and children.type == "array":
+        for child in children.named_children:
+            _flow(child, state)

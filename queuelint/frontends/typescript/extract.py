@@ -1,0 +1,418 @@
+"""One TypeScript/JavaScript file -> `FileFacts`.
+
+One parse, one combined tree-sitter query that finds the nodes worth a closer look (member
+calls named like queue methods, constructions, classes, comments); the library adapters
+(`bull`, `bullmq`, `nestjs`) interpret what the query found. Module-level declarations
+(imports, exports, constants, enums) are read from the top level of the tree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from queuelint.frontends.typescript import bull, bullmq, nestjs
+from queuelint.frontends.typescript.state import CLASS_TYPES, LIBRARY_MODULES, Extraction, QueueObject
+from queuelint.frontends.typescript.syntax import (
+    FUNCTION_TYPES,
+    Node,
+    SourceText,
+    arguments,
+    dialect_for,
+    dotted_name,
+    enclosing,
+    first_error,
+    object_pairs,
+    parser,
+    property_name,
+    query,
+    string_value,
+    unwrap,
+)
+from queuelint.frontends.typescript.values import expr_of
+from tree_sitter import QueryCursor
+from queuelint.model import (
+    Consumer,
+    Expr,
+    FileFacts,
+    Import,
+    ModuleDecl,
+    Problem,
+    Producer,
+    QueueDecl,
+    ReExport,
+    Span,
+    Suppression,
+    Unresolved,
+)
+
+SUPPRESSION = re.compile(r"queuelint-disable-(next-line|line)\b[ \t:]*([A-Za-z0-9_, \t-]*)")
+
+QUERY = """
+(call_expression
+  function: (member_expression object: (_) @receiver property: (property_identifier) @method)
+  (#any-of? @method "add" "addBulk" "process" "registerQueue" "registerQueueAsync")) @member_call
+(new_expression constructor: (_) @constructor) @construction
+(call_expression function: (identifier) @callee) @plain_call
+(class_declaration) @class
+(class) @class
+(comment) @comment
+"""
+
+def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> FileFacts:
+    dialect = dialect_for(path)
+    src = SourceText(path, data)
+    tree = parser(dialect).parse(data)
+    root = tree.root_node
+    state = Extraction(src)
+    problems: list[Problem] = [decode_problem] if decode_problem else []
+    error = first_error(root)
+    if error is not None:
+        problems.append(Problem(src.span(error), _syntax_message(error, src)))
+
+    exports: list[tuple[str, str]] = []
+    reexports: list[ReExport] = []
+    bindings: list[tuple[str, Expr]] = []
+    classes: list[tuple[str, Span]] = []
+    _read_module_level(root, state, exports, reexports, bindings, classes)
+    state.libraries = {LIBRARY_MODULES[i.module] for i in state.imports.values() if i.module in LIBRARY_MODULES}
+
+    captures = QueryCursor(query(dialect, QUERY)).matches(root)
+    constructions: list[Node] = []
+    member_calls: list[tuple[Node, Node, str]] = []
+    class_nodes: list[Node] = []
+    suppressions: list[Suppression] = []
+    for _pattern, found in captures:
+        if "construction" in found:
+            constructions.append(found["construction"][0])
+        elif "plain_call" in found:
+            constructions.append(found["plain_call"][0])
+        elif "member_call" in found:
+            member_calls.append((found["member_call"][0], found["receiver"][0], src.text(found["method"][0])))
+        elif "class" in found:
+            class_nodes.append(found["class"][0])
+        elif "comment" in found:
+            suppression = _suppression(found["comment"][0], src)
+            if suppression is not None:
+                suppressions.append(suppression)
+
+    if state.libraries:
+        # Where queue objects live first, then what is done with them.
+        for node in constructions:
+            _construction(node, state)
+        for cls in class_nodes:
+            nestjs.read_class_fields(cls, state)
+        for cls in class_nodes:
+            nestjs.read_class(cls, state)
+        for call, receiver, method in member_calls:
+            _member_call(call, receiver, method, state)
+
+    return FileFacts(
+        path=path,
+        language="typescript" if dialect != "javascript" else "javascript",
+        libraries=tuple(sorted(state.libraries)),
+        producers=tuple(state.producers),
+        consumers=tuple(state.consumers),
+        queues=tuple(state.queues),
+        modules=tuple(state.modules),
+        imports=tuple(state.imports.values()),
+        exports=tuple(exports),
+        reexports=tuple(reexports),
+        bindings=tuple(bindings),
+        classes=tuple(classes),
+        unresolved=tuple(state.unresolved),
+        suppressions=tuple(suppressions),
+        problems=tuple(problems),
+    )
+
+
+def _syntax_message(error: Node, src: SourceText) -> str:
+    if error.is_missing:
+        return f"syntax error: missing `{error.type}`; the file was analysed in part"
+    snippet = src.text(error).strip().splitlines()[0][:30] if src.text(error).strip() else ""
+    near = f" near `{snippet}`" if snippet else ""
+    return f"syntax error{near}; the file was analysed in part"
+
+
+def _suppression(comment: Node, src: SourceText) -> Suppression | None:
+    match = SUPPRESSION.search(src.text(comment))
+    if match is None:
+        return None
+    span = src.span(comment)
+    codes = tuple(c for c in re.split(r"[,\s]+", match.group(2).strip()) if c)
+    target = span.line + 1 if match.group(1) == "next-line" else span.line
+    if match.group(1) == "next-line":
+        target = span.end_line + 1
+    return Suppression(span, target, codes)
+
+
+# --- module level --------------------------------------------------------------------
+
+
+def _read_module_level(
+    root: Node,
+    state: Extraction,
+    exports: list[tuple[str, str]],
+    reexports: list[ReExport],
+    bindings: list[tuple[str, Expr]],
+    classes: list[tuple[str, Span]],
+) -> None:
+    src = state.src
+    for statement in root.named_children:
+        if statement.type == "import_statement":
+            _read_import(statement, state)
+            continue
+        declaration = statement
+        exported = False
+        if statement.type == "export_statement":
+            exported = True
+            declaration = statement.child_by_field_name("declaration") or statement
+            if declaration is statement:
+                _read_export_clause(statement, src, exports, reexports)
+                continue
+        if declaration.type in ("lexical_declaration", "variable_declaration"):
+            is_const = bool(declaration.children) and declaration.children[0].type == "const"
+            for declarator in declaration.named_children:
+                if declarator.type != "variable_declarator":
+                    continue
+                name_node = declarator.child_by_field_name("name")
+                value = declarator.child_by_field_name("value")
+                if name_node is None:
+                    continue
+                _read_require(name_node, value, state)
+                if name_node.type != "identifier":
+                    continue
+                name = src.text(name_node)
+                if exported:
+                    exports.append((name, name))
+                if is_const and value is not None:
+                    _bind(name, value, src, bindings, depth=0)
+        elif declaration.type == "enum_declaration":
+            name = src.text(declaration.child_by_field_name("name"))
+            if exported:
+                exports.append((name, name))
+            _bind_enum(name, declaration, src, bindings)
+        elif declaration.type in ("class_declaration", "abstract_class_declaration", "function_declaration"):
+            name_node = declaration.child_by_field_name("name")
+            if name_node is None:
+                continue
+            name = src.text(name_node)
+            if exported:
+                exports.append((name, name))
+                if statement.children and any(c.type == "default" for c in statement.children):
+                    exports.append(("default", name))
+            if declaration.type != "function_declaration":
+                classes.append((name, src.span(name_node)))
+                _bind_static_members(name, declaration, src, bindings)
+        elif declaration.type == "expression_statement":
+            _read_commonjs_export(declaration, src, exports, bindings)
+
+
+def _read_import(statement: Node, state: Extraction) -> None:
+    src = state.src
+    module = string_value(statement.child_by_field_name("source"), src)
+    if module is None:
+        return
+    clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+    if clause is None:
+        return
+    for part in clause.named_children:
+        if part.type == "identifier":
+            state.imports[src.text(part)] = Import(src.text(part), module, "default")
+        elif part.type == "namespace_import":
+            local = next((c for c in part.named_children if c.type == "identifier"), None)
+            if local is not None:
+                state.imports[src.text(local)] = Import(src.text(local), module, "*")
+        elif part.type == "named_imports":
+            for spec in part.named_children:
+                if spec.type != "import_specifier":
+                    continue
+                name = spec.child_by_field_name("name")
+                alias = spec.child_by_field_name("alias") or name
+                if name is not None and alias is not None:
+                    imported = string_value(name, src) if name.type == "string" else src.text(name)
+                    state.imports[src.text(alias)] = Import(src.text(alias), module, imported or "")
+
+
+def _read_require(target: Node, value: Node | None, state: Extraction) -> None:
+    """`const X = require('m')` and `const { A, B: C } = require('m')`."""
+    value = unwrap(value)
+    if value is None or value.type != "call_expression":
+        return
+    src = state.src
+    if dotted_name(value.child_by_field_name("function"), src) != "require":
+        return
+    args = arguments(value)
+    module = string_value(args[0], src) if args else None
+    if module is None:
+        return
+    if target.type == "identifier":
+        # `require('bull')` is the Queue class itself; a project module is a namespace.
+        imported = "default" if module in LIBRARY_MODULES else "*"
+        state.imports[src.text(target)] = Import(src.text(target), module, imported)
+    elif target.type == "object_pattern":
+        for child in target.named_children:
+            if child.type == "shorthand_property_identifier_pattern":
+                state.imports[src.text(child)] = Import(src.text(child), module, src.text(child))
+            elif child.type == "pair_pattern":
+                key = property_name(child.child_by_field_name("key"), src)
+                local = child.child_by_field_name("value")
+                if key is not None and local is not None and local.type == "identifier":
+                    state.imports[src.text(local)] = Import(src.text(local), module, key)
+
+
+def _read_export_clause(
+    statement: Node, src: SourceText, exports: list[tuple[str, str]], reexports: list[ReExport]
+) -> None:
+    source = string_value(statement.child_by_field_name("source"), src)
+    clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
+    namespace = next((c for c in statement.named_children if c.type == "namespace_export"), None)
+    value = statement.child_by_field_name("value")
+    if value is not None:  # export default <expression>
+        target = unwrap(value)
+        if target is not None and target.type == "identifier":
+            exports.append(("default", src.text(target)))
+        return
+    if source is not None and clause is None:
+        if namespace is not None:
+            alias = next((c for c in namespace.named_children), None)
+            reexports.append(ReExport(src.text(alias) if alias else "*", source, "*"))
+        else:
+            reexports.append(ReExport("*", source, "*"))
+        return
+    if clause is None:
+        return
+    for spec in clause.named_children:
+        if spec.type != "export_specifier":
+            continue
+        name = spec.child_by_field_name("name")
+        alias = spec.child_by_field_name("alias") or name
+        if name is None or alias is None:
+            continue
+        if source is not None:
+            reexports.append(ReExport(src.text(alias), source, src.text(name)))
+        else:
+            exports.append((src.text(alias), src.text(name)))
+
+
+def _read_commonjs_export(statement: Node, src: SourceText, exports: list[tuple[str, str]],
+                          bindings: list[tuple[str, Expr]]) -> None:
+    """`module.exports = { A, B }`, `module.exports.A = …`, `exports.A = …`."""
+    inner = unwrap(statement.named_children[0]) if statement.named_children else None
+    if inner is None or inner.type != "assignment_expression":
+        return
+    target = dotted_name(inner.child_by_field_name("left"), src)
+    value = inner.child_by_field_name("right")
+    if target is None or value is None:
+        return
+    if target == "module.exports":
+        for key, node in object_pairs(value, src).items():
+            if node.type in ("identifier", "shorthand_property_identifier"):
+                exports.append((key, src.text(node)))
+            else:
+                _bind(key, node, src, bindings, depth=0)
+                exports.append((key, key))
+    elif target.startswith(("module.exports.", "exports.")):
+        key = target.rsplit(".", 1)[-1]
+        _bind(key, value, src, bindings, depth=0)
+        exports.append((key, key))
+
+
+def _bind(name: str, value: Node, src: SourceText, bindings: list[tuple[str, Expr]], depth: int) -> None:
+    """Record a module constant; objects are flattened into `Name.key` entries."""
+    node = unwrap(value)
+    if node is None or depth > 6:
+        return
+    if node.type == "call_expression" and dotted_name(node.child_by_field_name("function"), src) == "Object.freeze":
+        args = arguments(node)
+        node = unwrap(args[0]) if args else None
+        if node is None:
+            return
+    if node.type == "object":
+        for key, item in object_pairs(node, src).items():
+            _bind(f"{name}.{key}", item, src, bindings, depth + 1)
+        return
+    expr = expr_of(node, src)
+    if expr.kind in ("str", "ref", "concat", "dynamic"):
+        bindings.append((name, expr))
+
+
+def _bind_enum(name: str, declaration: Node, src: SourceText, bindings: list[tuple[str, Expr]]) -> None:
+    body = declaration.child_by_field_name("body")
+    if body is None:
+        return
+    for member in body.named_children:
+        if member.type == "enum_assignment":
+            key = property_name(member.child_by_field_name("name"), src)
+            value = member.child_by_field_name("value")
+            if key is not None and value is not None:
+                expr = expr_of(value, src)
+                if expr.kind in ("str", "ref", "concat"):
+                    bindings.append((f"{name}.{key}", expr))
+
+
+def _bind_static_members(name: str, declaration: Node, src: SourceText, bindings: list[tuple[str, Expr]]) -> None:
+    body = declaration.child_by_field_name("body")
+    if body is None:
+        return
+    for member in body.named_children:
+        if member.type != "public_field_definition" or not any(c.type == "static" for c in member.children):
+            continue
+        key = property_name(member.child_by_field_name("name"), src)
+        value = member.child_by_field_name("value")
+        if key is not None and value is not None:
+            _bind(f"{name}.{key}", value, src, bindings, depth=1)
+
+
+# --- queue code ----------------------------------------------------------------------
+
+
+def _construction(node: Node, state: Extraction) -> None:
+    """`new Queue(…)`, `new Worker(…)`, `new FlowProducer()`, `Bull(…)`: record where it is stored."""
+    callee = node.child_by_field_name("constructor") or node.child_by_field_name("function")
+    symbol = state.library_symbol(callee)
+    if symbol is None:
+        return
+    module, exported = symbol
+    library = LIBRARY_MODULES[module]
+    adapter = bull if library == "bull" else bullmq
+    obj = adapter.construction(node, exported, state)
+    if obj is None:
+        return
+    _store_queue_object(node, obj, state)
+
+
+def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None:
+    src = state.src
+    parent = node.parent
+    while parent is not None and parent.type in ("parenthesized_expression", "as_expression", "await_expression"):
+        parent = parent.parent
+    if parent is None:
+        return
+    if parent.type == "variable_declarator":
+        target = parent.child_by_field_name("name")
+        if target is not None and target.type == "identifier":
+            state.variables[src.text(target)] = obj
+    elif parent.type == "assignment_expression":
+        target = dotted_name(parent.child_by_field_name("left"), src)
+        cls = enclosing(parent, CLASS_TYPES)
+        if target is not None and target.startswith("this.") and cls is not None:
+            state.fields[(cls.id, target.removeprefix("this."))] = obj
+        elif target is not None and "." not in target:
+            state.variables[target] = obj
+    elif parent.type in ("public_field_definition", "field_definition"):
+        cls = enclosing(parent, CLASS_TYPES)
+        key = property_name(parent.child_by_field_name("name") or parent.child_by_field_name("property"), src)
+        if cls is not None and key is not None:
+            state.fields[(cls.id, key)] = obj
+
+
+def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> None:
+    if method in ("registerQueue", "registerQueueAsync"):
+        nestjs.register_queue(call, receiver, state)
+        return
+    obj = state.queue_object(receiver)
+    if obj is None:
+        return
+    adapter = bull if obj.library == "bull" else bullmq
+    adapter.queue_call(call, method, obj, state)

@@ -1,0 +1,440 @@
+"""What a handler body does with job names and failures, as facts (no judgement here).
+
+- routing: `switch (job.name)` and `if (job.name === …)` chains: the names they handle and
+  what happens to every other name (the fallback);
+- returned errors: `return { success: false }`, `return new Error()`, `return caughtError`;
+- swallowed errors: a top-level `catch` that neither throws, rethrows nor fails the job.
+
+Helpers the handler delegates to in the same file (`this.processJob(job)`) are read too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from queuelint.frontends.typescript.syntax import (
+    Node,
+    SourceText,
+    arguments,
+    dotted_name,
+    object_pairs,
+    shorten,
+    unwrap,
+    walk_body,
+)
+from queuelint.frontends.typescript.values import expr_of
+from queuelint.model import BodyFact, Route, Router, Span
+
+LOGGING_METHODS = frozenset({"log", "warn", "warning", "error", "info", "debug", "verbose", "trace", "fatal"})
+FAILING_CALLS = re.compile(r"(^|\.)(moveToFailed|discard|retry|reject|fail|throw\w*|rethrow\w*|raise\w*)$", re.I)
+MAYBE_THROWING = re.compile(r"(handle|rethrow|throw|fail|reject|raise)", re.I)
+ERROR_CLASS = re.compile(r"(Error|Exception)$")
+MAX_DELEGATION = 2
+
+# Finds a same-file function or method by the name a call uses (`this.processJob`, `processJob`).
+FunctionLookup = Callable[[str], "Node | None"]
+
+
+@dataclass
+class HandlerFacts:
+    routes: list[Route] = field(default_factory=list)
+    accepts_any: bool = True
+    router: Router | None = None
+    returned_errors: list[BodyFact] = field(default_factory=list)
+    swallowed_errors: list[BodyFact] = field(default_factory=list)
+
+
+def first_parameter(function: Node, src: SourceText) -> tuple[str | None, set[str]]:
+    """The job parameter's name, and names destructured from it (`({ name, data }) => …`)."""
+    params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+    if params is None:
+        return None, set()
+    if params.type == "identifier":
+        return src.text(params), set()
+    items = [p for p in params.named_children if p.type != "comment"]
+    if not items:
+        return None, set()
+    pattern = items[0].child_by_field_name("pattern") or items[0]
+    if pattern.type == "identifier":
+        return src.text(pattern), set()
+    if pattern.type == "object_pattern":
+        names = {src.text(c) for c in pattern.named_children if c.type == "shorthand_property_identifier_pattern"}
+        return None, names
+    return None, set()
+
+
+def second_parameter(function: Node, src: SourceText) -> str | None:
+    params = function.child_by_field_name("parameters")
+    if params is None:
+        return None
+    items = [p for p in params.named_children if p.type != "comment"]
+    if len(items) < 2:
+        return None
+    pattern = items[1].child_by_field_name("pattern") or items[1]
+    return src.text(pattern) if pattern.type == "identifier" else None
+
+
+def analyse(function: Node, src: SourceText, lookup: FunctionLookup) -> HandlerFacts:
+    facts = HandlerFacts()
+    body = function.child_by_field_name("body")
+    if body is None:
+        return facts
+    job, destructured = first_parameter(function, src)
+    done = second_parameter(function, src)
+    name_vars = _name_variables(body, job, src) | ({"name"} & destructured)
+    if job is not None or name_vars:
+        _find_router(body, job, name_vars, src, facts)
+    _collect_failure_facts(function, src, lookup, facts, done, via="", depth=0, seen=set())
+    return facts
+
+
+# --- routing -------------------------------------------------------------------------
+
+
+def _is_job_name(node: Node | None, job: str | None, name_vars: set[str], src: SourceText) -> bool:
+    node = unwrap(node)
+    if node is None:
+        return False
+    text = dotted_name(node, src)
+    return text is not None and ((job is not None and text == f"{job}.name") or text in name_vars)
+
+
+def _name_variables(body: Node, job: str | None, src: SourceText) -> set[str]:
+    """Locals holding the job name: `const name = job.name`, `const { name } = job`."""
+    found: set[str] = set()
+    if job is None or body.type != "statement_block":
+        return found
+    for statement in body.named_children:
+        if statement.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for declarator in statement.named_children:
+            target = declarator.child_by_field_name("name")
+            value = unwrap(declarator.child_by_field_name("value"))
+            if target is None or value is None:
+                continue
+            if target.type == "identifier" and dotted_name(value, src) == f"{job}.name":
+                found.add(src.text(target))
+            elif target.type == "object_pattern" and dotted_name(value, src) == job:
+                for child in target.named_children:
+                    if child.type == "shorthand_property_identifier_pattern" and src.text(child) == "name":
+                        found.add("name")
+    return found
+
+
+def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
+    for node in walk_body(body):
+        if node.type == "switch_statement" and _is_job_name(node.child_by_field_name("value"), job, name_vars, src):
+            _switch_router(node, src, facts)
+            return
+    if body.type == "statement_block":
+        _if_chain_router(body, job, name_vars, src, facts)
+
+
+def _switch_router(switch: Node, src: SourceText, facts: HandlerFacts) -> None:
+    cases_body = switch.child_by_field_name("body")
+    clauses = cases_body.named_children if cases_body is not None else []
+    default: Node | None = None
+    all_return = True
+    for clause in clauses:
+        if clause.type == "switch_case":
+            value = clause.child_by_field_name("value")
+            if value is not None:
+                facts.routes.append(Route(expr_of(value, src), src.span(value)))
+            statements = [s for s in clause.named_children if s != value and s.type != "comment"]
+            if statements and not _ends_flow(statements[-1]):
+                all_return = False
+        elif clause.type == "switch_default":
+            default = clause
+    header = switch.child_by_field_name("value") or switch
+    subject = shorten(src.text(unwrap(header)), 40)
+    if default is not None:
+        statements = [s for s in default.named_children if s.type != "comment"]
+        fallback = _classify(statements, src, empty="silent")
+        span = src.span(default)
+    else:
+        following = _following(switch) if all_return else []
+        fallback = _classify(following, src, empty="missing")
+        span = src.span(following[0]) if following else None
+        if fallback == "silent" and not following:
+            fallback = "missing"
+    facts.accepts_any = fallback == "handles"
+    start, head = src.span(switch), src.span(header)
+    header_span = Span(start.path, start.line, start.column, head.end_line, head.end_column + 1)
+    facts.router = Router(header_span, subject, fallback, span)
+
+
+def _if_chain_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
+    statements = [s for s in body.named_children if s.type != "comment"]
+    for index, statement in enumerate(statements):
+        if statement.type != "if_statement":
+            continue
+        chain = _if_chain(statement)
+        routes: list[Route] = []
+        for condition, _branch in chain:
+            routes.extend(_compared_names(condition, job, name_vars, src))
+        if not routes:
+            continue
+        # Consecutive `if (job.name === …) return …;` statements form one router too.
+        last_else = _final_else(statement)
+        rest = statements[index + 1 :]
+        while last_else is None and rest and rest[0].type == "if_statement":
+            more = [r for cond, _ in _if_chain(rest[0]) for r in _compared_names(cond, job, name_vars, src)]
+            if not more:
+                break
+            routes.extend(more)
+            last_else = _final_else(rest[0])
+            rest = rest[1:]
+        branches_return = all(_block_ends_flow(branch) for _, branch in chain)
+        if last_else is not None:
+            fallback = _classify(_block_statements(last_else), src, empty="silent")
+            span = src.span(last_else)
+        else:
+            following = rest if branches_return else []
+            fallback = _classify(following, src, empty="missing")
+            span = src.span(following[0]) if following else None
+        facts.routes.extend(routes)
+        facts.accepts_any = fallback == "handles"
+        condition = statement.child_by_field_name("condition") or statement
+        facts.router = Router(src.span(condition), "job.name", fallback, span)
+        return
+
+
+def _if_chain(statement: Node) -> list[tuple[Node, Node]]:
+    chain: list[tuple[Node, Node]] = []
+    current: Node | None = statement
+    while current is not None and current.type == "if_statement":
+        condition = current.child_by_field_name("condition")
+        consequence = current.child_by_field_name("consequence")
+        if condition is not None and consequence is not None:
+            chain.append((condition, consequence))
+        alternative = current.child_by_field_name("alternative")
+        current = alternative.named_children[0] if alternative is not None and alternative.named_children else None
+    return chain
+
+
+def _final_else(statement: Node) -> Node | None:
+    current = statement
+    while True:
+        alternative = current.child_by_field_name("alternative")
+        if alternative is None or not alternative.named_children:
+            return None
+        inner = alternative.named_children[0]
+        if inner.type != "if_statement":
+            return inner
+        current = inner
+
+
+def _compared_names(condition: Node, job: str | None, name_vars: set[str], src: SourceText) -> list[Route]:
+    node = unwrap(condition)
+    if node is None or node.type != "binary_expression":
+        return []
+    op = node.child_by_field_name("operator")
+    operator = op.type if op is not None else ""
+    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+    if operator in ("||",):
+        return [*(_compared_names(left, job, name_vars, src) if left else []),
+                *(_compared_names(right, job, name_vars, src) if right else [])]
+    if operator in ("===", "=="):
+        if _is_job_name(left, job, name_vars, src) and right is not None:
+            return [Route(expr_of(right, src), src.span(right))]
+        if _is_job_name(right, job, name_vars, src) and left is not None:
+            return [Route(expr_of(left, src), src.span(left))]
+    return []
+
+
+def _block_statements(node: Node) -> list[Node]:
+    if node.type == "statement_block":
+        return [s for s in node.named_children if s.type != "comment"]
+    return [node]
+
+
+def _ends_flow(statement: Node) -> bool:
+    if statement.type in ("return_statement", "throw_statement"):
+        return True
+    if statement.type == "statement_block":
+        inner = _block_statements(statement)
+        return bool(inner) and _ends_flow(inner[-1])
+    return False
+
+
+def _block_ends_flow(node: Node) -> bool:
+    statements = _block_statements(node)
+    return bool(statements) and _ends_flow(statements[-1])
+
+
+def _following(node: Node) -> list[Node]:
+    found: list[Node] = []
+    sibling = node.next_named_sibling
+    while sibling is not None:
+        if sibling.type != "comment":
+            found.append(sibling)
+        sibling = sibling.next_named_sibling
+    return found
+
+
+def _classify(statements: list[Node], src: SourceText, empty: str) -> str:  # noqa: C901
+    """`throws`, `silent` (only logs / returns nothing), `handles` (real work) or `empty`."""
+    if not statements:
+        return empty
+    for statement in statements:
+        for node in [statement, *walk_body(statement)]:
+            if node.type == "throw_statement":
+                return "throws"
+            if node.type == "call_expression":
+                callee = dotted_name(node.child_by_field_name("function"), src) or ""
+                if FAILING_CALLS.search(callee) or callee.startswith("Promise.reject"):
+                    return "throws"
+    for statement in statements:
+        if statement.type in ("break_statement", "empty_statement", "comment"):
+            continue
+        if statement.type == "return_statement":
+            value = unwrap(statement.named_children[0]) if statement.named_children else None
+            if value is None or value.type in ("null", "undefined", "true", "false", "string", "number", "object"):
+                continue
+            if _is_logging_call(value, src):
+                continue
+            return "handles"
+        if statement.type == "expression_statement":
+            inner = unwrap(statement.named_children[0]) if statement.named_children else None
+            if inner is not None and inner.type == "await_expression" and inner.named_children:
+                inner = unwrap(inner.named_children[0])
+            if inner is not None and _is_logging_call(inner, src):
+                continue
+        return "handles"
+    return "silent"
+
+
+def _is_logging_call(node: Node, src: SourceText) -> bool:
+    if node.type != "call_expression":
+        return False
+    callee = dotted_name(node.child_by_field_name("function"), src) or ""
+    parts = callee.split(".")
+    if len(parts) < 2:
+        return False
+    receiver = ".".join(parts[:-1]).lower()
+    return parts[-1] in LOGGING_METHODS and ("log" in receiver or receiver in ("console",))
+
+
+# --- failure handling ----------------------------------------------------------------
+
+
+def _collect_failure_facts(
+    function: Node,
+    src: SourceText,
+    lookup: FunctionLookup,
+    facts: HandlerFacts,
+    done: str | None,
+    via: str,
+    depth: int,
+    seen: set[int],
+) -> None:
+    if function.id in seen:
+        return
+    seen.add(function.id)
+    body = function.child_by_field_name("body")
+    if body is None:
+        return
+    job, _ = first_parameter(function, src)
+    for node in [body, *walk_body(body)]:
+        if node.type == "return_statement" and node.named_children:
+            if _error_shaped(node.named_children[0], node, src):
+                facts.returned_errors.append(BodyFact(src.span(node), shorten(src.text(node)), via))
+        elif node.type == "catch_clause" and _is_top_level_try(node, body):
+            if not _catch_fails(node, src, lookup, done):
+                start = src.span(node)
+                facts.swallowed_errors.append(BodyFact(start, shorten(src.text(node).split("{", 1)[0] + "{ … }"), via))
+    if depth >= MAX_DELEGATION or job is None:
+        return
+    for target_name, target in _delegates(body, job, src, lookup):
+        _collect_failure_facts(target, src, lookup, facts, None, target_name, depth + 1, seen)
+
+
+def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
+    """Same-file functions called with the job as an argument."""
+    nodes = [body, *walk_body(body)] if body.type != "statement_block" else list(walk_body(body))
+    for node in nodes:
+        if node.type != "call_expression":
+            continue
+        if not any(src.text(unwrap(a)) == job for a in arguments(node)):
+            continue
+        callee = dotted_name(node.child_by_field_name("function"), src)
+        if callee is None:
+            continue
+        target = lookup(callee)
+        if target is not None:
+            yield callee.removeprefix("this."), target
+
+
+def _is_top_level_try(catch: Node, body: Node) -> bool:
+    try_statement = catch.parent
+    return try_statement is not None and try_statement.parent is not None and try_statement.parent.id == body.id
+
+
+def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:
+    node = unwrap(value)
+    if node is None:
+        return False
+    if node.type == "await_expression" and node.named_children:
+        node = unwrap(node.named_children[0])
+        if node is None:
+            return False
+    if node.type == "object":
+        pairs = object_pairs(node, src)
+        for key in ("success", "ok"):
+            if key in pairs and pairs[key].type == "false":
+                return True
+        for key in ("error", "err"):
+            if key in pairs and unwrap(pairs[key]) is not None:
+                kind = unwrap(pairs[key]).type  # type: ignore[union-attr]
+                if kind not in ("null", "undefined", "false") and src.text(pairs[key]) not in ("undefined",):
+                    return True
+        status = pairs.get("status")
+        return status is not None and src.text(status).strip("'\"`") in ("failed", "error", "failure")
+    if node.type == "new_expression":
+        ctor = dotted_name(node.child_by_field_name("constructor"), src) or ""
+        return bool(ERROR_CLASS.search(ctor))
+    if node.type == "identifier":
+        name = src.text(node)
+        parent = statement.parent
+        while parent is not None:
+            if parent.type == "catch_clause":
+                param = parent.child_by_field_name("parameter")
+                if param is not None and src.text(param) == name:
+                    return True
+            if parent.type in ("method_definition", "function_declaration", "arrow_function", "function_expression"):
+                break
+            parent = parent.parent
+    return False
+
+
+def _catch_fails(catch: Node, src: SourceText, lookup: FunctionLookup, done: str | None) -> bool:
+    """Whether a catch block hands the failure back to the queue (throw, fail, retry…)."""
+    body = catch.child_by_field_name("body")
+    if body is None:
+        return True
+    for node in walk_body(body):
+        if node.type == "throw_statement":
+            return True
+        if node.type == "return_statement" and node.named_children:
+            value = node.named_children[0]
+            if _error_shaped(value, node, src):
+                return True  # reported as a returned error instead
+            text = src.text(value)
+            if "Promise.reject" in text:
+                return True
+        if node.type == "call_expression":
+            callee = dotted_name(node.child_by_field_name("function"), src) or ""
+            if done is not None and callee == done and arguments(node):
+                return True
+            if FAILING_CALLS.search(callee):
+                return True
+            if _is_logging_call(node, src):
+                continue
+            target = lookup(callee) if callee else None
+            if target is not None and any(n.type == "throw_statement" for n in walk_body(target)):
+                return True
+            if target is None and MAYBE_THROWING.search(callee.rsplit(".", 1)[-1]):
+                return True
+    return False

@@ -1,0 +1,184 @@
+"""Per-file working state shared by the extractor and the library adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from queuelint.frontends.typescript import handlers
+from queuelint.frontends.typescript.syntax import (
+    FUNCTION_TYPES,
+    Node,
+    SourceText,
+    dotted_name,
+    enclosing,
+    object_pairs,
+    unwrap,
+)
+from queuelint.model import Consumer, Expr, Import, ModuleDecl, Producer, QueueDecl, Span, Unresolved
+
+# Modules whose exports make a file queue code, and the queue library each one means.
+LIBRARY_MODULES = {"bull": "bull", "@nestjs/bull": "bull", "bullmq": "bullmq", "@nestjs/bullmq": "bullmq"}
+CLASS_TYPES = frozenset({"class_declaration", "class"})
+
+
+@dataclass(frozen=True)
+class QueueObject:
+    """A value known to be a queue (or worker, or flow producer) of one library."""
+
+    library: str
+    kind: str  # queue | flow
+    name: Expr
+
+
+@dataclass
+class Extraction:
+    """Working state for one file; adapters append to the lists."""
+
+    src: SourceText
+    imports: dict[str, Import] = field(default_factory=dict)
+    producers: list[Producer] = field(default_factory=list)
+    consumers: list[Consumer] = field(default_factory=list)
+    queues: list[QueueDecl] = field(default_factory=list)
+    modules: list[ModuleDecl] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    variables: dict[str, QueueObject] = field(default_factory=dict)
+    fields: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
+    libraries: set[str] = field(default_factory=set)
+
+    def library_symbol(self, node: Node | None) -> tuple[str, str] | None:
+        """For a name imported from a queue library: (module, exported name)."""
+        name = dotted_name(node, self.src)
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        imported = self.imports.get(head)
+        if imported is None or imported.module not in LIBRARY_MODULES:
+            return None
+        if imported.imported == "*":
+            return imported.module, rest or "default"
+        if rest:
+            return None
+        return imported.module, imported.imported
+
+    def queue_object(self, receiver: Node | None) -> QueueObject | None:
+        """The queue a call receiver denotes: a variable, `this.field`, or nothing known."""
+        receiver = unwrap(receiver)
+        if receiver is None:
+            return None
+        if receiver.type == "identifier":
+            return self.variables.get(self.src.text(receiver))
+        path = dotted_name(receiver, self.src)
+        if receiver.type == "member_expression" and path is not None and path.startswith("this."):
+            cls = enclosing(receiver, CLASS_TYPES)
+            if cls is not None:
+                return self.fields.get((cls.id, path.removeprefix("this.")))
+        return None
+
+    def function_lookup(self, near: Node) -> handlers.FunctionLookup:
+        """Resolve `this.method` and plain function names to same-file definitions."""
+        cls = enclosing(near, CLASS_TYPES)
+        root = near
+        while root.parent is not None:
+            root = root.parent
+
+        def lookup(name: str) -> Node | None:
+            if name.startswith("this."):
+                if cls is None:
+                    return None
+                return class_method(cls, name.removeprefix("this."), self.src)
+            if "." in name:
+                return None
+            return top_level_function(root, name, self.src)
+
+        return lookup
+
+
+
+
+def class_method(cls: Node, name: str, src: SourceText) -> Node | None:
+    body = cls.child_by_field_name("body")
+    if body is None:
+        return None
+    for member in body.named_children:
+        if member.type == "method_definition" and src.text(member.child_by_field_name("name")) == name:
+            return member
+        if member.type == "public_field_definition" and src.text(member.child_by_field_name("name")) == name:
+            value = unwrap(member.child_by_field_name("value"))
+            if value is not None and value.type in FUNCTION_TYPES:
+                return value
+    return None
+
+
+def top_level_function(root: Node, name: str, src: SourceText) -> Node | None:
+    for statement in root.named_children:
+        node = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
+        if node is None:
+            continue
+        if node.type == "function_declaration" and src.text(node.child_by_field_name("name")) == name:
+            return node
+        if node.type in ("lexical_declaration", "variable_declaration"):
+            for declarator in node.named_children:
+                if src.text(declarator.child_by_field_name("name")) == name:
+                    value = unwrap(declarator.child_by_field_name("value"))
+                    if value is not None and value.type in FUNCTION_TYPES:
+                        return value
+    return None
+
+
+
+
+def handler_consumer(
+    state: Extraction,
+    *,
+    function: Node | None,
+    span: Span,
+    library: str,
+    kind: str,
+    queue: Expr,
+    handler: str,
+    owner: str = "",
+) -> Consumer:
+    """A consumer whose names come from routing inside `function` (every name when it does not route)."""
+    if function is None:
+        return Consumer(span, library, kind, queue, handler, accepts_any=True, owner=owner)
+    facts = handlers.analyse(function, state.src, state.function_lookup(function))
+    return Consumer(
+        span,
+        library,
+        kind,
+        queue,
+        handler,
+        routes=tuple(facts.routes),
+        accepts_any=facts.accepts_any,
+        router=facts.router,
+        owner=owner,
+        returned_errors=tuple(facts.returned_errors),
+        swallowed_errors=tuple(facts.swallowed_errors),
+    )
+
+
+def processor_function(node: Node | None, state: Extraction) -> Node | None:
+    """The function a processor argument denotes: inline, a same-file function, or `this.method`."""
+    node = unwrap(node)
+    if node is None:
+        return None
+    if node.type in FUNCTION_TYPES:
+        return node
+    name = dotted_name(node, state.src)
+    if node.type == "call_expression":  # `this.handle.bind(this)`
+        callee = dotted_name(node.child_by_field_name("function"), state.src) or ""
+        if callee.endswith(".bind"):
+            name = callee.removesuffix(".bind")
+    if name is None:
+        return None
+    return state.function_lookup(node)(name)
+
+
+def option_keys(node: Node | None, state: Extraction) -> tuple[str, ...]:
+    return tuple(sorted(object_pairs(node, state.src)))
+
+
+def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue: Expr, job: Expr,
+                 options: Node | None = None) -> None:
+    state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, option_keys(options, state)))
+

@@ -1,0 +1,258 @@
+"""Turn a TypeScript/JavaScript expression into an `Expr`: a value, a reference to resolve,
+a per-call (dynamic) value, or something unknown.
+
+Local names are followed through `const` declarations of enclosing scopes; module-level
+names become references that `resolve.py` looks up across files.
+"""
+
+from __future__ import annotations
+
+import re
+
+from queuelint.frontends.typescript.syntax import (
+    FUNCTION_TYPES,
+    arguments,
+    Node,
+    SourceText,
+    dotted_name,
+    shorten,
+    string_value,
+    unwrap,
+)
+from queuelint.model import Expr
+
+# Calls whose result differs on every call: time, randomness, generated ids.
+DYNAMIC_CALLS = {
+    "Date.now": "the current time",
+    "Math.random": "a random number",
+    "performance.now": "the current time",
+    "process.hrtime": "the current time",
+    "crypto.randomUUID": "a random UUID",
+    "randomUUID": "a random UUID",
+    "uuid": "a random UUID",
+    "uuidv4": "a random UUID",
+    "uuidV4": "a random UUID",
+    "v4": "a random UUID",
+    "uuid.v4": "a random UUID",
+    "nanoid": "a random id",
+    "cuid": "a random id",
+    "createId": "a random id",
+    "ulid": "a random id",
+    "randomBytes": "random bytes",
+    "crypto.randomBytes": "random bytes",
+    "ObjectId": "a generated id",
+}
+ID_LIKE = re.compile(r"^(id|uuid|guid)$|(Id|ID|_id|Uuid|UUID|_uuid|Guid)$")
+REQUEST_ROOTS = frozenset({"req", "request", "body", "query", "params", "ctx.request", "event"})
+SCOPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
+DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
+MAX_DEPTH = 12
+
+
+def is_id_like(name: str) -> bool:
+    return bool(ID_LIKE.search(name))
+
+
+class Binding:
+    """What a local name is bound to, as far as one file shows."""
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: Node | None) -> None:
+        self.kind = kind  # const | mutable | param | module
+        self.value = value
+
+
+def lookup_local(node: Node, name: str, src: SourceText) -> Binding:
+    """Find the declaration of `name` visible at `node`, walking out through enclosing scopes."""
+    current: Node | None = node
+    while current is not None:
+        parent = current.parent
+        if parent is None:
+            break
+        if parent.type in FUNCTION_TYPES:
+            if _declares_parameter(parent, name, src):
+                return Binding("param", None)
+        elif parent.type == "catch_clause":
+            param = parent.child_by_field_name("parameter")
+            if param is not None and src.text(param) == name:
+                return Binding("param", None)
+        elif parent.type in ("for_in_statement", "for_statement"):
+            left = parent.child_by_field_name("left") or parent.child_by_field_name("initializer")
+            if left is not None and name in _declared_names(left, src):
+                return Binding("mutable", None)
+        elif parent.type in SCOPES:
+            found = _declared_in_block(parent, name, src)
+            if found is not None:
+                if parent.type == "program":
+                    return Binding("module", found.value)
+                return found
+        current = parent
+    return Binding("module", None)
+
+
+def _declared_in_block(block: Node, name: str, src: SourceText) -> Binding | None:
+    for statement in block.named_children:
+        decl = statement
+        if decl.type == "export_statement":
+            inner = decl.child_by_field_name("declaration")
+            if inner is None:
+                continue
+            decl = inner
+        if decl.type not in DECLARATIONS:
+            continue
+        is_const = decl.children and decl.children[0].type == "const"
+        for declarator in decl.named_children:
+            if declarator.type != "variable_declarator":
+                continue
+            target = declarator.child_by_field_name("name")
+            if target is None:
+                continue
+            if target.type == "identifier" and src.text(target) == name:
+                return Binding("const" if is_const else "mutable", declarator.child_by_field_name("value"))
+            if target.type != "identifier" and name in _declared_names(target, src):
+                return Binding("mutable", None)  # destructured: value not tracked
+    return None
+
+
+def _declared_names(pattern: Node, src: SourceText) -> set[str]:
+    names: set[str] = set()
+    stack = [pattern]
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "shorthand_property_identifier_pattern"):
+            names.add(src.text(node))
+        elif node.type == "pair_pattern":
+            value = node.child_by_field_name("value")
+            if value is not None:
+                stack.append(value)
+        else:
+            stack.extend(node.named_children)
+    return names
+
+
+def _declares_parameter(function: Node, name: str, src: SourceText) -> bool:
+    params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+    if params is None:
+        return False
+    if params.type == "identifier":
+        return src.text(params) == name
+    for param in params.named_children:
+        pattern = param.child_by_field_name("pattern") or param
+        if name in _declared_names(pattern, src):
+            return True
+    return False
+
+
+def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
+    """The `Expr` an expression node denotes."""
+    node = unwrap(node)
+    if node is None:
+        return Expr.unknown("")
+    if depth > MAX_DEPTH:
+        return Expr.unknown(shorten(src.text(node)))
+    literal = string_value(node, src)
+    if literal is not None:
+        return Expr.literal(literal)
+    kind = node.type
+    if kind == "template_string":
+        parts: list[Expr] = []
+        for child in node.named_children:
+            if child.type in ("string_fragment", "escape_sequence"):
+                parts.append(Expr.literal(src.text(child)))
+            elif child.type == "template_substitution":
+                inner = child.named_children[0] if child.named_children else None
+                parts.append(expr_of(inner, src, depth + 1))
+        return concat(parts, src.text(node))
+    if kind == "binary_expression" and _operator(node) == "+":
+        left = expr_of(node.child_by_field_name("left"), src, depth + 1)
+        right = expr_of(node.child_by_field_name("right"), src, depth + 1)
+        return concat([left, right], src.text(node))
+    if kind == "number":
+        return Expr.literal(src.text(node))
+    if kind == "identifier":
+        return _identifier(node, src, depth)
+    if kind in ("member_expression", "subscript_expression"):
+        return _member(node, src, depth)
+    if kind == "call_expression":
+        return _call(node, src, depth)
+    if kind == "new_expression":
+        ctor = dotted_name(node.child_by_field_name("constructor"), src)
+        if ctor == "Date":
+            return Expr("dynamic", shorten(src.text(node)), "the current time")
+        if ctor == "ObjectId":
+            return Expr("dynamic", shorten(src.text(node)), "a generated id")
+    return Expr.unknown(shorten(src.text(node)))
+
+
+def concat(parts: list[Expr], text: str) -> Expr:
+    """Join parts: a literal when all are literal, dynamic when any is, else symbolic."""
+    flat: list[Expr] = []
+    for part in parts:
+        flat.extend(part.parts if part.kind == "concat" else (part,))
+    for part in flat:
+        if part.kind == "dynamic":
+            return Expr("dynamic", shorten(text), part.reason)
+    if all(p.kind == "str" for p in flat):
+        return Expr.literal("".join(p.text for p in flat))
+    return Expr("concat", shorten(text), parts=tuple(flat))
+
+
+def _operator(node: Node) -> str:
+    op = node.child_by_field_name("operator")
+    return op.type if op is not None else ""
+
+
+def _identifier(node: Node, src: SourceText, depth: int) -> Expr:
+    name = src.text(node)
+    binding = lookup_local(node, name, src)
+    if binding.kind == "const" and binding.value is not None:
+        value = expr_of(binding.value, src, depth + 1)
+        if value.kind == "unknown" and is_id_like(name):
+            return Expr("dynamic", name, f"the id variable `{name}`")
+        return value
+    if binding.kind == "module":
+        return Expr("ref", name)
+    if is_id_like(name):
+        return Expr("dynamic", name, f"the id variable `{name}`")
+    if binding.kind == "param":
+        return Expr.unknown(f"parameter {name}")
+    return Expr.unknown(name)
+
+
+def _member(node: Node, src: SourceText, depth: int) -> Expr:
+    path = dotted_name(node, src)
+    if path is None:
+        return Expr.unknown(shorten(src.text(node)))
+    root = path.split(".", 1)[0]
+    if root == "this":
+        return Expr.unknown(path)
+    last = path.rsplit(".", 1)[-1]
+    binding = lookup_local(node, root, src)
+    if binding.kind == "module":
+        if root == "process" and path.startswith("process.env."):
+            return Expr.unknown(path)  # configuration: fixed per deployment, not per job
+        return Expr("ref", path)
+    if any(path == r or path.startswith(r + ".") for r in REQUEST_ROOTS) or ".body." in path or ".query." in path:
+        return Expr("dynamic", path, f"request data `{path}`")
+    if is_id_like(last):
+        return Expr("dynamic", path, f"the id `{path}`")
+    return Expr.unknown(path)
+
+
+def _call(node: Node, src: SourceText, depth: int) -> Expr:
+    callee_node = unwrap(node.child_by_field_name("function"))
+    callee = dotted_name(callee_node, src)
+    if callee is not None:
+        reason = DYNAMIC_CALLS.get(callee)
+        if reason is not None:
+            return Expr("dynamic", shorten(src.text(node)), reason)
+        args = arguments(node)
+        if callee == "String" and len(args) == 1:
+            return expr_of(args[0], src, depth + 1)
+    if callee_node is not None and callee_node.type == "member_expression":
+        # `new Date().toISOString()`, `uuid().toString()`: a per-call value stays per-call.
+        inner = expr_of(callee_node.child_by_field_name("object"), src, depth + 1)
+        if inner.kind == "dynamic":
+            return inner
+    return Expr.unknown(shorten(src.text(node)))

@@ -1,0 +1,263 @@
+"""The neutral vocabulary shared by every stage.
+
+Front-ends produce `FileFacts`; everything downstream reads them. All records are frozen
+dataclasses that round-trip through JSON (`to_json` / `from_json`), which is what lets the
+engine cache facts by content hash and exchange them between repositories.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, Union
+
+DEFAULT_JOB = "__default__"  # the name Bull and BullMQ give a job added without one
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A region of a file. Lines and columns are 1-based; columns count characters."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "dynamic", "unknown"]
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A queue or job name as written, before resolution.
+
+    - ``str``: a known value (``text``).
+    - ``ref``: a dotted name to look up (``JobName.SendEmail``), resolved across files.
+    - ``concat``: template literal or ``+`` chain; resolved when every part is.
+    - ``queue``: a queue object built with name ``parts[0]`` (``new Queue('emails')``).
+    - ``queue_name``: the name of the queue object that ``parts[0]`` refers to.
+    - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
+    - ``unknown``: something not understood statically; never reported as a mismatch.
+    """
+
+    kind: ExprKind
+    text: str = ""
+    reason: str = ""
+    parts: tuple[Expr, ...] = ()
+
+    @staticmethod
+    def literal(value: str) -> Expr:
+        return Expr("str", value)
+
+    @staticmethod
+    def unknown(text: str) -> Expr:
+        return Expr("unknown", text)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One job name a consumer handles, and where that is written."""
+
+    job: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Router:
+    """A `switch (job.name)` or `if (job.name === …)` chain inside a handler."""
+
+    span: Span
+    subject: str  # the routed expression as written, e.g. ``job.name``
+    fallback: Literal["throws", "silent", "missing", "handles"]
+    fallback_span: Span | None = None
+
+
+@dataclass(frozen=True)
+class BodyFact:
+    """A statement in a handler body that matters for failure handling."""
+
+    span: Span
+    detail: str  # the source text, shortened
+    via: str = ""  # the helper the handler delegates to, when the fact is inside it
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A place that takes jobs off a queue: a processor method, a Worker, a process() call."""
+
+    span: Span
+    library: str
+    kind: str  # process-decorator | worker-host | worker | process-call
+    queue: Expr
+    handler: str  # a readable id: ``PersonaProcessor.handle``
+    routes: tuple[Route, ...] = ()
+    accepts_any: bool = False  # no routing, '*', or a default branch that does real work
+    router: Router | None = None
+    owner: str = ""  # the processor class, when there is one
+    returned_errors: tuple[BodyFact, ...] = ()
+    swallowed_errors: tuple[BodyFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Producer:
+    """A place that puts a job on a queue."""
+
+    span: Span  # the job-name argument, or the call when the name is implicit
+    library: str
+    call: str  # add | addBulk | flow
+    queue: Expr
+    job: Expr
+    options: tuple[str, ...] = ()  # statically known option keys
+
+
+@dataclass(frozen=True)
+class QueueDecl:
+    """A queue registration or construction (``BullModule.registerQueue``, ``new Queue``)."""
+
+    span: Span
+    library: str
+    kind: str  # register | instance | inject
+    name: Expr
+
+
+@dataclass(frozen=True)
+class ModuleDecl:
+    """A NestJS ``@Module`` and the classes in its ``providers``."""
+
+    span: Span
+    name: str
+    providers: tuple[tuple[str, Span], ...]
+
+
+@dataclass(frozen=True)
+class Import:
+    local: str
+    module: str
+    imported: str  # a name, ``default``, or ``*`` for a namespace import
+
+
+@dataclass(frozen=True)
+class ReExport:
+    exported: str  # ``*`` for ``export * from``
+    module: str
+    imported: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """An inline suppression comment and the line it applies to."""
+
+    span: Span
+    target_line: int
+    codes: tuple[str, ...]  # codes or rule names as written; empty means every rule
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file could only be read in part (becomes QL001)."""
+
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    span: Span
+    what: str
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    path: str
+    language: str
+    libraries: tuple[str, ...] = ()
+    producers: tuple[Producer, ...] = ()
+    consumers: tuple[Consumer, ...] = ()
+    queues: tuple[QueueDecl, ...] = ()
+    modules: tuple[ModuleDecl, ...] = ()
+    imports: tuple[Import, ...] = ()
+    exports: tuple[tuple[str, str], ...] = ()  # (exported name, local name)
+    reexports: tuple[ReExport, ...] = ()
+    bindings: tuple[tuple[str, Expr], ...] = ()  # top-level constants, flattened: ``JobName.A``
+    classes: tuple[tuple[str, Span], ...] = ()  # class declarations, for provider lookups
+    unresolved: tuple[Unresolved, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Related:
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    span: Span
+    hint: str = ""
+    related: tuple[Related, ...] = ()
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.path, self.span.line, self.span.column, self.code, self.message)
+
+
+# --- JSON round trip -----------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready structure for any record of this module."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (tuple, list)):
+        return [to_json(v) for v in value]
+    return value
+
+
+def from_json(cls: type[T], data: Any) -> T:
+    """Rebuild a record of type ``cls`` from `to_json` output."""
+    return typing.cast(T, _decode(cls, data))
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _decode(tp: Any, data: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], item) for item in data)
+        return tuple(_decode(arg, item) for arg, item in zip(args, data))
+    if origin in (Union, types.UnionType):
+        if data is None:
+            return None
+        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _decode(inner, data)
+    if origin is Literal:
+        return data
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp(data)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = _HINTS.get(tp)
+        if hints is None:
+            hints = _HINTS[tp] = typing.get_type_hints(tp)
+        return tp(**{name: _decode(hints[name], value) for name, value in data.items()})
+    return data
