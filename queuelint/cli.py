@@ -1,0 +1,159 @@
+"""The command line: `check`, `graph`, `rule`, `rules`, `debug-config`.
+
+Exit status: 0 clean, 1 findings, 2 usage or config error, 101 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import NoReturn
+
+import click
+
+from queuelint import __version__, catalogue, config, engine
+from queuelint.discover import PathError
+from queuelint.graph_output import render_json
+from queuelint.reporters import REPORTERS
+from queuelint.reporters.paths import display_path
+from queuelint.rules import REGISTRY, lookup
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 101
+
+
+def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"queuelint: error: {message}", err=True)
+    sys.exit(status)
+
+
+def _settings(config_path: str | None, select: Sequence[str], ignore: Sequence[str]) -> config.Settings:
+    try:
+        settings = config.load(config_path)
+        return config.with_cli(settings, _split(select), _split(ignore))
+    except config.ConfigError as error:
+        _fail(str(error))
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int) -> engine.Result:
+    try:
+        return engine.analyse(paths or ["."], settings, jobs=jobs)
+    except PathError as error:
+        _fail(str(error))
+
+
+def _report_problems(result: engine.Result) -> None:
+    for path, why in result.skipped:
+        click.echo(f"queuelint: warning: {display_path(path)}: skipped: {why}", err=True)
+    for error in result.internal_errors:
+        click.echo(f"queuelint: internal error: {error}", err=True)
+
+
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                             help="Read settings from this file instead of the nearest queuelint.toml / pyproject.toml.")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                           help="Processes for extraction (default: one per core).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="queuelint")
+def cli() -> None:
+    """Static linter for job-queue producer/consumer mismatches."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, help="Rule codes, prefixes or names to enable (replaces the config).")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to disable.")
+@click.option("--output-format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@config_option
+@jobs_option
+def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], output_format: str,
+          exit_zero: bool, config_path: str | None, jobs: int | None) -> None:
+    """Check PATHS (default: the current directory) for queue mismatches."""
+    settings = _settings(config_path, select, ignore)
+    result = _analyse(paths, settings, jobs or engine.default_jobs())
+    click.echo(REPORTERS[output_format](result.diagnostics), nl=False)
+    _report_problems(result)
+    if result.internal_errors:
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "output_format", type=click.Choice(["json"]), default="json", show_default=True)
+@config_option
+@jobs_option
+def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, jobs: int | None) -> None:
+    """Show the queues, job names, producers and consumers that were understood."""
+    settings = _settings(config_path, (), ())
+    result = _analyse(paths, settings, jobs or engine.default_jobs())
+    click.echo(render_json(result.graph), nl=False)
+    _report_problems(result)
+    sys.exit(EXIT_INTERNAL if result.internal_errors else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Explain a rule (by code or name)."""
+    found = lookup(code)
+    if found is None:
+        _fail(f"unknown rule {code!r}; `queuelint rules` lists them")
+    page = catalogue.pages().get(found.code)
+    if page is None:
+        _fail(f"no documentation page for {found.code}", EXIT_INTERNAL)
+    click.echo(page.text, nl=not page.text.endswith("\n"))
+
+
+@cli.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+def rules(output_format: str) -> None:
+    """List every rule."""
+    pages = catalogue.pages()
+    if output_format == "markdown":
+        click.echo(catalogue.readme_table())
+        return
+    if output_format == "json":
+        items = [{"code": r.code, "name": r.name, "severity": r.severity.value, "libraries": list(r.libraries),
+                  "summary": pages[r.code].summary if r.code in pages else ""} for r in REGISTRY]
+        click.echo(json.dumps(items, indent=2))
+        return
+    for r in REGISTRY:
+        summary = pages[r.code].summary if r.code in pages else ""
+        click.echo(f"{r.code}  {r.name:<20} {r.severity.value:<8} {summary}")
+
+
+@cli.command("debug-config")
+@config_option
+@click.option("--select", multiple=True)
+@click.option("--ignore", multiple=True)
+def debug_config(config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+    """Print the resolved settings and why each rule is on or off."""
+    settings = _settings(config_path, select, ignore)
+    click.echo("\n".join(config.describe(settings)))
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception:  # never a bare traceback: say it is our bug, and how to report it
+        click.echo("queuelint: internal error (please report this with the trace below)", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

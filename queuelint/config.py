@@ -1,0 +1,195 @@
+"""Settings from `queuelint.toml` or `[tool.queuelint]` in `pyproject.toml`, and the CLI.
+
+A bad config is an error the user can act on in one line ("did you mean …"), raised as
+`ConfigError`; the CLI turns it into exit status 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pathspec
+
+from queuelint.rules import BY_CODE, BY_NAME, REGISTRY
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE = "queuelint.toml"
+KNOWN_KEYS = ("select", "ignore", "exclude", "extend-exclude", "per-file-ignores")
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased for the user."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: str = "."  # the directory paths in the config are relative to
+    source: str | None = None  # the config file that was read, if any
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    origin: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # key -> where it was set
+
+    def is_enabled(self, code: str) -> bool:
+        return _matches_any(code, self.select) and not _matches_any(code, self.ignore)
+
+    def why(self, code: str) -> str:
+        selected = [s for s in self.select if _matches(code, s)]
+        ignored = [s for s in self.ignore if _matches(code, s)]
+        if ignored:
+            return f"off: ignored by {ignored[0]!r} ({self.origin.get('ignore', 'default')})"
+        if selected:
+            return f"on: selected by {selected[0]!r} ({self.origin.get('select', 'default')})"
+        return f"off: not selected ({self.origin.get('select', 'default')})"
+
+    def ignored_in(self, path: str, code: str) -> bool:
+        if not self.per_file_ignores:
+            return False
+        relative = os.path.relpath(path, self.root).replace(os.sep, "/")
+        for pattern, codes in self.per_file_ignores:
+            if _matches_any(code, codes) and pathspec.PathSpec.from_lines("gitwildmatch", [pattern]).match_file(relative):
+                return True
+        return False
+
+
+def _matches(code: str, selector: str) -> bool:
+    if selector == "ALL":
+        return True
+    rule = BY_NAME.get(selector.lower())
+    if rule is not None:
+        return rule.code == code
+    return code.startswith(selector.upper())
+
+
+def _matches_any(code: str, selectors: Iterable[str]) -> bool:
+    return any(_matches(code, s) for s in selectors)
+
+
+def validate_selectors(selectors: Sequence[str], where: str) -> tuple[str, ...]:
+    for selector in selectors:
+        if selector == "ALL" or selector.lower() in BY_NAME:
+            continue
+        if any(code.startswith(selector.upper()) for code in BY_CODE) and selector.upper().startswith("QL"):
+            continue
+        choices = [*BY_CODE, *BY_NAME]
+        close = difflib.get_close_matches(selector, choices, n=1, cutoff=0.6)
+        suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"{where}: unknown rule selector {selector!r}{suggestion}")
+    return tuple(selectors)
+
+
+def find_config(start: str) -> tuple[str, dict[str, Any]] | None:
+    """The nearest `queuelint.toml`, or `pyproject.toml` with `[tool.queuelint]`, upwards from `start`."""
+    current = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(current, CONFIG_FILE)
+        if os.path.isfile(candidate):
+            return candidate, _read_toml(candidate)
+        pyproject = os.path.join(current, "pyproject.toml")
+        if os.path.isfile(pyproject):
+            data = _read_toml(pyproject)
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "queuelint" in tool:
+                return pyproject, tool["queuelint"]
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def load(config_path: str | None = None, start: str = ".") -> Settings:
+    """Settings from an explicit file, or the nearest config above `start`, or the defaults."""
+    if config_path is not None:
+        if not os.path.isfile(config_path):
+            raise ConfigError(f"{config_path}: config file not found")
+        data = _read_toml(config_path)
+        if os.path.basename(config_path) == "pyproject.toml":
+            data = data.get("tool", {}).get("queuelint", {})
+        found: tuple[str, dict[str, Any]] | None = (config_path, data)
+    else:
+        found = find_config(start)
+    if found is None:
+        return Settings(root=os.path.abspath(start))
+    path, table = found
+    return from_table(table, path)
+
+
+def from_table(table: Any, path: str) -> Settings:
+    where = path if not path.endswith("pyproject.toml") else f"{path} [tool.queuelint]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table of settings")
+    for key in table:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
+            suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KNOWN_KEYS)})"
+            raise ConfigError(f"{where}: unknown key {key!r}{suggestion}")
+    settings = Settings(root=os.path.dirname(os.path.abspath(path)), source=path)
+    origin = {key: where for key in table}
+    if "select" in table:
+        settings = replace(settings, select=validate_selectors(_strings(table, "select", where), f"{where} select"))
+    if "ignore" in table:
+        settings = replace(settings, ignore=validate_selectors(_strings(table, "ignore", where), f"{where} ignore"))
+    excludes = _strings(table, "exclude", where) + _strings(table, "extend-exclude", where)
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    raw = table.get("per-file-ignores", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
+    for pattern, codes in raw.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of rule codes")
+        per_file.append((pattern, validate_selectors(codes, f"{where} per-file-ignores {pattern!r}")))
+    return replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin)
+
+
+def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key!r} must be a list of strings, got {type(value).__name__}")
+    return tuple(value)
+
+
+def with_cli(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> Settings:
+    """CLI `--select` replaces the configured selection; `--ignore` adds to it."""
+    if select:
+        settings = replace(settings, select=validate_selectors(select, "--select"),
+                           origin={**settings.origin, "select": "command line"})
+    if ignore:
+        settings = replace(settings, ignore=settings.ignore + validate_selectors(ignore, "--ignore"),
+                           origin={**settings.origin, "ignore": "command line"})
+    return settings
+
+
+def describe(settings: Settings) -> list[str]:
+    lines = [
+        f"config file: {settings.source or '(none: defaults)'}",
+        f"root: {settings.root}",
+        f"select: {list(settings.select)}",
+        f"ignore: {list(settings.ignore)}",
+        f"exclude: {list(settings.exclude)}",
+        f"per-file-ignores: {dict((p, list(c)) for p, c in settings.per_file_ignores)}",
+        "rules:",
+    ]
+    lines += [f"  {r.code} {r.name}: {settings.why(r.code)}" for r in REGISTRY]
+    return lines

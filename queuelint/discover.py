@@ -1,0 +1,132 @@
+"""Which files to read: walk the given paths, honour `.gitignore` and `exclude`, skip
+dependencies, build output and vendored code; then a byte prefilter keeps the files that
+can hold queue code at all."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pathspec
+
+from queuelint.config import Settings
+from queuelint.frontends import language_of
+
+SKIPPED_DIRECTORIES = frozenset(
+    {"node_modules", ".git", ".hg", ".svn", "dist", "build", "coverage", ".next", ".nuxt", ".turbo", ".cache",
+     "vendor", "third_party", "bower_components", ".venv", "venv", "__pycache__", ".tox", ".queuelint_cache",
+     ".yarn", ".pnpm-store"}
+)
+SKIPPED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".d.ts", ".d.mts", ".d.cts", ".bundle.js", ".chunk.js")
+# Every Bull/BullMQ/NestJS queue file imports a module whose name contains this.
+QUEUE_MARKERS = (b"bull",)
+
+
+class PathError(Exception):
+    """A path given on the command line that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Discovered:
+    files: list[str]  # absolute paths, sorted
+    skipped: list[tuple[str, str]]  # (path, why) for what the user asked for but we could not read
+
+
+def discover(paths: Sequence[str], settings: Settings) -> Discovered:
+    files: set[str] = set()
+    skipped: list[tuple[str, str]] = []
+    excludes = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
+    for given in paths:
+        path = os.path.abspath(given)
+        if not os.path.lexists(path):
+            raise PathError(f"{given}: no such file or directory")
+        if os.path.isfile(path):
+            if language_of(path) is not None:
+                files.add(path)  # named explicitly: always checked
+            continue
+        if not os.path.isdir(path):
+            raise PathError(f"{given}: not a file or directory")
+        files.update(_walk(path, settings.root, excludes, skipped))
+    return Discovered(sorted(files), skipped)
+
+
+def _walk(top: str, root: str, excludes: pathspec.PathSpec, skipped: list[tuple[str, str]]) -> Iterator[str]:
+    # Stack of (directory, gitignore specs in force there as (base dir, spec)).
+    stack: list[tuple[str, tuple[tuple[str, pathspec.PathSpec], ...]]] = [(top, _inherited_ignores(top))]
+    while stack:
+        directory, ignores = stack.pop()
+        own = _gitignore(directory)
+        if own is not None:
+            ignores = (*ignores, (directory, own))
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as error:
+            skipped.append((directory, error.strerror or "cannot read"))
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue  # links can loop or leave the project; the target is walked where it lives
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir and entry.name in SKIPPED_DIRECTORIES:
+                continue
+            if _ignored(entry.path, is_dir, ignores) or _excluded(entry.path, is_dir, root, excludes):
+                continue
+            if is_dir:
+                stack.append((entry.path, ignores))
+            elif language_of(entry.name) is not None and not entry.name.endswith(SKIPPED_SUFFIXES):
+                yield entry.path
+
+
+def _gitignore(directory: str) -> pathspec.PathSpec | None:
+    path = os.path.join(directory, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return pathspec.PathSpec.from_lines("gitwildmatch", handle)
+    except OSError:
+        return None
+
+
+def _inherited_ignores(top: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
+    """`.gitignore` files above `top`, up to the repository root, apply inside it too."""
+    found: list[tuple[str, pathspec.PathSpec]] = []
+    current = os.path.dirname(top)
+    while True:
+        spec = _gitignore(current)
+        if spec is not None:
+            found.append((current, spec))
+        if os.path.isdir(os.path.join(current, ".git")):
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            return ()  # not inside a repository: only the tree's own ignores count
+        current = parent
+    return tuple(reversed(found))
+
+
+def _ignored(path: str, is_dir: bool, ignores: tuple[tuple[str, pathspec.PathSpec], ...]) -> bool:
+    for base, spec in ignores:
+        relative = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
+        if spec.match_file(relative):
+            return True
+    return False
+
+
+def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.PathSpec) -> bool:
+    if not excludes.patterns:
+        return False
+    relative = os.path.relpath(path, root).replace(os.sep, "/") + ("/" if is_dir else "")
+    return excludes.match_file(relative)
+
+
+def may_hold_queue_code(data: bytes) -> bool:
+    """The prefilter: a cheap byte search that skips files that cannot hold queue code."""
+    return any(marker in data for marker in QUEUE_MARKERS)
+
+
+def looks_minified(data: bytes) -> bool:
+    """Bundles and minified files: long and with almost no line breaks."""
+    return len(data) > 20_000 and data.count(b"\n") < len(data) // 1_000

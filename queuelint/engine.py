@@ -1,0 +1,135 @@
+"""discover -> prefilter -> extract -> resolve -> graph -> rules -> suppress -> sorted findings."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from queuelint import frontends, suppress
+from queuelint.config import Settings
+from queuelint.discover import discover, looks_minified, may_hold_queue_code
+from queuelint.graph import QueueGraph
+from queuelint.model import Diagnostic, FileFacts, Problem, Span
+from queuelint.resolve import Resolver
+from queuelint.rules import REGISTRY, RuleContext
+
+PARALLEL_THRESHOLD = 64  # below this many files, a process pool costs more than it saves
+
+
+@dataclass
+class Result:
+    diagnostics: list[Diagnostic]
+    graph: QueueGraph
+    files_discovered: int
+    files_analysed: int
+    internal_errors: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def read_facts(path: str) -> tuple[FileFacts | None, str | None]:
+    """Facts for one file, or None when the prefilter rules it out; never raises.
+
+    The second value is an internal error message: a bug of ours, reported as such.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        problem = Problem(Span(path, 1, 1, 1, 1), f"cannot read file: {error.strerror or error}")
+        return FileFacts(path=path, language="unknown", problems=(problem,)), None
+    if not may_hold_queue_code(data) or looks_minified(data):
+        return None, None
+    return extract_bytes(path, data)
+
+
+def extract_bytes(path: str, data: bytes) -> tuple[FileFacts, str | None]:
+    try:
+        return frontends.extract(path, data), None
+    except RecursionError:
+        problem = Problem(Span(path, 1, 1, 1, 1), "too deeply nested to analyse; the file was skipped")
+        return FileFacts(path=path, language="unknown", problems=(problem,)), None
+    except Exception as error:  # a bug in a front-end must not hide the other files' findings
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return FileFacts(path=path, language="unknown"), f"{path}: internal error while extracting: {detail}"
+
+
+def _read_chunk(paths: list[str]) -> list[tuple[FileFacts | None, str | None]]:
+    return [read_facts(p) for p in paths]
+
+
+def extract_all(paths: Sequence[str], jobs: int) -> list[tuple[FileFacts | None, str | None]]:
+    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
+        return [read_facts(p) for p in paths]
+    size = max(8, len(paths) // (jobs * 4))
+    chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [item for chunk in pool.map(_read_chunk, chunks) for item in chunk]
+
+
+class FactStore:
+    """Facts by path; files the prefilter skipped are extracted when resolution asks for them."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, FileFacts] = {}
+        self.errors: list[str] = []
+        self._missing: set[str] = set()
+
+    def add(self, facts: FileFacts) -> None:
+        self.facts[facts.path] = facts
+
+    def load(self, path: str) -> FileFacts | None:
+        found = self.facts.get(path)
+        if found is not None or path in self._missing:
+            return found
+        if frontends.language_of(path) is None:
+            self._missing.add(path)
+            return None
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            self._missing.add(path)
+            return None
+        facts, error = extract_bytes(path, data)
+        if error is not None:
+            self.errors.append(error)
+        self.facts[path] = facts
+        return facts
+
+
+def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
+    found = discover(paths, settings)
+    store = FactStore()
+    analysed = 0
+    for facts, error in extract_all(found.files, jobs):
+        if error is not None:
+            store.errors.append(error)
+        if facts is not None:
+            store.add(facts)
+            analysed += 1
+    queue_files = [f for f in store.facts.values() if f.producers or f.consumers or f.queues or f.modules or f.problems]
+    resolver = Resolver(store.load)
+    graph = QueueGraph(queue_files, resolver)
+    context = RuleContext(graph)
+    diagnostics: list[Diagnostic] = []
+    for rule in REGISTRY:
+        if not settings.is_enabled(rule.code):
+            continue
+        try:
+            diagnostics.extend(rule.run(context))
+        except Exception as error:  # one broken rule must not hide the others
+            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            store.errors.append(f"rule {rule.code} ({rule.name}) failed: {detail}")
+    diagnostics = [d for d in diagnostics if not settings.ignored_in(d.span.path, d.code)]
+    all_facts = list(store.facts.values())
+    diagnostics = suppress.apply(diagnostics, all_facts, settings)
+    unique = {(d.code, d.span, d.message): d for d in diagnostics}
+    ordered = sorted(unique.values(), key=Diagnostic.sort_key)
+    return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped)
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)

@@ -1,0 +1,176 @@
+"""The producer -> consumer graph, per queue (networkx).
+
+Nodes: ``("queue", q)``, ``("job", q, name)``, ``("producer", i)``, ``("consumer", i)``.
+Edges: producer -> job (``produces``), job -> queue (``on``), queue -> consumer
+(``consumed-by``) and consumer -> job (``handles``). Rules ask the graph questions; they
+never see a syntax tree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+import networkx as nx
+
+from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, Route, Span
+from queuelint.resolve import Name, Resolver
+
+
+@dataclass(frozen=True)
+class ProducerSite:
+    producer: Producer
+    path: str
+    queue: Name
+    job: Name
+
+    @property
+    def span(self) -> Span:
+        return self.producer.span
+
+
+@dataclass(frozen=True)
+class ConsumerSite:
+    consumer: Consumer
+    path: str
+    queue: Name
+    routes: tuple[tuple[Route, Name], ...]
+
+    @property
+    def span(self) -> Span:
+        return self.consumer.span
+
+
+@dataclass
+class Handled:
+    """The names a queue's consumers handle, as far as they are known."""
+
+    names: dict[str, list[tuple[ConsumerSite, Route]]] = field(default_factory=dict)
+    accepts_any: bool = False  # some consumer takes every name
+    complete: bool = True  # every route resolved to a value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+
+class QueueGraph:
+    def __init__(self, facts: Iterable[FileFacts], resolver: Resolver) -> None:
+        self.facts = sorted(facts, key=lambda f: f.path)
+        self.resolver = resolver
+        self.graph = nx.MultiDiGraph()
+        self.producer_sites: list[ProducerSite] = []
+        self.consumer_sites: list[ConsumerSite] = []
+        self.unresolved: list[tuple[Span, str]] = []
+        for file in self.facts:
+            for unresolved in file.unresolved:
+                self.unresolved.append((unresolved.span, unresolved.what))
+            for producer in file.producers:
+                self._add_producer(file.path, producer)
+            for consumer in file.consumers:
+                self._add_consumer(file.path, consumer)
+
+    def _add_producer(self, path: str, producer: Producer) -> None:
+        site = ProducerSite(producer, path, self.resolver.name(producer.queue, path),
+                            self.resolver.name(producer.job, path))
+        index = len(self.producer_sites)
+        self.producer_sites.append(site)
+        node = ("producer", index)
+        self.graph.add_node(node, site=site)
+        if not site.queue.is_value:
+            self.unresolved.append((producer.span, f"queue of this producer: {site.queue.reason or site.queue.text}"))
+            return
+        queue = ("queue", site.queue.value)
+        self.graph.add_node(queue, name=site.queue.value)
+        if site.job.is_value:
+            job = ("job", site.queue.value, site.job.value)
+            self.graph.add_edge(node, job, kind="produces")
+            self.graph.add_edge(job, queue, kind="on")
+        else:
+            self.graph.add_edge(node, queue, kind="produces-unresolved")
+            if site.job.status == "unknown":
+                self.unresolved.append((producer.span, f"job name: {site.job.reason or site.job.text}"))
+
+    def _add_consumer(self, path: str, consumer: Consumer) -> None:
+        queue_name = self.resolver.name(consumer.queue, path)
+        routes = tuple((route, self.resolver.name(route.job, path)) for route in consumer.routes)
+        site = ConsumerSite(consumer, path, queue_name, routes)
+        index = len(self.consumer_sites)
+        self.consumer_sites.append(site)
+        node = ("consumer", index)
+        self.graph.add_node(node, site=site)
+        if not queue_name.is_value:
+            self.unresolved.append((consumer.span, f"queue of this consumer: {queue_name.reason or queue_name.text}"))
+            return
+        queue = ("queue", queue_name.value)
+        self.graph.add_node(queue, name=queue_name.value)
+        self.graph.add_edge(queue, node, kind="consumed-by")
+        for route, name in routes:
+            if name.is_value:
+                job = ("job", queue_name.value, name.value)
+                self.graph.add_edge(node, job, kind="handles", route=route)
+                self.graph.add_edge(job, queue, kind="on")
+            else:
+                self.unresolved.append((route.span, f"handled job name: {name.reason or name.text}"))
+
+    # --- queries ----------------------------------------------------------------
+
+    def queues(self) -> list[str]:
+        return sorted(data["name"] for node, data in self.graph.nodes(data=True) if node[0] == "queue")
+
+    def producers(self, queue: str | None = None) -> list[ProducerSite]:
+        if queue is None:
+            return list(self.producer_sites)
+        node = ("queue", queue)
+        if node not in self.graph:
+            return []
+        found = {
+            source
+            for job, _, data in self.graph.in_edges(node, data=True)
+            for source in ([job] if data["kind"] == "produces-unresolved" else self.graph.predecessors(job))
+            if source[0] == "producer"
+        }
+        return [self.producer_sites[i] for _, i in sorted(found)]
+
+    def consumers(self, queue: str | None = None) -> list[ConsumerSite]:
+        if queue is None:
+            return list(self.consumer_sites)
+        node = ("queue", queue)
+        if node not in self.graph:
+            return []
+        found = sorted(n for n in self.graph.successors(node) if n[0] == "consumer")
+        return [self.consumer_sites[i] for _, i in found]
+
+    def handled(self, queue: str) -> Handled:
+        handled = Handled()
+        for site in self.consumers(queue):
+            if site.consumer.accepts_any:
+                handled.accepts_any = True
+            for route, name in site.routes:
+                if name.is_value:
+                    handled.names.setdefault(name.value, []).append((site, route))
+                else:
+                    handled.complete = False
+        return handled
+
+    def modules(self) -> Iterator[tuple[str, ModuleDecl]]:
+        for file in self.facts:
+            for module in file.modules:
+                yield file.path, module
+
+    def package_of(self, path: str) -> str:
+        return _package_root(os.path.dirname(path))
+
+
+@cache
+def _package_root(directory: str) -> str:
+    """The nearest directory with a package manifest: the unit that runs as one app."""
+    current = directory
+    while True:
+        if any(os.path.isfile(os.path.join(current, m)) for m in ("package.json", "pyproject.toml", "setup.py")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return directory
+        current = parent

@@ -1,0 +1,17 @@
+"""Reporters: diagnostics in, text out. One module per format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from queuelint.model import Diagnostic
+from queuelint.reporters import json_format, text
+
+Reporter = Callable[[Sequence[Diagnostic]], str]
+
+REPORTERS: dict[str, Reporter] = {
+    "text": text.render,
+    "json": json_format.render,
+}
+
+__all__ = ["REPORTERS", "Reporter"]

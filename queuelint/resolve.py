@@ -1,0 +1,210 @@
+"""Symbolic names -> values, across files.
+
+A reference such as `JobName.SendEmail` is looked up in the file's own constants, then
+through its imports (relative paths, `index` barrels, re-exports, `export *`, namespace
+imports). Files are asked for through `load`, so a constants module is only read when a
+name needs it. Whatever cannot be followed stays `unknown`, and rules never report a
+mismatch on an unknown name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from queuelint.model import Expr, FileFacts
+
+SCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+MAX_DEPTH = 24
+
+
+@dataclass(frozen=True)
+class Name:
+    """A queue or job name after resolution."""
+
+    status: Literal["value", "dynamic", "unknown"]
+    value: str = ""
+    text: str = ""  # as written, for messages
+    reason: str = ""  # dynamic: why it changes per call; unknown: what could not be followed
+
+    @property
+    def is_value(self) -> bool:
+        return self.status == "value"
+
+    def display(self) -> str:
+        return repr(self.value) if self.is_value else self.text
+
+
+Loader = Callable[[str], "FileFacts | None"]
+
+
+class Resolver:
+    """Resolves `Expr`s in the context of the file they were written in."""
+
+    def __init__(self, load: Loader) -> None:
+        self._load = load
+        self._bindings: dict[str, dict[str, Expr]] = {}
+        self._modules: dict[tuple[str, str], str | None] = {}
+
+    # --- public -----------------------------------------------------------------
+
+    def name(self, expr: Expr, path: str) -> Name:
+        return self._evaluate(expr, path, 0)
+
+    def definition(self, local: str, path: str) -> tuple[str, str] | None:
+        """Where a class or function named `local` in `path` is defined: (path, name)."""
+        return self._definition(path, local, 0)
+
+    def module_path(self, specifier: str, importer: str) -> str | None:
+        key = (specifier, os.path.dirname(importer))
+        if key not in self._modules:
+            self._modules[key] = _resolve_module(specifier, importer)
+        return self._modules[key]
+
+    # --- evaluation -------------------------------------------------------------
+
+    def _evaluate(self, expr: Expr, path: str, depth: int) -> Name:
+        if depth > MAX_DEPTH:
+            return Name("unknown", text=expr.text, reason="reference chain too deep")
+        if expr.kind == "str":
+            return Name("value", expr.text, repr(expr.text))
+        if expr.kind == "dynamic":
+            return Name("dynamic", text=expr.text, reason=expr.reason)
+        if expr.kind == "ref":
+            found = self._lookup(path, expr.text.split("."), depth + 1)
+            if found is None:
+                return Name("unknown", text=expr.text, reason=f"`{expr.text}` could not be resolved")
+            target, where = found
+            result = self._evaluate(target, where, depth + 1)
+            return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
+        if expr.kind == "concat":
+            values: list[str] = []
+            for part in expr.parts:
+                resolved = self._evaluate(part, path, depth + 1)
+                if resolved.status == "dynamic":
+                    return Name("dynamic", text=expr.text, reason=resolved.reason)
+                if not resolved.is_value:
+                    return Name("unknown", text=expr.text, reason=resolved.reason)
+                values.append(resolved.value)
+            return Name("value", "".join(values), expr.text)
+        if expr.kind == "queue_name" and expr.parts:
+            found = self._lookup(path, expr.parts[0].text.split("."), depth + 1)
+            if found is not None and found[0].kind == "queue" and found[0].parts:
+                return self._evaluate(found[0].parts[0], found[1], depth + 1)
+        return Name("unknown", text=expr.text, reason=f"`{expr.text}` is not known statically")
+
+    def _file_bindings(self, path: str) -> dict[str, Expr] | None:
+        if path not in self._bindings:
+            facts = self._load(path)
+            if facts is None:
+                return None
+            self._bindings[path] = dict(facts.bindings)
+        return self._bindings[path]
+
+    def _lookup(self, path: str, dotted: list[str], depth: int) -> tuple[Expr, str] | None:
+        """The expression a dotted name written in `path` stands for, and the file it lives in."""
+        if depth > MAX_DEPTH or not dotted:
+            return None
+        bindings = self._file_bindings(path)
+        facts = self._load(path)
+        if bindings is None or facts is None:
+            return None
+        for cut in range(len(dotted), 0, -1):
+            key = ".".join(dotted[:cut])
+            expr = bindings.get(key)
+            if expr is None:
+                continue
+            rest = dotted[cut:]
+            if not rest:
+                return expr, path
+            if expr.kind == "ref":  # an alias: `export const JOBS = SHARED_JOBS`
+                return self._lookup(path, expr.text.split(".") + rest, depth + 1)
+            if expr.kind == "queue" and rest == ["name"] and expr.parts:
+                return expr.parts[0], path
+            return None
+        head = dotted[0]
+        for imported in facts.imports:
+            if imported.local != head:
+                continue
+            target = self.module_path(imported.module, path)
+            if target is None:
+                return None
+            if imported.imported == "*":
+                return self._lookup_export(target, dotted[1:], depth + 1)
+            return self._lookup_export(target, [imported.imported, *dotted[1:]], depth + 1)
+        return None
+
+    def _lookup_export(self, path: str, dotted: list[str], depth: int) -> tuple[Expr, str] | None:
+        """What module `path` exports under a dotted name."""
+        facts = self._load(path)
+        if facts is None or not dotted or depth > MAX_DEPTH:
+            return None
+        name = dotted[0]
+        for exported, local in facts.exports:
+            if exported == name:
+                return self._lookup(path, [local, *dotted[1:]], depth + 1)
+        for reexport in facts.reexports:
+            if reexport.exported != name:
+                continue
+            target = self.module_path(reexport.module, path)
+            if target is None:
+                return None
+            if reexport.imported == "*":  # export * as ns from './x'
+                return self._lookup_export(target, dotted[1:], depth + 1)
+            return self._lookup_export(target, [reexport.imported, *dotted[1:]], depth + 1)
+        for reexport in facts.reexports:
+            if reexport.exported == "*":
+                target = self.module_path(reexport.module, path)
+                found = self._lookup_export(target, dotted, depth + 1) if target else None
+                if found is not None:
+                    return found
+        return None
+
+    def _definition(self, path: str, local: str, depth: int) -> tuple[str, str] | None:
+        facts = self._load(path)
+        if facts is None or depth > MAX_DEPTH:
+            return None
+        if any(name == local for name, _ in facts.classes):
+            return path, local
+        for imported in facts.imports:
+            if imported.local == local and imported.imported not in ("*",):
+                target = self.module_path(imported.module, path)
+                return self._exported_definition(target, imported.imported, depth + 1) if target else None
+        return None
+
+    def _exported_definition(self, path: str, name: str, depth: int) -> tuple[str, str] | None:
+        facts = self._load(path)
+        if facts is None or depth > MAX_DEPTH:
+            return None
+        for exported, local in facts.exports:
+            if exported == name:
+                return self._definition(path, local, depth + 1)
+        for reexport in facts.reexports:
+            target = self.module_path(reexport.module, path)
+            if target is None:
+                continue
+            if reexport.exported == name:
+                return self._exported_definition(target, reexport.imported, depth + 1)
+            if reexport.exported == "*":
+                found = self._exported_definition(target, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+
+def _resolve_module(specifier: str, importer: str) -> str | None:
+    """The file a relative import names, trying the extensions and `index` files bundlers try."""
+    if not specifier.startswith("."):
+        return None
+    base = os.path.normpath(os.path.join(os.path.dirname(importer), specifier))
+    stem, suffix = os.path.splitext(base)
+    candidates = [base, *(base + s for s in SCRIPT_SUFFIXES)]
+    if suffix in (".js", ".mjs", ".cjs", ".jsx"):  # ESM TypeScript writes './x.js' for './x.ts'
+        candidates += [stem + s for s in (".ts", ".tsx", ".mts", ".cts")]
+    candidates += [os.path.join(base, "index" + s) for s in SCRIPT_SUFFIXES]
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
+    return None

@@ -1,0 +1,35 @@
+"""The rule catalogue: one module per rule, and the explicit, sorted REGISTRY."""
+
+from __future__ import annotations
+
+from queuelint.rules import (
+    duplicate_handler,
+    dynamic_job_name,
+    parse_error,
+    returned_error,
+    silent_default,
+    swallowed_error,
+    unhandled_job_name,
+    unused_suppression,
+)
+from queuelint.rules.base import Rule, RuleContext
+
+REGISTRY: tuple[Rule, ...] = (
+    parse_error.check,
+    unused_suppression.RULE,
+    dynamic_job_name.check,
+    unhandled_job_name.check,
+    duplicate_handler.check,
+    returned_error.check,
+    swallowed_error.check,
+    silent_default.check,
+)
+BY_CODE = {r.code: r for r in REGISTRY}
+BY_NAME = {r.name: r for r in REGISTRY}
+
+
+def lookup(code_or_name: str) -> Rule | None:
+    return BY_CODE.get(code_or_name.upper()) or BY_NAME.get(code_or_name.lower())
+
+
+__all__ = ["BY_CODE", "BY_NAME", "REGISTRY", "Rule", "RuleContext", "lookup"]

@@ -1,0 +1,50 @@
+"""What every rule is made of: a code, a name, a default severity and a pure check function."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from queuelint.graph import QueueGraph
+from queuelint.model import Diagnostic, FileFacts, Related, Severity, Span
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    graph: QueueGraph
+
+    @property
+    def facts(self) -> list[FileFacts]:
+        return self.graph.facts
+
+
+Check = Callable[["Rule", RuleContext], Iterator[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    libraries: tuple[str, ...]
+    check: Check | None  # None: computed by the engine itself (QL002 after suppressions)
+
+    def run(self, context: RuleContext) -> Iterator[Diagnostic]:
+        if self.check is not None:
+            yield from self.check(self, context)
+
+    def at(self, span: Span, message: str, hint: str = "", related: Iterable[Related] = ()) -> Diagnostic:
+        return Diagnostic(self.code, self.name, self.severity, message, span, hint, tuple(related))
+
+
+def rule(*, code: str, name: str, severity: Severity, libraries: tuple[str, ...] = ()) -> Callable[[Check], Rule]:
+    def wrap(check: Check) -> Rule:
+        return Rule(code, name, severity, libraries, check)
+
+    return wrap
+
+
+def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:
+    matches = difflib.get_close_matches(value, sorted(candidates), n=1, cutoff=0.75)
+    return matches[0] if matches else None

@@ -1,0 +1,85 @@
+"""QL104: two handlers for one queue and job name, or one processor registered twice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from queuelint.graph import ConsumerSite
+from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Route, Severity, Span
+from queuelint.rules.base import Rule, RuleContext, rule
+
+# Bull keeps one handler per name on a queue instance and throws on a second one.
+# BullMQ workers are competing consumers; several per queue is normal, so only Bull here.
+NAMED_HANDLER_KINDS = ("process-decorator", "process-call")
+
+
+@rule(code="QL104", name="duplicate-handler", severity=Severity.ERROR, libraries=("bull",))
+def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    yield from _same_name_twice(self, context)
+    yield from _provided_twice(self, context)
+
+
+def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    graph = context.graph
+    groups: dict[tuple[str, str, str], list[tuple[ConsumerSite, Route]]] = defaultdict(list)
+    for site in graph.consumers():
+        consumer = site.consumer
+        if consumer.library != "bull" or consumer.kind not in NAMED_HANDLER_KINDS or not site.queue.is_value:
+            continue
+        # Nest processors of one package run in one app; process() calls share a queue only within a file.
+        scope = graph.package_of(site.path) if consumer.kind == "process-decorator" else site.path
+        for route, name in site.routes:
+            if name.is_value:
+                groups[(scope, site.queue.value, name.value)].append((site, route))
+    for (_, queue, name), entries in sorted(groups.items()):
+        entries.sort(key=lambda entry: entry[1].span)
+        first_site, first_route = entries[0]
+        for site, route in entries[1:]:
+            yield self.at(
+                route.span,
+                f"second handler for job {_show(name)} on queue {queue!r} (first: {first_site.consumer.handler}); "
+                f"Bull throws \"Cannot define the same handler twice {name}\"",
+                hint="keep one handler per job name; give the other one its own name",
+                related=[Related(first_route.span, f"first handler for {_show(name)}")],
+            )
+
+
+def _provided_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    graph = context.graph
+    processors: dict[tuple[str, str], list[ConsumerSite]] = defaultdict(list)
+    for site in graph.consumers():
+        if site.consumer.library == "bull" and site.consumer.kind == "process-decorator" and site.consumer.owner:
+            processors[(site.path, site.consumer.owner)].append(site)
+    if not processors:
+        return
+    provided: dict[tuple[str, str], list[tuple[Span, str, str]]] = defaultdict(list)
+    for path, module in graph.modules():
+        for name, span in module.providers:
+            definition = graph.resolver.definition(name, path)
+            if definition in processors:
+                provided[definition].append((span, module.name, graph.package_of(path)))
+    for processor, entries in sorted(provided.items()):
+        owner = processor[1]
+        entries.sort()
+        first_span, first_module, first_package = entries[0]
+        for span, module, package in entries[1:]:
+            if package != first_package:
+                continue  # different apps each register their own copy
+            names = _handled_names(processors[processor])
+            yield self.at(
+                span,
+                f"processor {owner} is also provided by {first_module}; its handlers ({names}) are registered "
+                f"twice and Bull throws \"Cannot define the same handler twice\"",
+                hint=f"list {owner} in the providers of one module only and import that module where needed",
+                related=[Related(first_span, f"{owner} first provided by {first_module}")],
+            )
+
+
+def _handled_names(sites: list[ConsumerSite]) -> str:
+    names = sorted({name.value for site in sites for _, name in site.routes if name.is_value})
+    return ", ".join(_show(n) for n in names) or "its handlers"
+
+
+def _show(name: str) -> str:
+    return "`__default__`" if name == DEFAULT_JOB else repr(name)

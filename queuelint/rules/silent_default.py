@@ -1,0 +1,29 @@
+"""QL203: a job-name switch whose default (or missing default) does not throw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from queuelint.model import Diagnostic, Related, Severity
+from queuelint.rules.base import Rule, RuleContext, rule
+
+
+@rule(code="QL203", name="silent-default", severity=Severity.WARNING, libraries=("bull", "bullmq"))
+def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    for site in context.graph.consumers():
+        router = site.consumer.router
+        if router is None or router.fallback not in ("silent", "missing"):
+            continue
+        handled = ", ".join(sorted(n.display() for _, n in site.routes)) or "no names"
+        if router.fallback == "silent" and router.fallback_span is not None:
+            span, what = router.fallback_span, f"the fallback of `{router.subject}` routing only logs or returns"
+        else:
+            span, what = router.span, f"routing on `{router.subject}` has no default"
+        yield self.at(
+            span,
+            f"{what} in {site.consumer.handler}: a job with any name but {handled} completes "
+            "without being processed",
+            hint="throw in the default branch (`default: throw new Error(`Unknown job ${job.name}`)`) so "
+                 "unknown jobs fail visibly",
+            related=[Related(site.consumer.span, f"handler {site.consumer.handler}")],
+        )

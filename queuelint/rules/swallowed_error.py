@@ -1,0 +1,23 @@
+"""QL202: a handler's catch neither rethrows, throws, nor fails the job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from queuelint.model import Diagnostic, Related, Severity
+from queuelint.rules.base import Rule, RuleContext, rule
+
+
+@rule(code="QL202", name="swallowed-error", severity=Severity.WARNING, libraries=("bull", "bullmq"))
+def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    for site in context.graph.consumers():
+        consumer = site.consumer
+        for fact in consumer.swallowed_errors:
+            where = f"`{fact.via}`, called by handler {consumer.handler}," if fact.via else f"handler {consumer.handler}"
+            yield self.at(
+                fact.span,
+                f"{where} catches the error and carries on: the job completes as if it succeeded and is "
+                "never retried",
+                hint="rethrow after logging (`throw error`), or fail the job explicitly",
+                related=[Related(consumer.span, f"handler {consumer.handler}")],
+            )

@@ -1,0 +1,55 @@
+"""QL102: a job name is produced onto a queue none of whose consumers handle it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from queuelint.graph import Handled
+from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Severity
+from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
+
+
+@rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR, libraries=("bull", "bullmq"))
+def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    graph = context.graph
+    for queue in graph.queues():
+        consumers = graph.consumers(queue)
+        if not consumers:
+            continue  # nobody consumes it here: QL105's business, not a name mismatch
+        handled = graph.handled(queue)
+        if handled.accepts_any or not handled.complete:
+            continue  # a catch-all, or a handler name we could not resolve: no certainty
+        related = [Related(route.span, f"handles {name!r} ({site.consumer.handler})")
+                   for name, entries in sorted(handled.names.items()) for site, route in entries]
+        for site in graph.producers(queue):
+            if not site.job.is_value or site.job.value in handled:
+                continue
+            yield self.at(
+                site.span,
+                f"job {_show(site.job.value)} has no handler on queue {queue!r}; "
+                f"its consumers handle {_listing(handled)}",
+                hint=_hint(site.job.value, handled),
+                related=related,
+            )
+
+
+def _show(name: str) -> str:
+    return "without a name (`__default__`)" if name == DEFAULT_JOB else repr(name)
+
+
+def _listing(handled: Handled) -> str:
+    names = sorted(handled.names)
+    return ", ".join("`__default__`" if n == DEFAULT_JOB else repr(n) for n in names) or "nothing"
+
+
+def _hint(name: str, handled: Handled) -> str:
+    names = set(handled.names)
+    if names == {DEFAULT_JOB}:
+        return ("the consumers only handle unnamed jobs (`@Process()` / `process(fn)`): add the job without a "
+                "name, `queue.add(data, opts)` (a per-job id goes in `opts.jobId`), or handle the name explicitly")
+    if name == DEFAULT_JOB:
+        return "give the job one of the handled names, or add a handler for unnamed jobs (`@Process()`)"
+    close = did_you_mean(name, names - {DEFAULT_JOB})
+    if close is not None:
+        return f"did you mean {close!r}?"
+    return f"add a handler for {name!r} (`@Process({name!r})`, a `case` in the worker's switch) or fix the name"
