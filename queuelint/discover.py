@@ -19,8 +19,9 @@ SKIPPED_DIRECTORIES = frozenset(
      ".yarn", ".pnpm-store"}
 )
 SKIPPED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".d.ts", ".d.mts", ".d.cts", ".bundle.js", ".chunk.js")
-# Every Bull/BullMQ/NestJS queue file imports a module whose name contains this.
-QUEUE_MARKERS = (b"bull",)
+# Every Bull/BullMQ/NestJS queue file imports a module whose name contains "bull"; NestJS
+# modules (which register processors as providers) may not, but they all say "@Module(".
+QUEUE_MARKERS = (b"bull", b"@Module(")
 
 
 class PathError(Exception):

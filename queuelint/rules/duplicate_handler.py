@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -61,7 +62,9 @@ def _provided_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 provided[definition].append((span, module.name, graph.package_of(path)))
     for processor, entries in sorted(provided.items()):
         owner = processor[1]
-        entries.sort()
+        # The module beside the processor is its home; the other registration is the one to remove.
+        home = os.path.dirname(processor[0])
+        entries.sort(key=lambda entry: (os.path.dirname(entry[0].path) != home, entry[0]))
         first_span, first_module, first_package = entries[0]
         for span, module, package in entries[1:]:
             if package != first_package:

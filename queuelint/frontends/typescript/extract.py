@@ -46,7 +46,9 @@ from queuelint.model import (
     Unresolved,
 )
 
-SUPPRESSION = re.compile(r"queuelint-disable-(next-line|line)\b[ \t:]*([A-Za-z0-9_, \t-]*)")
+# Codes (`QL101`) or rule names (`dynamic-job-name`); anything after them (`-- why`) is a comment.
+CODE = r"(?:[A-Za-z]{2}\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)"
+SUPPRESSION = re.compile(rf"queuelint-disable-(next-line|line)\b[ \t:]*((?:{CODE}(?:[ \t]*,?[ \t]*{CODE})*)?)")
 
 QUERY = """
 (call_expression
@@ -96,6 +98,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
             if suppression is not None:
                 suppressions.append(suppression)
 
+    for cls in class_nodes:
+        nestjs.read_module(cls, state)
     if state.libraries:
         # Where queue objects live first, then what is done with them.
         for node in constructions:

@@ -97,12 +97,18 @@ def _remember(cls: Node, field_name: str, obj: QueueObject, anchor: Node, state:
         state.queues.append(QueueDecl(state.src.span(anchor), obj.library, "inject", obj.name))
 
 
+def read_module(cls: Node, state: Extraction) -> None:
+    """`@Module({ providers: [...] })` from `@nestjs/common`."""
+    for decorator in class_decorators(cls):
+        callee, args = decorator_call(decorator)
+        imported = state.imports.get(dotted_name(callee, state.src) or "")
+        if imported is not None and imported.module == "@nestjs/common" and imported.imported == "Module" and args:
+            _module(cls, args[0], state)
+
+
 def read_class(cls: Node, state: Extraction) -> None:
     for decorator in class_decorators(cls):
         callee, args = decorator_call(decorator)
-        if dotted_name(callee, state.src) == "Module" and args:
-            _module(cls, args[0], state)
-            continue
         symbol = _nest_symbol(callee, state)
         if symbol is not None and symbol[1] == "Processor":
             queue = _name_argument(args[0], state) if args else None

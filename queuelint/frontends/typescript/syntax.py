@@ -165,8 +165,9 @@ def member_decorators(member: Node) -> list[Node]:
     """Decorators of a class member: its own children and the `decorator` siblings before it."""
     found = [c for c in member.children if c.type == "decorator"]
     sibling = member.prev_named_sibling
-    while sibling is not None and sibling.type == "decorator":
-        found.append(sibling)
+    while sibling is not None and sibling.type in ("decorator", "comment"):
+        if sibling.type == "decorator":
+            found.append(sibling)
         sibling = sibling.prev_named_sibling
     return found
 
