@@ -172,5 +172,5 @@ def _package_root(directory: str) -> str:
             return current
         parent = os.path.dirname(current)
         if parent == current:
-            return directory
+            return ""  # no manifest anywhere above: the whole tree is one unit
         current = parent
