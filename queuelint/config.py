@@ -57,7 +57,7 @@ class Settings:
             return False
         relative = os.path.relpath(path, self.root).replace(os.sep, "/")
         for pattern, codes in self.per_file_ignores:
-            if _matches_any(code, codes) and pathspec.PathSpec.from_lines("gitwildmatch", [pattern]).match_file(relative):
+            if _matches_any(code, codes) and pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(relative):
                 return True
         return False
 

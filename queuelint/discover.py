@@ -37,7 +37,7 @@ class Discovered:
 def discover(paths: Sequence[str], settings: Settings) -> Discovered:
     files: set[str] = set()
     skipped: list[tuple[str, str]] = []
-    excludes = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
+    excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
     for given in paths:
         path = os.path.abspath(given)
         if not os.path.lexists(path):
@@ -52,9 +52,9 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovered:
     return Discovered(sorted(files), skipped)
 
 
-def _walk(top: str, root: str, excludes: pathspec.PathSpec, skipped: list[tuple[str, str]]) -> Iterator[str]:
+def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec, skipped: list[tuple[str, str]]) -> Iterator[str]:
     # Stack of (directory, gitignore specs in force there as (base dir, spec)).
-    stack: list[tuple[str, tuple[tuple[str, pathspec.PathSpec], ...]]] = [(top, _inherited_ignores(top))]
+    stack: list[tuple[str, tuple[tuple[str, pathspec.GitIgnoreSpec], ...]]] = [(top, _inherited_ignores(top))]
     while stack:
         directory, ignores = stack.pop()
         own = _gitignore(directory)
@@ -82,18 +82,18 @@ def _walk(top: str, root: str, excludes: pathspec.PathSpec, skipped: list[tuple[
                 yield entry.path
 
 
-def _gitignore(directory: str) -> pathspec.PathSpec | None:
+def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
     path = os.path.join(directory, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return pathspec.PathSpec.from_lines("gitwildmatch", handle)
+            return pathspec.GitIgnoreSpec.from_lines(handle)
     except OSError:
         return None
 
 
-def _inherited_ignores(top: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
+def _inherited_ignores(top: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ...]:
     """`.gitignore` files above `top`, up to the repository root, apply inside it too."""
-    found: list[tuple[str, pathspec.PathSpec]] = []
+    found: list[tuple[str, pathspec.GitIgnoreSpec]] = []
     current = os.path.dirname(top)
     while True:
         spec = _gitignore(current)
@@ -108,7 +108,7 @@ def _inherited_ignores(top: str) -> tuple[tuple[str, pathspec.PathSpec], ...]:
     return tuple(reversed(found))
 
 
-def _ignored(path: str, is_dir: bool, ignores: tuple[tuple[str, pathspec.PathSpec], ...]) -> bool:
+def _ignored(path: str, is_dir: bool, ignores: tuple[tuple[str, pathspec.GitIgnoreSpec], ...]) -> bool:
     for base, spec in ignores:
         relative = os.path.relpath(path, base).replace(os.sep, "/") + ("/" if is_dir else "")
         if spec.match_file(relative):
@@ -116,7 +116,7 @@ def _ignored(path: str, is_dir: bool, ignores: tuple[tuple[str, pathspec.PathSpe
     return False
 
 
-def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.PathSpec) -> bool:
+def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.GitIgnoreSpec) -> bool:
     if not excludes.patterns:
         return False
     relative = os.path.relpath(path, root).replace(os.sep, "/") + ("/" if is_dir else "")

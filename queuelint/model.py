@@ -77,6 +77,7 @@ class Router:
     """A `switch (job.name)` or `if (job.name === …)` chain inside a handler."""
 
     span: Span
+    form: Literal["switch", "if"]
     subject: str  # the routed expression as written, e.g. ``job.name``
     fallback: Literal["throws", "silent", "missing", "handles"]
     fallback_span: Span | None = None

@@ -72,16 +72,15 @@ def _provided_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             names = _handled_names(processors[processor])
             yield self.at(
                 span,
-                f"processor {owner} is also provided by {first_module}; its handlers ({names}) are registered "
-                f"twice and Bull throws \"Cannot define the same handler twice\"",
+                f"processor {owner} is also provided by {first_module}; its handlers are registered twice and "
+                f"Bull throws \"Cannot define the same handler twice {names[0]}\"",
                 hint=f"list {owner} in the providers of one module only and import that module where needed",
                 related=[Related(first_span, f"{owner} first provided by {first_module}")],
             )
 
 
-def _handled_names(sites: list[ConsumerSite]) -> str:
-    names = sorted({name.value for site in sites for _, name in site.routes if name.is_value})
-    return ", ".join(_show(n) for n in names) or "its handlers"
+def _handled_names(sites: list[ConsumerSite]) -> list[str]:
+    return sorted({name.value for site in sites for _, name in site.routes if name.is_value}) or ["…"]
 
 
 def _show(name: str) -> str:

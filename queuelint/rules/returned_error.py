@@ -13,7 +13,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in context.graph.consumers():
         consumer = site.consumer
         for fact in consumer.returned_errors:
-            where = f"`{fact.via}`, called by handler {consumer.handler}," if fact.via else f"handler {consumer.handler}"
+            where = f"`{fact.via}` (called by {consumer.handler})" if fact.via else consumer.handler
             yield self.at(
                 fact.span,
                 f"{where} returns an error value (`{fact.detail}`) instead of throwing: "

@@ -15,15 +15,17 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         if router is None or router.fallback not in ("silent", "missing"):
             continue
         handled = ", ".join(sorted(n.display() for _, n in site.routes)) or "no names"
+        routing = f"switch ({router.subject})" if router.form == "switch" else f"if ({router.subject} === …)"
         if router.fallback == "silent" and router.fallback_span is not None:
-            span, what = router.fallback_span, f"the fallback of `{router.subject}` routing only logs or returns"
+            branch = "default" if router.form == "switch" else "else branch"
+            span, what = router.fallback_span, f"the {branch} of `{routing}` only logs or returns"
         else:
-            span, what = router.span, f"routing on `{router.subject}` has no default"
+            span, what = router.span, f"`{routing}` has no default"
         yield self.at(
             span,
-            f"{what} in {site.consumer.handler}: a job with any name but {handled} completes "
+            f"{what} in {site.consumer.handler}: a job named anything but {handled} completes "
             "without being processed",
-            hint="throw in the default branch (`default: throw new Error(`Unknown job ${job.name}`)`) so "
-                 "unknown jobs fail visibly",
+            hint="throw for unknown names, e.g. `throw new Error('Unknown job ' + job.name)`, so such jobs "
+                 "fail and show up as failed",
             related=[Related(site.consumer.span, f"handler {site.consumer.handler}")],
         )

@@ -11,7 +11,7 @@ from queuelint.frontends.typescript.state import (
     handler_consumer,
     processor_function,
 )
-from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, unwrap
+from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import Expr, Unresolved
 
@@ -48,21 +48,22 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
             library=LIBRARY,
             kind="worker",
             queue=name,
-            handler=_handler_name(processor, state),
+            handler=_handler_name(processor, args[0], state),
         )
     )
     return None
 
 
-def _handler_name(processor: Node | None, state: Extraction) -> str:
-    if processor is None or processor.type == "null":
-        return "manual (getNextJob)"
+def _handler_name(processor: Node | None, queue: Node, state: Extraction) -> str:
     name = dotted_name(processor, state.src)
     if name is not None:
         return name.removeprefix("this.")
+    worker = f"Worker({shorten(state.src.text(queue), 40)})"
+    if processor is None or processor.type in ("null", "undefined"):
+        return f"{worker} (no processor: jobs are fetched by hand)"
     if processor.type in ("string", "template_string", "call_expression", "binary_expression"):
-        return "sandboxed processor file"
-    return f"processor at line {processor.start_point[0] + 1}"
+        return f"{worker} (sandboxed processor file)"
+    return f"the processor of {worker}"
 
 
 def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -> None:

@@ -152,7 +152,7 @@ def _switch_router(switch: Node, src: SourceText, facts: HandlerFacts) -> None:
     if default is not None:
         statements = [s for s in default.named_children if s.type != "comment"]
         fallback = _classify(statements, src, empty="silent")
-        span = src.span(default)
+        span = src.span(default.children[0]) if default.children else src.span(default)
     else:
         following = _following(switch) if all_return else []
         fallback = _classify(following, src, empty="missing")
@@ -162,7 +162,7 @@ def _switch_router(switch: Node, src: SourceText, facts: HandlerFacts) -> None:
     facts.accepts_any = fallback == "handles"
     start, head = src.span(switch), src.span(header)
     header_span = Span(start.path, start.line, start.column, head.end_line, head.end_column + 1)
-    facts.router = Router(header_span, subject, fallback, span)
+    facts.router = Router(header_span, "switch", subject, fallback, span)
 
 
 def _if_chain_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
@@ -197,7 +197,7 @@ def _if_chain_router(body: Node, job: str | None, name_vars: set[str], src: Sour
         facts.routes.extend(routes)
         facts.accepts_any = fallback == "handles"
         condition = statement.child_by_field_name("condition") or statement
-        facts.router = Router(src.span(condition), "job.name", fallback, span)
+        facts.router = Router(src.span(condition), "if", "job.name", fallback, span)
         return
 
 
