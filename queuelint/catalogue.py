@@ -70,7 +70,8 @@ def _examples(text: str) -> list[Example]:
 
     def close_section() -> None:
         if files:
-            expected, todo = set(), set()
+            expected: set[tuple[str, int, str]] = set()
+            todo: set[tuple[str, int, str]] = set()
             for name, content in files.items():
                 for number, line in enumerate(content.splitlines(), start=1):
                     for kind, codes in ANNOTATION.findall(line):

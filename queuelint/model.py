@@ -72,6 +72,9 @@ class Route:
     span: Span
 
 
+Fallback = Literal["throws", "silent", "missing", "handles"]
+
+
 @dataclass(frozen=True)
 class Router:
     """A `switch (job.name)` or `if (job.name === …)` chain inside a handler."""
@@ -79,7 +82,7 @@ class Router:
     span: Span
     form: Literal["switch", "if"]
     subject: str  # the routed expression as written, e.g. ``job.name``
-    fallback: Literal["throws", "silent", "missing", "handles"]
+    fallback: Fallback
     fallback_span: Span | None = None
 
 
@@ -246,7 +249,7 @@ def _decode(tp: Any, data: Any) -> Any:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_decode(args[0], item) for item in data)
-        return tuple(_decode(arg, item) for arg, item in zip(args, data))
+        return tuple(_decode(arg, item) for arg, item in zip(args, data, strict=False))
     if origin in (Union, types.UnionType):
         if data is None:
             return None

@@ -41,7 +41,7 @@ def _covers(suppression: Suppression, diagnostic: Diagnostic) -> bool:
 
 def _unused(suppression: Suppression, settings: Settings) -> Diagnostic:
     rules = [lookup(code) for code in suppression.codes]
-    unknown = [code for code, rule in zip(suppression.codes, rules) if rule is None]
+    unknown = [code for code, rule in zip(suppression.codes, rules, strict=True) if rule is None]
     if unknown:
         message = f"suppression names unknown rule {unknown[0]!r}"
     elif rules and not any(rule is not None and settings.is_enabled(rule.code) for rule in rules):

@@ -33,16 +33,16 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         for route, name in site.routes:
             if name.is_value:
                 groups[(scope, site.queue.value, name.value)].append((site, route))
-    for (_, queue, name), entries in sorted(groups.items()):
+    for (_, queue, job), entries in sorted(groups.items()):
         entries.sort(key=lambda entry: entry[1].span)
         first_site, first_route = entries[0]
-        for site, route in entries[1:]:
+        for _site, route in entries[1:]:
             yield self.at(
                 route.span,
-                f"second handler for job {_show(name)} on queue {queue!r} (first: {first_site.consumer.handler}); "
-                f"Bull throws \"Cannot define the same handler twice {name}\"",
+                f"second handler for job {_show(job)} on queue {queue!r} (first: {first_site.consumer.handler}); "
+                f"Bull throws \"Cannot define the same handler twice {job}\"",
                 hint="keep one handler per job name; give the other one its own name",
-                related=[Related(first_route.span, f"first handler for {_show(name)}")],
+                related=[Related(first_route.span, f"first handler for {_show(job)}")],
             )
 
 
@@ -66,7 +66,7 @@ def _provided_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         home = os.path.dirname(processor[0])
         entries.sort(key=lambda entry: (os.path.dirname(entry[0].path) != home, entry[0]))
         first_span, first_module, first_package = entries[0]
-        for span, module, package in entries[1:]:
+        for span, _module, package in entries[1:]:
             if package != first_package:
                 continue  # different apps each register their own copy
             names = _handled_names(processors[processor])

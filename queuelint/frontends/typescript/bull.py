@@ -7,7 +7,6 @@ from dataclasses import replace
 
 from queuelint.frontends.typescript.state import (
     Extraction,
-    QueueDecl,
     QueueObject,
     add_producer,
     handler_consumer,
@@ -15,7 +14,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of, lookup_local
-from queuelint.model import DEFAULT_JOB, Expr, Route, Unresolved
+from queuelint.model import DEFAULT_JOB, Expr, QueueDecl, Route, Unresolved
 
 LIBRARY = "bull"
 JOB_OPTIONS = frozenset(

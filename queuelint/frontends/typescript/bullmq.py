@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from queuelint.frontends.typescript.state import (
     Extraction,
-    QueueDecl,
     QueueObject,
     add_producer,
     handler_consumer,
@@ -13,7 +12,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import Expr, Unresolved
+from queuelint.model import Expr, QueueDecl, Unresolved
 
 LIBRARY = "bullmq"
 

@@ -9,12 +9,12 @@ calls named like queue methods, constructions, classes, comments); the library a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from tree_sitter import QueryCursor
 
 from queuelint.frontends.typescript import bull, bullmq, nestjs
 from queuelint.frontends.typescript.state import CLASS_TYPES, LIBRARY_MODULES, Extraction, QueueObject
 from queuelint.frontends.typescript.syntax import (
-    FUNCTION_TYPES,
     Node,
     SourceText,
     arguments,
@@ -30,20 +30,14 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of
-from tree_sitter import QueryCursor
 from queuelint.model import (
-    Consumer,
     Expr,
     FileFacts,
     Import,
-    ModuleDecl,
     Problem,
-    Producer,
-    QueueDecl,
     ReExport,
     Span,
     Suppression,
-    Unresolved,
 )
 
 # Codes (`QL101`) or rule names (`dynamic-job-name`); anything after them (`-- why`) is a comment.
@@ -122,7 +116,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         imports=tuple(state.imports.values()),
         exports=tuple(exports),
         reexports=tuple(reexports),
-        bindings=tuple(bindings),
+        bindings=(*bindings, *((name, Expr("queue", parts=(obj.name,))) for name, obj in state.module_queues.items())),
         classes=tuple(classes),
         unresolved=tuple(state.unresolved),
         suppressions=tuple(suppressions),
@@ -397,18 +391,28 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
         target = parent.child_by_field_name("name")
         if target is not None and target.type == "identifier":
             state.variables[src.text(target)] = obj
+            if _is_module_level(parent):  # other files may import this queue
+                state.module_queues[src.text(target)] = obj
     elif parent.type == "assignment_expression":
-        target = dotted_name(parent.child_by_field_name("left"), src)
+        assigned = dotted_name(parent.child_by_field_name("left"), src)
         cls = enclosing(parent, CLASS_TYPES)
-        if target is not None and target.startswith("this.") and cls is not None:
-            state.fields[(cls.id, target.removeprefix("this."))] = obj
-        elif target is not None and "." not in target:
-            state.variables[target] = obj
+        if assigned is not None and assigned.startswith("this.") and cls is not None:
+            state.fields[(cls.id, assigned.removeprefix("this."))] = obj
+        elif assigned is not None and "." not in assigned:
+            state.variables[assigned] = obj
     elif parent.type in ("public_field_definition", "field_definition"):
         cls = enclosing(parent, CLASS_TYPES)
         key = property_name(parent.child_by_field_name("name") or parent.child_by_field_name("property"), src)
         if cls is not None and key is not None:
             state.fields[(cls.id, key)] = obj
+
+
+def _is_module_level(declarator: Node) -> bool:
+    declaration = declarator.parent
+    parent = declaration.parent if declaration is not None else None
+    if parent is not None and parent.type == "export_statement":
+        parent = parent.parent
+    return parent is not None and parent.type == "program"
 
 
 def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> None:

@@ -25,7 +25,7 @@ from queuelint.frontends.typescript.syntax import (
     walk_body,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import BodyFact, Route, Router, Span
+from queuelint.model import BodyFact, Fallback, Route, Router, Span
 
 LOGGING_METHODS = frozenset({"log", "warn", "warning", "error", "info", "debug", "verbose", "trace", "fatal"})
 FAILING_CALLS = re.compile(r"(^|\.)(moveToFailed|discard|retry|reject|fail|throw\w*|rethrow\w*|raise\w*)$", re.I)
@@ -149,6 +149,7 @@ def _switch_router(switch: Node, src: SourceText, facts: HandlerFacts) -> None:
             default = clause
     header = switch.child_by_field_name("value") or switch
     subject = shorten(src.text(unwrap(header)), 40)
+    span: Span | None
     if default is not None:
         statements = [s for s in default.named_children if s.type != "comment"]
         fallback = _classify(statements, src, empty="silent")
@@ -187,6 +188,7 @@ def _if_chain_router(body: Node, job: str | None, name_vars: set[str], src: Sour
             last_else = _final_else(rest[0])
             rest = rest[1:]
         branches_return = all(_block_ends_flow(branch) for _, branch in chain)
+        span: Span | None
         if last_else is not None:
             fallback = _classify(_block_statements(last_else), src, empty="silent")
             span = src.span(last_else)
@@ -274,7 +276,7 @@ def _following(node: Node) -> list[Node]:
     return found
 
 
-def _classify(statements: list[Node], src: SourceText, empty: str) -> str:  # noqa: C901
+def _classify(statements: list[Node], src: SourceText, empty: Fallback) -> Fallback:
     """`throws`, `silent` (only logs / returns nothing), `handles` (real work) or `empty`."""
     if not statements:
         return empty
@@ -341,10 +343,9 @@ def _collect_failure_facts(
         if node.type == "return_statement" and node.named_children:
             if _error_shaped(node.named_children[0], node, src):
                 facts.returned_errors.append(BodyFact(src.span(node), shorten(src.text(node)), via))
-        elif node.type == "catch_clause" and _is_top_level_try(node, body):
-            if not _catch_fails(node, src, lookup, done):
-                start = src.span(node)
-                facts.swallowed_errors.append(BodyFact(start, shorten(src.text(node).split("{", 1)[0] + "{ … }"), via))
+        elif node.type == "catch_clause" and _is_top_level_try(node, body) and not _catch_fails(node, src, lookup, done):
+            header = shorten(src.text(node).split("{", 1)[0] + "{ … }")
+            facts.swallowed_errors.append(BodyFact(src.span(node), header, via))
     if depth >= MAX_DELEGATION or job is None:
         return
     for target_name, target in _delegates(body, job, src, lookup):

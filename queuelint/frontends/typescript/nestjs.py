@@ -8,8 +8,6 @@ from dataclasses import replace
 from queuelint.frontends.typescript.state import (
     LIBRARY_MODULES,
     Extraction,
-    ModuleDecl,
-    QueueDecl,
     QueueObject,
     class_method,
     handler_consumer,
@@ -25,7 +23,7 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import DEFAULT_JOB, Expr, Route
+from queuelint.model import DEFAULT_JOB, Expr, ModuleDecl, QueueDecl, Route
 
 NEST_MODULES = frozenset({"@nestjs/bull", "@nestjs/bullmq"})
 QUEUE_TYPES = frozenset({"Queue", "default"})

@@ -44,6 +44,7 @@ class Extraction:
     variables: dict[str, QueueObject] = field(default_factory=dict)
     fields: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
     libraries: set[str] = field(default_factory=set)
+    module_queues: dict[str, QueueObject] = field(default_factory=dict)
 
     def library_symbol(self, node: Node | None) -> tuple[str, str] | None:
         """For a name imported from a queue library: (module, exported name)."""

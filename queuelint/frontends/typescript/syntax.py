@@ -47,7 +47,8 @@ def parser(dialect: str) -> tree_sitter.Parser:
 
 @functools.cache
 def query(dialect: str, source: str) -> tree_sitter.Query:
-    return tree_sitter.Query(language(dialect), source)
+    compiled: tree_sitter.Query = tree_sitter.Query(language(dialect), source)
+    return compiled
 
 
 class SourceText:

@@ -11,9 +11,9 @@ import re
 
 from queuelint.frontends.typescript.syntax import (
     FUNCTION_TYPES,
-    arguments,
     Node,
     SourceText,
+    arguments,
     dotted_name,
     shorten,
     string_value,

@@ -1,0 +1,30 @@
+"""The README stays true: its rule table is the catalogue's, its sample output is real."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from click.testing import CliRunner
+
+from queuelint import catalogue
+from queuelint.cli import cli
+from tests.conftest import REPO
+
+
+def test_rule_table_is_generated_from_the_catalogue() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert catalogue.readme_with_table(readme) == readme, "run `queuelint rules --format markdown` and paste it"
+
+
+def test_sample_output_is_what_the_tool_prints() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"Sample output \(`queuelint check (\S+)`\):\n\n```text\n(.*?)```", readme, re.S)
+    assert match is not None
+    previous = os.getcwd()
+    os.chdir(REPO)
+    try:
+        result = CliRunner().invoke(cli, ["check", match.group(1), "--jobs", "1"])
+    finally:
+        os.chdir(previous)
+    assert result.stdout == match.group(2)
