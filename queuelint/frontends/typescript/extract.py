@@ -343,7 +343,7 @@ def _bind_enum(name: str, declaration: Node, src: SourceText, bindings: list[tup
         if member.type == "enum_assignment":
             key = property_name(member.child_by_field_name("name"), src)
             value = member.child_by_field_name("value")
-            if key is not None and value is not None:
+            if key is not None and value is not None and value.type != "number":  # numeric enums name no job
                 expr = expr_of(value, src)
                 if expr.kind in ("str", "ref", "concat"):
                     bindings.append((f"{name}.{key}", expr))
