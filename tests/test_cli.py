@@ -1,0 +1,164 @@
+"""The command line as a user meets it: exit statuses, config errors, selection, discovery."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from queuelint import __version__, engine
+from queuelint.cli import cli
+from tests.helpers import write_project
+
+BAD = {
+    "src/producer.ts": """
+        import { Queue } from 'bullmq';
+        const q = new Queue('mail');
+        await q.add('welcome', {});
+        await q.add('digest', {});
+    """,
+    "src/worker.ts": """
+        import { Worker } from 'bullmq';
+        new Worker('mail', async (job) => {
+          switch (job.name) {
+            case 'welcome': return welcome(job.data);
+            default: throw new Error('unknown');
+          }
+        });
+    """,
+}
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_findings_exit_1_and_clean_exit_0(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    status, out, _ = invoke("check")
+    assert status == 1
+    assert out.startswith("src/producer.ts:5:")
+    assert "QL102 [unhandled-job-name] job 'digest' has no handler on queue 'mail'" in out
+    assert invoke("check", "--exit-zero")[0] == 0
+    assert invoke("check", "--ignore", "QL102")[0] == 0
+    assert invoke("check", "--select", "QL2")[0] == 0
+    assert invoke("check", "--select", "unhandled-job-name")[0] == 1
+
+
+def test_missing_path_is_a_usage_error(in_tmp: Path) -> None:
+    status, out, err = invoke("check", "nowhere")
+    assert status == 2 and out == ""
+    assert err.strip() == "queuelint: error: nowhere: no such file or directory"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("selct = ['QL1']\n", "unknown key 'selct' (did you mean 'select'?)"),
+        ("select = 'QL1\n", "invalid TOML"),
+        ("ignore = [1, 2]\n", "'ignore' must be a list of strings"),
+        ("select = ['QL1O2']\n", "unknown rule selector 'QL1O2' (did you mean 'QL102'?)"),
+        ("[per-file-ignores]\n'a/*' = 'QL101'\n", "must be a list of rule codes"),
+    ],
+)
+def test_bad_config_is_one_clear_line_and_exit_2(in_tmp: Path, config: str, message: str) -> None:
+    write_project(in_tmp, BAD)
+    (in_tmp / "queuelint.toml").write_text(config)
+    status, out, err = invoke("check")
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_pyproject_table_and_per_file_ignores(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    (in_tmp / "pyproject.toml").write_text('[tool.queuelint]\n[tool.queuelint.per-file-ignores]\n"src/producer.ts" = ["QL102"]\n')
+    assert invoke("check")[0] == 0
+    status, out, _ = invoke("debug-config")
+    assert status == 0 and "QL102 unhandled-job-name: on" in out and "pyproject.toml" in out
+
+
+def test_suppression_comment_and_unused_suppression(in_tmp: Path) -> None:
+    files = dict(BAD)
+    files["src/producer.ts"] = files["src/producer.ts"].replace(
+        "await q.add('digest', {});", "// queuelint-disable-next-line QL102\n        await q.add('digest', {});"
+    ).replace("await q.add('welcome', {});", "await q.add('welcome', {}); // queuelint-disable-line QL101")
+    write_project(in_tmp, files)
+    status, out, _ = invoke("check")
+    assert status == 1
+    assert "QL102" not in out
+    assert "QL002 [unused-suppression] suppression of QL101 matches no finding on line 4" in out
+
+
+def test_json_output_schema(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    status, out, _ = invoke("check", "--output-format", "json")
+    (finding,) = json.loads(out)
+    assert set(finding) == {"code", "name", "severity", "message", "hint", "path", "line", "column",
+                            "end_line", "end_column", "related"}
+    assert (finding["path"], finding["line"], finding["column"]) == ("src/producer.ts", 5, 13)
+    assert finding["related"][0]["path"] == "src/worker.ts"
+
+
+def test_gitignore_node_modules_and_minified_files_are_skipped(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    (in_tmp / ".gitignore").write_text("generated/\n")
+    write_project(in_tmp, {
+        "generated/p.ts": BAD["src/producer.ts"],
+        "node_modules/lib/p.ts": BAD["src/producer.ts"],
+        "dist/p.js": BAD["src/producer.ts"],
+        "src/vendor.min.js": BAD["src/producer.ts"],
+    })
+    status, out, _ = invoke("check", "--output-format", "json")
+    assert {f["path"] for f in json.loads(out)} == {"src/producer.ts"}
+
+
+def test_rule_and_rules_commands() -> None:
+    status, out, _ = invoke("rule", "QL102")
+    assert status == 0 and out.startswith("# QL102 unhandled-job-name\n")
+    assert invoke("rule", "silent-default")[1].startswith("# QL203 silent-default")
+    assert invoke("rule", "QL999")[0] == 2
+    status, out, _ = invoke("rules", "--format", "json")
+    assert [r["code"] for r in json.loads(out)][:3] == ["QL001", "QL002", "QL101"]
+
+
+def test_version() -> None:
+    assert invoke("--version")[1].strip() == f"queuelint, version {__version__}"
+
+
+def test_internal_error_in_one_file_is_reported_and_others_still_checked(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_project(in_tmp, BAD)
+    write_project(in_tmp, {"src/boom.ts": "import { Queue } from 'bullmq';\n"})
+    real = engine.frontends.extract
+
+    def flaky(path: str, data: bytes):  # type: ignore[no-untyped-def]
+        if path.endswith("boom.ts"):
+            raise ValueError("simulated front-end bug")
+        return real(path, data)
+
+    monkeypatch.setattr(engine.frontends, "extract", flaky)
+    status, out, err = invoke("check", "--jobs", "1")
+    assert status == 101
+    assert "QL102" in out  # the other files' findings are not lost
+    assert "boom.ts: internal error while extracting: ValueError: simulated front-end bug" in err
+
+
+def test_parallel_and_serial_runs_agree(in_tmp: Path) -> None:
+    for i in range(80):  # above the threshold where a process pool is used
+        write_project(in_tmp, {f"src/p{i}.ts": BAD["src/producer.ts"].replace("'digest'", f"'digest-{i}'")})
+    write_project(in_tmp, {"src/worker.ts": BAD["src/worker.ts"]})
+    serial = invoke("check", "--jobs", "1")
+    parallel = invoke("check", "--jobs", "2")
+    assert serial == parallel and serial[1].count("QL102") == 80
+
+
+def test_console_script_entry_point(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    done = subprocess.run([sys.executable, "-m", "queuelint", "check", "."], capture_output=True, text=True)
+    assert done.returncode == 1 and "QL102" in done.stdout and done.stderr == ""

@@ -1,0 +1,117 @@
+"""Names resolved across files: relative imports, barrels, re-exports, namespaces, CommonJS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import found, run
+
+WORKER = """
+import { Worker } from 'bullmq';
+import { Q, J } from './names';
+new Worker(Q.Mail, async (job) => {
+  switch (job.name) {
+    case J.Welcome: return 1;
+    default: throw new Error('unknown');
+  }
+});
+"""
+
+
+def test_names_through_barrel_reexports_and_namespaces(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/names/queues.ts": "export enum QueueName { Mail = 'mail' }\n",
+        "src/names/jobs.ts": "export const JOBS = { Welcome: 'welcome', Digest: 'digest' } as const;\n",
+        "src/names/index.ts": "export * from './queues';\nexport { JOBS as J } from './jobs';\n"
+                              "export { QueueName as Q } from './queues';\n",
+        "src/worker.ts": WORKER,
+        "src/producer.ts": """
+            import { Queue } from 'bullmq';
+            import * as names from './names/index.js';
+            import { QueueName } from './names';
+            const q = new Queue(QueueName.Mail);
+            await q.add(names.J.Welcome, {});
+            await q.add(names.J.Digest, {});
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/producer.ts", 7, "QL102")}
+    assert "job 'digest' has no handler on queue 'mail'" in diagnostics[0].message
+
+
+def test_commonjs_exports_and_require(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "lib/names.js": "module.exports = { MAIL: 'mail', WELCOME: 'welcome' };\nexports.DIGEST = 'digest';\n",
+        "lib/worker.js": """
+            const Queue = require('bull');
+            const { MAIL, WELCOME } = require('./names');
+            const names = require('./names');
+            const q = new Queue(MAIL);
+            q.process(WELCOME, async (job) => 1);
+            q.add(names.DIGEST, {});
+            q.add(WELCOME, {});
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("lib/worker.js", 7, "QL102")}
+
+
+def test_unresolvable_names_are_never_a_mismatch(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/worker.ts": """
+            import { Worker } from 'bullmq';
+            import { J } from '@acme/shared';
+            new Worker('mail', async (job) => {
+              switch (job.name) {
+                case 'welcome': return 1;
+                default: throw new Error('unknown');
+              }
+            });
+        """,
+        "src/producer.ts": """
+            import { Queue } from 'bullmq';
+            import { J } from '@acme/shared';
+            const q = new Queue('mail');
+            await q.add(J.Digest, {});
+            await q.add(process.env.JOB_NAME, {});
+        """,
+    })
+    assert diagnostics == []
+
+
+def test_an_unresolved_handled_name_silences_the_queue(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/worker.ts": """
+            import { Worker } from 'bullmq';
+            import { J } from '@acme/shared';
+            new Worker('mail', async (job) => {
+              if (job.name === J.Welcome) return 1;
+              throw new Error('unknown');
+            });
+        """,
+        "src/producer.ts": """
+            import { Queue } from 'bullmq';
+            const q = new Queue('mail');
+            await q.add('welcome', {});
+        """,
+    })
+    assert diagnostics == []
+
+
+def test_queue_object_exported_from_another_module_names_the_worker_queue(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/queues.ts": "import { Queue } from 'bullmq';\nexport const mailQueue = new Queue('mail');\n",
+        "src/worker.ts": """
+            import { Worker } from 'bullmq';
+            import { mailQueue } from './queues';
+            new Worker(mailQueue.name, async (job) => {
+              if (job.name === 'welcome') return 1;
+              throw new Error('unknown');
+            });
+        """,
+        "src/local.ts": """
+            import { Queue, Worker } from 'bullmq';
+            const local = new Queue('local');
+            await local.add('x', {});
+            new Worker(local.name, async (job) => { if (job.name === 'y') return 1; throw new Error(); });
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/local.ts", 4, "QL102")}
