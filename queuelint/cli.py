@@ -79,7 +79,7 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     """Check PATHS (default: the current directory) for queue mismatches."""
     settings = _settings(config_path, select, ignore)
     result = _analyse(paths, settings, jobs or engine.default_jobs())
-    click.echo(REPORTERS[output_format](result.diagnostics), nl=False)
+    click.echo(REPORTERS[output_format](result.diagnostics, len(result.internal_errors)), nl=False)
     _report_problems(result)
     if result.internal_errors:
         sys.exit(EXIT_INTERNAL)

@@ -19,9 +19,10 @@ SKIPPED_DIRECTORIES = frozenset(
      ".yarn", ".pnpm-store"}
 )
 SKIPPED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".d.ts", ".d.mts", ".d.cts", ".bundle.js", ".chunk.js")
-# Every Bull/BullMQ/NestJS queue file imports a module whose name contains "bull"; NestJS
-# modules (which register processors as providers) may not, but they all say "@Module(".
-QUEUE_MARKERS = (b"bull", b"@Module(")
+# Every Bull/BullMQ/NestJS queue file names a module starting with "bull" in quotes or after
+# a slash ('bull', "bullmq", '@nestjs/bull'); NestJS modules, which register processors as
+# providers, may not, but they all say "@Module(". Words like `bulletSize` match neither.
+QUEUE_MARKERS = (b"'bull", b'"bull', b"`bull", b"/bull", b"@Module(")
 
 
 class PathError(Exception):

@@ -38,7 +38,7 @@ def read_facts(path: str) -> tuple[FileFacts | None, str | None]:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as error:
-        problem = Problem(Span(path, 1, 1, 1, 1), f"cannot read file: {error.strerror or error}")
+        problem = Problem(Span(path, 1, 1, 1, 1), f"cannot read file: {error.strerror or error}", "io")
         return FileFacts(path=path, language="unknown", problems=(problem,)), None
     if not may_hold_queue_code(data) or looks_minified(data):
         return None, None
@@ -49,7 +49,7 @@ def extract_bytes(path: str, data: bytes) -> tuple[FileFacts, str | None]:
     try:
         return frontends.extract(path, data), None
     except RecursionError:
-        problem = Problem(Span(path, 1, 1, 1, 1), "too deeply nested to analyse; the file was skipped")
+        problem = Problem(Span(path, 1, 1, 1, 1), "too deeply nested to analyse; the file was skipped", "io")
         return FileFacts(path=path, language="unknown", problems=(problem,)), None
     except Exception as error:  # a bug in a front-end must not hide the other files' findings
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()

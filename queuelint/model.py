@@ -172,6 +172,7 @@ class Problem:
 
     span: Span
     message: str
+    kind: Literal["syntax", "encoding", "io"] = "syntax"
 
 
 @dataclass(frozen=True)

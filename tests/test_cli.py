@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from queuelint import __version__, engine
+from queuelint import __version__, frontends
 from queuelint.cli import cli
 from tests.helpers import write_project
 
@@ -97,6 +97,7 @@ def test_suppression_comment_and_unused_suppression(in_tmp: Path) -> None:
 def test_json_output_schema(in_tmp: Path) -> None:
     write_project(in_tmp, BAD)
     status, out, _ = invoke("check", "--output-format", "json")
+    assert status == 1
     (finding,) = json.loads(out)
     assert set(finding) == {"code", "name", "severity", "message", "hint", "path", "line", "column",
                             "end_line", "end_column", "related"}
@@ -114,6 +115,7 @@ def test_gitignore_node_modules_and_minified_files_are_skipped(in_tmp: Path) -> 
         "src/vendor.min.js": BAD["src/producer.ts"],
     })
     status, out, _ = invoke("check", "--output-format", "json")
+    assert status == 1
     assert {f["path"] for f in json.loads(out)} == {"src/producer.ts"}
 
 
@@ -135,17 +137,18 @@ def test_internal_error_in_one_file_is_reported_and_others_still_checked(
 ) -> None:
     write_project(in_tmp, BAD)
     write_project(in_tmp, {"src/boom.ts": "import { Queue } from 'bullmq';\n"})
-    real = engine.frontends.extract
+    real = frontends.extract
 
     def flaky(path: str, data: bytes):  # type: ignore[no-untyped-def]
         if path.endswith("boom.ts"):
             raise ValueError("simulated front-end bug")
         return real(path, data)
 
-    monkeypatch.setattr(engine.frontends, "extract", flaky)
+    monkeypatch.setattr(frontends, "extract", flaky)
     status, out, err = invoke("check", "--jobs", "1")
     assert status == 101
     assert "QL102" in out  # the other files' findings are not lost
+    assert out.endswith("Analysis incomplete: 1 internal error (details on stderr); found 1 problem (1 error) elsewhere.\n")
     assert "boom.ts: internal error while extracting: ValueError: simulated front-end bug" in err
 
 

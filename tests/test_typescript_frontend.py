@@ -227,7 +227,7 @@ const q = new Queue('q');
 await q.add('a', {});
 function broken( {
 """)
-    assert f.problems and "syntax error" in f.problems[0].message
+    assert f.problems and f.problems[0].message.startswith("cannot parse near `function broken( {`")
     assert [p.job.text for p in f.producers] == ["a"]
 
 
@@ -240,3 +240,51 @@ export class P extends WorkerHost {
 }
 """)
     assert from_json(FileFacts, to_json(f)) == f
+
+
+def test_early_return_guard_before_a_switch_adds_its_name() -> None:
+    f = facts("""
+import { Worker } from 'bullmq';
+new Worker('q', async (job) => {
+  if (job.name === 'reconcile') { await reconcile(); return; }
+  switch (job.name) {
+    case 'comment': await comment(); break;
+    default: throw new Error('unknown');
+  }
+});
+""")
+    (consumer,) = f.consumers
+    assert [r.job.text for r in consumer.routes] == ["reconcile", "comment"]
+    assert consumer.router is not None and consumer.router.fallback == "throws"
+
+
+def test_negated_guard_routes_one_name() -> None:
+    f = facts("""
+import { Worker } from 'bullmq';
+new Worker('q', async (job) => {
+  if (job.name !== 'snapshot') return;
+  await snapshot(job.data);
+});
+""")
+    (consumer,) = f.consumers
+    assert [r.job.text for r in consumer.routes] == ["snapshot"]
+    assert consumer.router is not None and consumer.router.fallback == "silent"
+    assert not consumer.accepts_any
+
+
+def test_if_chain_inside_try_is_routing() -> None:
+    f = facts("""
+import { Worker } from 'bullmq';
+new Worker('q', async (job) => {
+  try {
+    if (job.name === 'a') return await a(job);
+    if (job.name === 'b') return await b(job);
+    throw new Error('unknown');
+  } catch (error) {
+    throw error;
+  }
+});
+""")
+    (consumer,) = f.consumers
+    assert [r.job.text for r in consumer.routes] == ["a", "b"]
+    assert consumer.router is not None and consumer.router.fallback == "throws"

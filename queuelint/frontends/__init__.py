@@ -24,6 +24,7 @@ def decode_problem(path: str, data: bytes) -> Problem | None:
         return Problem(
             Span(path, line, column, line, column + 1),
             f"not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); the file was analysed in part",
+            "encoding",
         )
     return None
 

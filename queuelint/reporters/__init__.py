@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from queuelint.model import Diagnostic
 from queuelint.reporters import json_format, text
 
-Reporter = Callable[[Sequence[Diagnostic]], str]
+# (diagnostics, number of internal errors) -> output
+Reporter = Callable[[Sequence[Diagnostic], int], str]
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,

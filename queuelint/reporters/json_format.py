@@ -29,5 +29,5 @@ def as_dict(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def render(diagnostics: Sequence[Diagnostic]) -> str:
+def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
     return json.dumps([as_dict(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"

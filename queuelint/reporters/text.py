@@ -8,20 +8,22 @@ from queuelint.model import Diagnostic, Severity
 from queuelint.reporters.paths import display_path
 
 
-def render(diagnostics: Sequence[Diagnostic]) -> str:
+def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
     lines: list[str] = []
     for d in diagnostics:
         lines.append(f"{display_path(d.span.path)}:{d.span.line}:{d.span.column}: {d.code} [{d.name}] {d.message}")
         if d.hint:
             lines.append(f"  hint: {d.hint}")
-    lines.append(summary(diagnostics))
+    lines.append(summary(diagnostics, internal_errors))
     return "\n".join(lines) + "\n"
 
 
-def summary(diagnostics: Sequence[Diagnostic]) -> str:
-    if not diagnostics:
-        return "All checks passed."
+def summary(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
     counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in Severity}
     parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
     total = len(diagnostics)
-    return f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)})."
+    found = f"{total} problem{'s' if total != 1 else ''} ({', '.join(parts)})" if total else "no problems"
+    if internal_errors:  # an internal error must never read as a clean result
+        plural = "s" if internal_errors != 1 else ""
+        return f"Analysis incomplete: {internal_errors} internal error{plural} (details on stderr); found {found} elsewhere."
+    return f"Found {found}." if total else "All checks passed."

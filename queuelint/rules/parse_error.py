@@ -11,6 +11,12 @@ from queuelint.rules.base import Rule, RuleContext, rule
 @rule(code="QL001", name="parse-error", severity=Severity.ERROR)
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for facts in context.facts:
+        # A parse failure matters where there is queue code to miss; a file the prefilter let
+        # through for another reason is the compiler's business (and may use syntax the
+        # grammar does not know yet). Encoding and read failures always matter.
+        holds_queue_code = bool(facts.libraries or facts.modules)
         for problem in facts.problems:
+            if problem.kind == "syntax" and not holds_queue_code:
+                continue
             yield self.at(problem.span, problem.message,
                           hint="findings in this file may be missing until it parses")

@@ -126,10 +126,10 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
 
 def _syntax_message(error: Node, src: SourceText) -> str:
     if error.is_missing:
-        return f"syntax error: missing `{error.type}`; the file was analysed in part"
+        return f"cannot parse: missing `{error.type}`; the file was analysed in part"
     snippet = src.text(error).strip().splitlines()[0][:30] if src.text(error).strip() else ""
     near = f" near `{snippet}`" if snippet else ""
-    return f"syntax error{near}; the file was analysed in part"
+    return f"cannot parse{near}; the file was analysed in part"
 
 
 def _suppression(comment: Node, src: SourceText) -> Suppression | None:

@@ -124,12 +124,93 @@ def _name_variables(body: Node, job: str | None, src: SourceText) -> set[str]:
 
 
 def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
-    for node in walk_body(body):
+    if body.type == "statement_block":
+        for block in _routing_blocks(body):
+            if _block_router(block, job, name_vars, src, facts):
+                return
+    for node in walk_body(body):  # a name switch nested deeper (in a loop, an if)
         if node.type == "switch_statement" and _is_job_name(node.child_by_field_name("value"), job, name_vars, src):
             _switch_router(node, src, facts)
             return
-    if body.type == "statement_block":
-        _if_chain_router(body, job, name_vars, src, facts)
+
+
+def _routing_blocks(body: Node) -> list[Node]:
+    """The handler body and the blocks of `try` statements at its top level (recursively)."""
+    blocks = [body]
+    for statement in body.named_children:
+        if statement.type == "try_statement":
+            inner = statement.child_by_field_name("body")
+            if inner is not None:
+                blocks.extend(_routing_blocks(inner))
+    return blocks
+
+
+def _block_router(block: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> bool:
+    """Routing written as statements of one block: guards, if-chains and a name switch."""
+    statements = [s for s in block.named_children if s.type != "comment"]
+    guards: list[Route] = []
+    guards_return = True
+    first_guard: Node | None = None
+    last_guard = -1
+    for index, statement in enumerate(statements):
+        if statement.type == "switch_statement" and _is_job_name(statement.child_by_field_name("value"), job, name_vars, src):
+            _switch_router(statement, src, facts)  # early `if (job.name === …) return` guards add to it
+            facts.routes[:0] = guards
+            return True
+        if statement.type != "if_statement":
+            continue
+        if _negated_guard(statement, job, name_vars, src, facts):
+            facts.routes[:0] = guards
+            return True
+        chain = _if_chain(statement)
+        routes = [r for condition, _ in chain for r in _compared_names(condition, job, name_vars, src)]
+        if not routes:
+            continue
+        last_else = _final_else(statement)
+        if last_else is not None:  # if / else if / else: the else is the fallback
+            fallback = _classify(_block_statements(last_else), src, empty="silent")
+            _set_router(facts, [*guards, *routes], statement, src, fallback, src.span(last_else))
+            return True
+        guards.extend(routes)
+        guards_return = guards_return and all(_block_ends_flow(branch) for _, branch in chain)
+        first_guard = first_guard or statement
+        last_guard = index
+    if first_guard is None:
+        return False
+    # Guards that return: what follows them is what every other name gets.
+    following = statements[last_guard + 1 :] if guards_return else []
+    fallback = _classify(following, src, empty="missing")
+    _set_router(facts, guards, first_guard, src, fallback, src.span(following[0]) if following else None)
+    return True
+
+
+def _set_router(facts: HandlerFacts, routes: list[Route], statement: Node, src: SourceText, fallback: Fallback,
+                fallback_span: Span | None) -> None:
+    facts.routes.extend(routes)
+    facts.accepts_any = fallback == "handles"
+    condition = statement.child_by_field_name("condition") or statement
+    facts.router = Router(src.span(condition), "if", "job.name", fallback, fallback_span)
+
+
+def _negated_guard(statement: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> bool:
+    """`if (job.name !== 'x') return;`: the handler takes 'x'; the branch is what other names get."""
+    condition = unwrap(statement.child_by_field_name("condition"))
+    consequence = statement.child_by_field_name("consequence")
+    if condition is None or consequence is None or condition.type != "binary_expression":
+        return False
+    op = condition.child_by_field_name("operator")
+    if op is None or op.type not in ("!==", "!="):
+        return False
+    left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+    if _is_job_name(left, job, name_vars, src) and right is not None:
+        value = right
+    elif _is_job_name(right, job, name_vars, src) and left is not None:
+        value = left
+    else:
+        return False
+    fallback = _classify(_block_statements(consequence), src, empty="silent")
+    _set_router(facts, [Route(expr_of(value, src), src.span(value))], statement, src, fallback, src.span(consequence))
+    return True
 
 
 def _switch_router(switch: Node, src: SourceText, facts: HandlerFacts) -> None:
@@ -164,43 +245,6 @@ def _switch_router(switch: Node, src: SourceText, facts: HandlerFacts) -> None:
     start, head = src.span(switch), src.span(header)
     header_span = Span(start.path, start.line, start.column, head.end_line, head.end_column + 1)
     facts.router = Router(header_span, "switch", subject, fallback, span)
-
-
-def _if_chain_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
-    statements = [s for s in body.named_children if s.type != "comment"]
-    for index, statement in enumerate(statements):
-        if statement.type != "if_statement":
-            continue
-        chain = _if_chain(statement)
-        routes: list[Route] = []
-        for condition, _branch in chain:
-            routes.extend(_compared_names(condition, job, name_vars, src))
-        if not routes:
-            continue
-        # Consecutive `if (job.name === …) return …;` statements form one router too.
-        last_else = _final_else(statement)
-        rest = statements[index + 1 :]
-        while last_else is None and rest and rest[0].type == "if_statement":
-            more = [r for cond, _ in _if_chain(rest[0]) for r in _compared_names(cond, job, name_vars, src)]
-            if not more:
-                break
-            routes.extend(more)
-            last_else = _final_else(rest[0])
-            rest = rest[1:]
-        branches_return = all(_block_ends_flow(branch) for _, branch in chain)
-        span: Span | None
-        if last_else is not None:
-            fallback = _classify(_block_statements(last_else), src, empty="silent")
-            span = src.span(last_else)
-        else:
-            following = rest if branches_return else []
-            fallback = _classify(following, src, empty="missing")
-            span = src.span(following[0]) if following else None
-        facts.routes.extend(routes)
-        facts.accepts_any = fallback == "handles"
-        condition = statement.child_by_field_name("condition") or statement
-        facts.router = Router(src.span(condition), "if", "job.name", fallback, span)
-        return
 
 
 def _if_chain(statement: Node) -> list[tuple[Node, Node]]:
