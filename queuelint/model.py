@@ -80,7 +80,7 @@ class Router:
     """A `switch (job.name)` or `if (job.name === …)` chain inside a handler."""
 
     span: Span
-    form: Literal["switch", "if"]
+    form: Literal["switch", "if", "guard"]  # guard: `if (job.name !== x) return`
     subject: str  # the routed expression as written, e.g. ``job.name``
     fallback: Fallback
     fallback_span: Span | None = None
@@ -173,6 +173,7 @@ class Problem:
     span: Span
     message: str
     kind: Literal["syntax", "encoding", "io"] = "syntax"
+    in_queue_code: bool = True  # syntax: whether the unparsed statement looks like queue code
 
 
 @dataclass(frozen=True)

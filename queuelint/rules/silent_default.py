@@ -15,8 +15,11 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         if router is None or router.fallback not in ("silent", "missing"):
             continue
         handled = ", ".join(sorted(n.display() for _, n in site.routes)) or "no names"
-        routing = f"switch ({router.subject})" if router.form == "switch" else f"if ({router.subject} === …)"
-        if router.fallback == "silent" and router.fallback_span is not None:
+        routing = {"switch": f"switch ({router.subject})", "if": f"if ({router.subject} === …)",
+                   "guard": f"if ({router.subject} !== …)"}[router.form]
+        if router.form == "guard":
+            span, what = router.span, f"`{routing}` returns without failing the job"
+        elif router.fallback == "silent" and router.fallback_span is not None:
             branch = "default" if router.form == "switch" else "else branch"
             span, what = router.fallback_span, f"the {branch} of `{routing}` only logs or returns"
         else:

@@ -21,7 +21,8 @@ from queuelint.frontends.typescript.syntax import (
     dialect_for,
     dotted_name,
     enclosing,
-    first_error,
+    enclosing_statement,
+    errors,
     object_pairs,
     parser,
     property_name,
@@ -62,9 +63,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
     root = tree.root_node
     state = Extraction(src)
     problems: list[Problem] = [decode_problem] if decode_problem else []
-    error = first_error(root)
-    if error is not None:
-        problems.append(Problem(src.span(error), _syntax_message(error, src)))
+    problems.extend(_syntax_problem(root, src))
 
     exports: list[tuple[str, str]] = []
     reexports: list[ReExport] = []
@@ -122,6 +121,23 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         suppressions=tuple(suppressions),
         problems=tuple(problems),
     )
+
+
+# Text that marks a statement as queue code: if the parser gave up inside one, findings may be lost.
+QUEUE_SYNTAX = re.compile(rb"\.(add|addBulk|process)\s*\(|\b(Worker|Queue|FlowProducer|Bull)\s*\(|@Process|@Processor"
+                          rb"|@InjectQueue|registerQueue|job\.name|\bcatch\b|@Module")
+
+
+def _syntax_problem(root: Node, src: SourceText) -> list[Problem]:
+    """The first parse error, preferring one inside queue code; grammar gaps elsewhere are noted as such."""
+    found = errors(root)
+    if not found:
+        return []
+    for error in found:
+        statement = enclosing_statement(error)
+        if QUEUE_SYNTAX.search(src.data[statement.start_byte : statement.end_byte]):
+            return [Problem(src.span(error), _syntax_message(error, src))]
+    return [Problem(src.span(found[0]), _syntax_message(found[0], src), in_queue_code=False)]
 
 
 def _syntax_message(error: Node, src: SourceText) -> str:

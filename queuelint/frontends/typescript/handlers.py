@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from queuelint.frontends.typescript.syntax import (
     Node,
@@ -185,11 +186,11 @@ def _block_router(block: Node, job: str | None, name_vars: set[str], src: Source
 
 
 def _set_router(facts: HandlerFacts, routes: list[Route], statement: Node, src: SourceText, fallback: Fallback,
-                fallback_span: Span | None) -> None:
+                fallback_span: Span | None, form: Literal["if", "guard"] = "if") -> None:
     facts.routes.extend(routes)
     facts.accepts_any = fallback == "handles"
     condition = statement.child_by_field_name("condition") or statement
-    facts.router = Router(src.span(condition), "if", "job.name", fallback, fallback_span)
+    facts.router = Router(src.span(condition), form, "job.name", fallback, fallback_span)
 
 
 def _negated_guard(statement: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> bool:
@@ -209,7 +210,8 @@ def _negated_guard(statement: Node, job: str | None, name_vars: set[str], src: S
     else:
         return False
     fallback = _classify(_block_statements(consequence), src, empty="silent")
-    _set_router(facts, [Route(expr_of(value, src), src.span(value))], statement, src, fallback, src.span(consequence))
+    route = Route(expr_of(value, src), src.span(value))
+    _set_router(facts, [route], statement, src, fallback, src.span(consequence), form="guard")
     return True
 
 

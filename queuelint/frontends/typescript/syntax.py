@@ -207,17 +207,27 @@ def enclosing(node: Node, types: frozenset[str] | set[str]) -> Node | None:
     return parent
 
 
-def first_error(root: Node) -> Node | None:
-    """The first ERROR or MISSING node, in source order."""
+def errors(root: Node, limit: int = 50) -> list[Node]:
+    """ERROR and MISSING nodes, in source order (at most `limit`)."""
+    found: list[Node] = []
     if not root.has_error:
-        return None
+        return found
     stack = [root]
-    while stack:
+    while stack and len(found) < limit:
         node = stack.pop()
         if node.is_error or node.is_missing:
-            return node
+            found.append(node)
+            continue
         stack.extend(c for c in reversed(node.children) if c.has_error or c.is_missing)
-    return None
+    return found
+
+
+def enclosing_statement(node: Node) -> Node:
+    """The statement (or declaration) a node belongs to, for context."""
+    current = node
+    while current.parent is not None and current.parent.type not in ("program", "statement_block", "class_body"):
+        current = current.parent
+    return current
 
 
 def shorten(text: str, limit: int = 60) -> str:
