@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from queuelint.graph import QueueGraph
-from queuelint.model import Diagnostic, FileFacts, Related, Severity, Span
+from queuelint.model import BodyFact, Consumer, Diagnostic, FileFacts, Related, Severity, Span
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,8 @@ def rule(*, code: str, name: str, severity: Severity, libraries: tuple[str, ...]
 def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:
     matches = difflib.get_close_matches(value, sorted(candidates), n=1, cutoff=0.75)
     return matches[0] if matches else None
+
+
+def body_fact_site(consumer: Consumer, fact: BodyFact) -> str:
+    """Who a handler-body fact belongs to: the handler, or the helper it delegates to."""
+    return f"`{fact.via}` (called by {consumer.handler})" if fact.via else consumer.handler

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from queuelint.model import Diagnostic, Related, Severity
-from queuelint.rules.base import Rule, RuleContext, rule
+from queuelint.rules.base import Rule, RuleContext, body_fact_site, rule
 
 
 @rule(code="QL201", name="returned-error", severity=Severity.ERROR, libraries=("bull", "bullmq"))
@@ -13,7 +13,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in context.graph.consumers():
         consumer = site.consumer
         for fact in consumer.returned_errors:
-            where = f"`{fact.via}` (called by {consumer.handler})" if fact.via else consumer.handler
+            where = body_fact_site(consumer, fact)
             yield self.at(
                 fact.span,
                 f"{where} returns an error value (`{fact.detail}`) instead of throwing: "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from queuelint.model import Diagnostic, Related, Severity
-from queuelint.rules.base import Rule, RuleContext, rule
+from queuelint.rules.base import Rule, RuleContext, body_fact_site, rule
 
 
 @rule(code="QL202", name="swallowed-error", severity=Severity.WARNING, libraries=("bull", "bullmq"))
@@ -13,7 +13,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in context.graph.consumers():
         consumer = site.consumer
         for fact in consumer.swallowed_errors:
-            where = f"`{fact.via}` (called by {consumer.handler})" if fact.via else consumer.handler
+            where = body_fact_site(consumer, fact)
             yield self.at(
                 fact.span,
                 f"{where} catches the error and carries on: the job completes as if it succeeded and is "
