@@ -288,3 +288,19 @@ new Worker('q', async (job) => {
     (consumer,) = f.consumers
     assert [r.job.text for r in consumer.routes] == ["a", "b"]
     assert consumer.router is not None and consumer.router.fallback == "throws"
+
+
+def test_bull_default_import_constructor_and_injected_property() -> None:
+    f = facts("""
+import Bull from 'bull';
+import { InjectQueue } from '@nestjs/bull';
+import { Queue } from 'bull';
+const audio = new Bull('audio');
+audio.add('encode', {});
+export class S {
+  @InjectQueue('video') private readonly video: Queue;
+  run() { return this.video.add('transcode', {}); }
+}
+""")
+    assert [(p.queue.text, p.job.text, p.library) for p in f.producers] == [
+        ("audio", "encode", "bull"), ("video", "transcode", "bull")]
