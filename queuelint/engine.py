@@ -13,6 +13,7 @@ from queuelint.config import Settings
 from queuelint.discover import discover, looks_minified, may_hold_queue_code
 from queuelint.graph import QueueGraph
 from queuelint.model import Diagnostic, FileFacts, Problem, Span
+from queuelint.modules import ModuleLocator
 from queuelint.resolve import Resolver
 from queuelint.rules import REGISTRY, RuleContext
 
@@ -111,7 +112,8 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
             store.add(facts)
             analysed += 1
     queue_files = [f for f in store.facts.values() if f.producers or f.consumers or f.queues or f.modules or f.problems]
-    resolver = Resolver(store.load)
+    roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
+    resolver = Resolver(store.load, ModuleLocator(roots))
     graph = QueueGraph(queue_files, resolver)
     context = RuleContext(graph)
     diagnostics: list[Diagnostic] = []

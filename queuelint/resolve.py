@@ -1,8 +1,8 @@
 """Symbolic names -> values, across files.
 
 A reference such as `JobName.SendEmail` is looked up in the file's own constants, then
-through its imports (relative paths, `index` barrels, re-exports, `export *`, namespace
-imports). Files are asked for through `load`, so a constants module is only read when a
+through its imports (relative paths, tsconfig `paths`/`baseUrl`, workspace packages, `index`
+barrels, re-exports, `export *`, namespace imports; see `modules.py`). Files are asked for through `load`, so a constants module is only read when a
 name needs it. Whatever cannot be followed stays `unknown`, and rules never report a
 mismatch on an unknown name.
 """
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from queuelint.model import Expr, FileFacts
+from queuelint.modules import ModuleLocator
 
-SCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 MAX_DEPTH = 24
 
 
@@ -43,8 +43,9 @@ Loader = Callable[[str], "FileFacts | None"]
 class Resolver:
     """Resolves `Expr`s in the context of the file they were written in."""
 
-    def __init__(self, load: Loader) -> None:
+    def __init__(self, load: Loader, modules: ModuleLocator | None = None) -> None:
         self._load = load
+        self._locator = modules or ModuleLocator()
         self._bindings: dict[str, dict[str, Expr]] = {}
         self._modules: dict[tuple[str, str], str | None] = {}
 
@@ -60,7 +61,7 @@ class Resolver:
     def module_path(self, specifier: str, importer: str) -> str | None:
         key = (specifier, os.path.dirname(importer))
         if key not in self._modules:
-            self._modules[key] = _resolve_module(specifier, importer)
+            self._modules[key] = self._locator.locate(specifier, importer)
         return self._modules[key]
 
     # --- evaluation -------------------------------------------------------------
@@ -192,19 +193,3 @@ class Resolver:
                 if found is not None:
                     return found
         return None
-
-
-def _resolve_module(specifier: str, importer: str) -> str | None:
-    """The file a relative import names, trying the extensions and `index` files bundlers try."""
-    if not specifier.startswith("."):
-        return None
-    base = os.path.normpath(os.path.join(os.path.dirname(importer), specifier))
-    stem, suffix = os.path.splitext(base)
-    candidates = [base, *(base + s for s in SCRIPT_SUFFIXES)]
-    if suffix in (".js", ".mjs", ".cjs", ".jsx"):  # ESM TypeScript writes './x.js' for './x.ts'
-        candidates += [stem + s for s in (".ts", ".tsx", ".mts", ".cts")]
-    candidates += [os.path.join(base, "index" + s) for s in SCRIPT_SUFFIXES]
-    for candidate in candidates:
-        if os.path.isfile(candidate):
-            return candidate
-    return None

@@ -115,3 +115,47 @@ def test_queue_object_exported_from_another_module_names_the_worker_queue(tmp_pa
         """,
     })
     assert found(tmp_path, diagnostics) == {("src/local.ts", 4, "QL102")}
+
+
+PRODUCER_NEEDS = """
+import { Queue } from 'bullmq';
+import { JOBS } from 'SPEC';
+const q = new Queue('mail');
+await q.add(JOBS.Welcome, {});
+await q.add(JOBS.Digest, {});
+"""
+SIMPLE_WORKER = """
+import { Worker } from 'bullmq';
+new Worker('mail', async (job) => {
+  if (job.name === 'welcome') return 1;
+  throw new Error('unknown');
+});
+"""
+NAMES = "export const JOBS = { Welcome: 'welcome', Digest: 'digest' } as const;\n"
+
+
+def test_tsconfig_paths_with_extends_and_base_url(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "tsconfig.base.json": '{ // comments and trailing commas are allowed\n'
+                              ' "compilerOptions": { "baseUrl": ".", "paths": { "@app/common/*": ["libs/common/src/*"], }, }, }\n',
+        "apps/api/tsconfig.json": '{ "extends": "../../tsconfig.base.json" }\n',
+        "libs/common/src/jobs.ts": NAMES,
+        "apps/api/src/producer.ts": PRODUCER_NEEDS.replace("SPEC", "@app/common/jobs"),
+        "apps/api/src/base-url.ts": PRODUCER_NEEDS.replace("SPEC", "libs/common/src/jobs"),
+        "apps/worker/worker.ts": SIMPLE_WORKER,
+    })
+    assert found(tmp_path, diagnostics) == {("apps/api/src/producer.ts", 6, "QL102"), ("apps/api/src/base-url.ts", 6, "QL102")}
+
+
+def test_workspace_package_resolves_to_its_source(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "package.json": '{ "private": true, "workspaces": ["packages/*", "apps/*"] }',
+        "packages/shared/package.json": '{ "name": "@acme/shared", "main": "dist/index.js", "types": "dist/index.d.ts" }',
+        "packages/shared/src/index.ts": "export * from './jobs';\n",
+        "packages/shared/src/jobs.ts": NAMES,
+        "node_modules/@acme/other/package.json": '{ "name": "@acme/other" }',
+        "apps/api/src/producer.ts": PRODUCER_NEEDS.replace("SPEC", "@acme/shared"),
+        "apps/api/src/subpath.ts": PRODUCER_NEEDS.replace("SPEC", "@acme/shared/src/jobs"),
+        "apps/worker/src/worker.ts": SIMPLE_WORKER,
+    })
+    assert found(tmp_path, diagnostics) == {("apps/api/src/producer.ts", 6, "QL102"), ("apps/api/src/subpath.ts", 6, "QL102")}
