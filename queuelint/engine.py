@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -105,11 +106,19 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     found = discover(paths, settings)
     store = FactStore()
     analysed = 0
-    for facts, error in extract_all(found.files, jobs):
+    passed_over: list[str] = []
+    for path, (facts, error) in zip(found.files, extract_all(found.files, jobs), strict=True):
         if error is not None:
             store.errors.append(error)
         if facts is not None:
             store.add(facts)
+            analysed += 1
+        else:
+            passed_over.append(path)
+    # Demand-driven second look: files that use a queue object exported by a queue file
+    # (`import { mailQueue } from './queues'; mailQueue.add(…)`) need not mention the library.
+    for path in _files_using(exported_queue_names(store.facts.values()), passed_over):
+        if store.load(path) is not None:
             analysed += 1
     queue_files = [f for f in store.facts.values() if f.producers or f.consumers or f.queues or f.modules or f.problems]
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
@@ -131,6 +140,30 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
     return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped)
+
+
+def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
+    names: set[bytes] = set()
+    for file in facts:
+        exported = {local for _, local in file.exports}
+        names.update(name.encode() for name, expr in file.bindings if expr.kind == "queue" and name in exported)
+    return names
+
+
+def _files_using(names: set[bytes], paths: Sequence[str]) -> list[str]:
+    if not names:
+        return []
+    pattern = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
+    selected = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            continue
+        if pattern.search(data) and not looks_minified(data):
+            selected.append(path)
+    return selected
 
 
 def default_jobs() -> int:

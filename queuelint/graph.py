@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import networkx as nx
@@ -72,6 +72,11 @@ class QueueGraph:
                 self._add_consumer(file.path, consumer)
 
     def _add_producer(self, path: str, producer: Producer) -> None:
+        if not producer.library:  # a call on an imported object: a producer only if that is a queue
+            found = self.resolver.queue_object(producer.queue, path)
+            if found is None:
+                return
+            producer = replace(producer, library=found[1])
         site = ProducerSite(producer, path, self.resolver.name(producer.queue, path),
                             self.resolver.name(producer.job, path))
         index = len(self.producer_sites)
@@ -93,6 +98,11 @@ class QueueGraph:
                 self.unresolved.append((producer.span, f"job name: {site.job.reason or site.job.text}"))
 
     def _add_consumer(self, path: str, consumer: Consumer) -> None:
+        if not consumer.library:
+            found = self.resolver.queue_object(consumer.queue, path)
+            if found is None:
+                return
+            consumer = replace(consumer, library=found[1])
         queue_name = self.resolver.name(consumer.queue, path)
         routes = tuple((route, self.resolver.name(route.job, path)) for route in consumer.routes)
         site = ConsumerSite(consumer, path, queue_name, routes)

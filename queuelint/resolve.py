@@ -54,6 +54,16 @@ class Resolver:
     def name(self, expr: Expr, path: str) -> Name:
         return self._evaluate(expr, path, 0)
 
+    def queue_object(self, expr: Expr, path: str) -> tuple[Name, str] | None:
+        """For a `queue_name` expression: the queue's name and library, or None if the object
+        behind it is not a queue built in the project."""
+        if expr.kind != "queue_name" or not expr.parts:
+            return None
+        found = self._lookup(path, expr.parts[0].text.split("."), 0)
+        if found is None or found[0].kind != "queue" or not found[0].parts:
+            return None
+        return self._evaluate(found[0].parts[0], found[1], 0), found[0].text
+
     def definition(self, local: str, path: str) -> tuple[str, str] | None:
         """Where a class or function named `local` in `path` is defined: (path, name)."""
         return self._definition(path, local, 0)

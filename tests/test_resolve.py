@@ -159,3 +159,25 @@ def test_workspace_package_resolves_to_its_source(tmp_path: Path) -> None:
         "apps/worker/src/worker.ts": SIMPLE_WORKER,
     })
     assert found(tmp_path, diagnostics) == {("apps/api/src/producer.ts", 6, "QL102"), ("apps/api/src/subpath.ts", 6, "QL102")}
+
+
+def test_queue_objects_imported_from_another_module(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/queues.ts": "import { Queue } from 'bullmq';\nexport const mailQueue = new Queue('mail');\n",
+        "src/index.ts": "export * from './queues';\n",
+        # mentions no queue library at all: found through the exported queue's name
+        "src/signup.ts": """
+            import { mailQueue } from './queues';
+            import * as q from './index';
+            import { seen } from './seen';
+            export async function signup() {
+              await mailQueue.add('welcome', {});
+              await q.mailQueue.add('welcom', {});
+              seen.add('welcome');
+            }
+        """,
+        "src/seen.ts": "export const seen = new Set<string>();\n",
+        "src/worker.ts": SIMPLE_WORKER,
+    })
+    assert found(tmp_path, diagnostics) == {("src/signup.ts", 7, "QL102")}
+    assert diagnostics[0].hint == "did you mean 'welcome'?"

@@ -52,12 +52,12 @@ def _add(call: Node, args: list[Node], queue: QueueObject, state: Extraction) ->
     named = _is_named_add(args, state)
     if named is None:
         state.unresolved.append(Unresolved(state.src.span(call), f"cannot tell whether `{shorten(state.src.text(call), 50)}` names its job"))
-        add_producer(state, args[0], LIBRARY, "add", queue.name, Expr.unknown(shorten(state.src.text(args[0]))))
+        add_producer(state, args[0], queue.library, "add", queue.name, Expr.unknown(shorten(state.src.text(args[0]))))
     elif named:
-        add_producer(state, args[0], LIBRARY, "add", queue.name, expr_of(args[0], state.src),
+        add_producer(state, args[0], queue.library, "add", queue.name, expr_of(args[0], state.src),
                      args[2] if len(args) > 2 else None)
     else:
-        add_producer(state, call, LIBRARY, "add", queue.name, Expr.literal(DEFAULT_JOB), args[1] if len(args) > 1 else None)
+        add_producer(state, call, queue.library, "add", queue.name, Expr.literal(DEFAULT_JOB), args[1] if len(args) > 1 else None)
 
 
 def _is_named_add(args: list[Node], state: Extraction) -> bool | None:
@@ -98,9 +98,9 @@ def _add_bulk(call: Node, args: list[Node], queue: QueueObject, state: Extractio
             continue
         name = pairs.get("name")
         if name is None:
-            add_producer(state, element, LIBRARY, "addBulk", queue.name, Expr.literal(DEFAULT_JOB), pairs.get("opts"))
+            add_producer(state, element, queue.library, "addBulk", queue.name, Expr.literal(DEFAULT_JOB), pairs.get("opts"))
         else:
-            add_producer(state, name, LIBRARY, "addBulk", queue.name, expr_of(name, state.src), pairs.get("opts"))
+            add_producer(state, name, queue.library, "addBulk", queue.name, expr_of(name, state.src), pairs.get("opts"))
 
 
 def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction) -> None:
@@ -121,7 +121,7 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
         state,
         function=function,
         span=state.src.span(anchor),
-        library=LIBRARY,
+        library=queue.library,
         kind="process-call",
         queue=queue.name,
         handler=f"process({shorten(state.src.text(args[0]), 30)})" if len(args) > 1 else "process()",

@@ -101,8 +101,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
             nestjs.read_class_fields(cls, state)
         for cls in class_nodes:
             nestjs.read_class(cls, state)
-        for call, receiver, method in member_calls:
-            _member_call(call, receiver, method, state)
+    for call, receiver, method in member_calls:  # also on queues imported from other modules
+        _member_call(call, receiver, method, state)
 
     return FileFacts(
         path=path,
@@ -115,7 +115,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         imports=tuple(state.imports.values()),
         exports=tuple(exports),
         reexports=tuple(reexports),
-        bindings=(*bindings, *((name, Expr("queue", parts=(obj.name,))) for name, obj in state.module_queues.items())),
+        bindings=(*bindings, *((name, Expr("queue", obj.library, parts=(obj.name,)))
+                               for name, obj in state.module_queues.items() if obj.kind == "queue")),
         classes=tuple(classes),
         unresolved=tuple(state.unresolved),
         suppressions=tuple(suppressions),
@@ -431,12 +432,28 @@ def _is_module_level(declarator: Node) -> bool:
     return parent is not None and parent.type == "program"
 
 
+def _imported_queue(receiver: Node, state: Extraction) -> QueueObject | None:
+    """`emailQueue.add(…)` with `emailQueue` imported from a project module: maybe a queue.
+
+    The producer is kept only if resolution finds a queue object behind the name.
+    """
+    path = dotted_name(receiver, state.src)
+    if path is None or path.startswith("this."):
+        return None
+    imported = state.imports.get(path.split(".", 1)[0])
+    if imported is None or imported.module in LIBRARY_MODULES:
+        return None
+    return QueueObject("", "queue", Expr("queue_name", path, parts=(Expr("ref", path),)))
+
+
 def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> None:
     if method in ("registerQueue", "registerQueueAsync"):
         nestjs.register_queue(call, receiver, state)
         return
-    obj = state.queue_object(receiver)
+    obj = state.queue_object(receiver) or _imported_queue(receiver, state)
     if obj is None:
         return
-    adapter = bull if obj.library == "bull" else bullmq
+    # An imported object may be a queue of either library: Bull's reading of `add` arguments
+    # covers BullMQ's, and the library is taken from the queue's definition once resolved.
+    adapter = bullmq if obj.library == "bullmq" else bull
     adapter.queue_call(call, method, obj, state)
