@@ -113,6 +113,15 @@ class Consumer:
 
 
 @dataclass(frozen=True)
+class JobOption:
+    """One key of a job's options object, as written (`repeat.cron` for a nested key)."""
+
+    key: str
+    span: Span
+    value: Expr | None = None  # for scalar values; None for nested objects
+
+
+@dataclass(frozen=True)
 class Producer:
     """A place that puts a job on a queue."""
 
@@ -121,7 +130,10 @@ class Producer:
     call: str  # add | addBulk | flow
     queue: Expr
     job: Expr
-    options: tuple[str, ...] = ()  # statically known option keys
+    options: tuple[JobOption, ...] = ()  # statically known keys of the job options
+
+    def option(self, key: str) -> JobOption | None:
+        return next((o for o in self.options if o.key == key), None)
 
 
 @dataclass(frozen=True)

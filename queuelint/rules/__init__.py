@@ -5,6 +5,8 @@ from __future__ import annotations
 from queuelint.rules import (
     duplicate_handler,
     dynamic_job_name,
+    invalid_job_id,
+    invalid_job_option,
     parse_error,
     returned_error,
     silent_default,
@@ -23,6 +25,8 @@ REGISTRY: tuple[Rule, ...] = (
     returned_error.check,
     swallowed_error.check,
     silent_default.check,
+    invalid_job_option.check,
+    invalid_job_id.check,
 )
 BY_CODE = {r.code: r for r in REGISTRY}
 BY_NAME = {r.name: r for r in REGISTRY}

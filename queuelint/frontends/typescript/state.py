@@ -11,10 +11,21 @@ from queuelint.frontends.typescript.syntax import (
     SourceText,
     dotted_name,
     enclosing,
-    object_pairs,
+    property_name,
     unwrap,
 )
-from queuelint.model import Consumer, Expr, Import, ModuleDecl, Producer, QueueDecl, Span, Unresolved
+from queuelint.frontends.typescript.values import expr_of
+from queuelint.model import (
+    Consumer,
+    Expr,
+    Import,
+    JobOption,
+    ModuleDecl,
+    Producer,
+    QueueDecl,
+    Span,
+    Unresolved,
+)
 
 # Modules whose exports make a file queue code, and the queue library each one means.
 LIBRARY_MODULES = {"bull": "bull", "@nestjs/bull": "bull", "bullmq": "bullmq", "@nestjs/bullmq": "bullmq"}
@@ -175,11 +186,29 @@ def processor_function(node: Node | None, state: Extraction) -> Node | None:
     return state.function_lookup(node)(name)
 
 
-def option_keys(node: Node | None, state: Extraction) -> tuple[str, ...]:
-    return tuple(sorted(object_pairs(node, state.src)))
+def job_options(node: Node | None, state: Extraction, prefix: str = "") -> tuple[JobOption, ...]:
+    """The keys of an options object literal, nested ones as `repeat.cron`."""
+    found: list[JobOption] = []
+    node = unwrap(node)
+    if node is None or node.type != "object":
+        return ()
+    for child in node.named_children:
+        if child.type != "pair":
+            continue
+        key_node, value = child.child_by_field_name("key"), unwrap(child.child_by_field_name("value"))
+        key = property_name(key_node, state.src)
+        if key is None or key_node is None or value is None:
+            continue
+        if value.type == "object":
+            found.append(JobOption(prefix + key, state.src.span(key_node)))
+            if not prefix:
+                found.extend(job_options(value, state, prefix=f"{key}."))
+        else:
+            found.append(JobOption(prefix + key, state.src.span(key_node), expr_of(value, state.src)))
+    return tuple(found)
 
 
 def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue: Expr, job: Expr,
                  options: Node | None = None) -> None:
-    state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, option_keys(options, state)))
+    state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state)))
 

@@ -191,8 +191,8 @@ def concat(parts: list[Expr], text: str) -> Expr:
     for part in parts:
         flat.extend(part.parts if part.kind == "concat" else (part,))
     for part in flat:
-        if part.kind == "dynamic":
-            return Expr("dynamic", shorten(text), part.reason)
+        if part.kind == "dynamic":  # the parts stay, for rules that look at the fixed text
+            return Expr("dynamic", shorten(text), part.reason, parts=tuple(flat))
     if all(p.kind == "str" for p in flat):
         return Expr.literal("".join(p.text for p in flat))
     return Expr("concat", shorten(text), parts=tuple(flat))

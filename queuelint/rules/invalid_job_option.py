@@ -1,0 +1,60 @@
+"""QL301: a job option the library does not support there (it is silently ignored)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from queuelint.model import Diagnostic, Severity
+from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
+
+# Per-job options each library reads (`JobsOptions` in BullMQ, `JobOpts` in Bull).
+KNOWN = {
+    "bullmq": frozenset({
+        "timestamp", "priority", "delay", "attempts", "repeat", "repeatJobKey", "backoff", "lifo",
+        "removeOnComplete", "removeOnFail", "keepLogs", "stackTraceLimit", "sizeLimit", "jobId", "parent",
+        "prevMillis", "failParentOnFailure", "ignoreDependencyOnFailure", "removeDependencyOnFailure",
+        "continueParentOnFailure", "deduplication", "debounce", "telemetry", "group",
+    }),
+    "bull": frozenset({
+        "priority", "delay", "attempts", "repeat", "backoff", "lifo", "timeout", "jobId", "removeOnComplete",
+        "removeOnFail", "stackTraceLimit", "preventParsingData",
+    }),
+}
+# Options that exist elsewhere (the other library, the queue, the worker) but not per job here.
+MISPLACED = {
+    "bullmq": {
+        "timeout": "BullMQ has no per-job timeout; enforce it inside the processor (e.g. with an AbortSignal)",
+        "lifespan": "BullMQ has no `lifespan`; use `removeOnComplete: { age }` to expire finished jobs",
+        "limiter": "rate limits are set on the Worker: `new Worker(name, fn, { limiter })`",
+        "repeat.cron": "BullMQ calls the cron expression `repeat.pattern`",
+        "id": "the option is `jobId`",
+    },
+    "bull": {
+        "lifespan": "Bull has no `lifespan`; use `removeOnComplete` to expire finished jobs",
+        "limiter": "Bull's rate limiter is a queue option: `new Queue(name, { limiter })`",
+        "repeat.pattern": "Bull calls the cron expression `repeat.cron`",
+        "id": "the option is `jobId`",
+    },
+}
+
+
+@rule(code="QL301", name="invalid-job-option", severity=Severity.ERROR, libraries=("bull", "bullmq"))
+def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    for site in context.graph.producers():
+        library = site.producer.library
+        if library not in KNOWN:
+            continue
+        for option in site.producer.options:
+            reason = MISPLACED[library].get(option.key)
+            if reason is not None:
+                yield self.at(option.span, f"`{option.key}` is not a {_label(library)} job option: it is ignored",
+                              hint=reason)
+            elif "." not in option.key and option.key not in KNOWN[library]:
+                close = did_you_mean(option.key, KNOWN[library])
+                if close is not None:  # an unknown key far from every known one may be newer than this list
+                    yield self.at(option.span, f"`{option.key}` is not a {_label(library)} job option: it is ignored",
+                                  hint=f"did you mean `{close}`?")
+
+
+def _label(library: str) -> str:
+    return {"bull": "Bull", "bullmq": "BullMQ"}[library]
