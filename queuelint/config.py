@@ -23,7 +23,8 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 CONFIG_FILE = "queuelint.toml"
-KNOWN_KEYS = ("select", "ignore", "exclude", "extend-exclude", "per-file-ignores")
+KNOWN_KEYS = ("select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "external")
+EXTERNAL_KEYS = ("consumed", "produced", "produced-jobs")
 
 
 class ConfigError(Exception):
@@ -38,6 +39,15 @@ class Settings:
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # What another service does with queues of this codebase (silences QL103/QL105 for them).
+    external_consumed: frozenset[str] = frozenset()  # queues consumed elsewhere
+    external_produced: frozenset[str] = frozenset()  # queues produced elsewhere
+    external_jobs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # queue -> job names produced elsewhere
+
+    def produced_elsewhere(self, queue: str, job: str | None = None) -> bool:
+        if queue in self.external_produced:
+            return True
+        return job is not None and any(q == queue and job in names for q, names in self.external_jobs)
     origin: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # key -> where it was set
 
     def is_enabled(self, code: str) -> bool:
@@ -159,7 +169,30 @@ def from_table(table: Any, path: str) -> Settings:
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of rule codes")
         per_file.append((pattern, validate_selectors(codes, f"{where} per-file-ignores {pattern!r}")))
-    return replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin)
+    settings = replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin)
+    return _external(settings, table.get("external", {}), where)
+
+
+def _external(settings: Settings, table: Any, where: str) -> Settings:
+    """`[external]`: `consumed = [queues]`, `produced = [queues]`, `produced-jobs = { queue = [names] }`."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: 'external' must be a table")
+    for key in table:
+        if key not in EXTERNAL_KEYS:
+            close = difflib.get_close_matches(key, EXTERNAL_KEYS, n=1, cutoff=0.6)
+            suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(EXTERNAL_KEYS)})"
+            raise ConfigError(f"{where}: unknown key 'external.{key}'{suggestion}")
+    jobs = table.get("produced-jobs", {})
+    if not isinstance(jobs, dict) or not all(
+        isinstance(names, list) and all(isinstance(n, str) for n in names) for names in jobs.values()
+    ):
+        raise ConfigError(f"{where}: 'external.produced-jobs' must be a table of queue = [job names]")
+    return replace(
+        settings,
+        external_consumed=frozenset(_strings(table, "consumed", f"{where} external")),
+        external_produced=frozenset(_strings(table, "produced", f"{where} external")),
+        external_jobs=tuple((queue, tuple(names)) for queue, names in jobs.items()),
+    )
 
 
 def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -190,6 +223,8 @@ def describe(settings: Settings) -> list[str]:
         f"ignore: {list(settings.ignore)}",
         f"exclude: {list(settings.exclude)}",
         f"per-file-ignores: {dict((p, list(c)) for p, c in settings.per_file_ignores)}",
+        f"external: consumed={sorted(settings.external_consumed)} produced={sorted(settings.external_produced)} "
+        f"produced-jobs={dict(settings.external_jobs)}",
         "rules:",
     ]
     lines += [f"  {r.code} {r.name}: {settings.why(r.code)}" for r in REGISTRY]

@@ -124,7 +124,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, ModuleLocator(roots))
     graph = QueueGraph(queue_files, resolver)
-    context = RuleContext(graph)
+    context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
     for rule in REGISTRY:
         if not settings.is_enabled(rule.code):

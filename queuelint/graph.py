@@ -15,7 +15,7 @@ from functools import cache
 
 import networkx as nx
 
-from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, Route, Span
+from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route, Span
 from queuelint.resolve import Name, Resolver
 
 
@@ -63,7 +63,10 @@ class QueueGraph:
         self.producer_sites: list[ProducerSite] = []
         self.consumer_sites: list[ConsumerSite] = []
         self.unresolved: list[tuple[Span, str]] = []
+        self.declarations: list[tuple[QueueDecl, str, Name]] = []  # (declaration, path, resolved name)
         for file in self.facts:
+            for declaration in file.queues:
+                self.declarations.append((declaration, file.path, resolver.name(declaration.name, file.path)))
             for unresolved in file.unresolved:
                 self.unresolved.append((unresolved.span, unresolved.what))
             for producer in file.producers:

@@ -142,7 +142,7 @@ class QueueDecl:
 
     span: Span
     library: str
-    kind: str  # register | instance | inject
+    kind: str  # register (BullModule.registerQueue) | instance (new Queue) | inject | processor
     name: Expr
 
 

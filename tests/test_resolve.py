@@ -114,7 +114,7 @@ def test_queue_object_exported_from_another_module_names_the_worker_queue(tmp_pa
             new Worker(local.name, async (job) => { if (job.name === 'y') return 1; throw new Error(); });
         """,
     })
-    assert found(tmp_path, diagnostics) == {("src/local.ts", 4, "QL102")}
+    assert found(tmp_path, diagnostics) == {("src/local.ts", 4, "QL102"), ("src/local.ts", 5, "QL103")}
 
 
 PRODUCER_NEEDS = """

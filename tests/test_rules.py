@@ -27,7 +27,7 @@ def test_registry_is_sorted_and_unique() -> None:
 
 
 def test_ql102_did_you_mean_and_related_handlers(tmp_path: Path) -> None:
-    (diagnostic,) = run(tmp_path, {
+    (diagnostic,) = run(tmp_path, select=("QL102",), files={
         "src/worker.ts": SWITCH_WORKER,
         "src/producer.ts": "import { Queue } from 'bullmq';\nconst q = new Queue('mail');\n"
                            "await q.add('send-welcom', {});\n",
@@ -38,7 +38,7 @@ def test_ql102_did_you_mean_and_related_handlers(tmp_path: Path) -> None:
 
 
 def test_ql102_default_job_into_named_handlers(tmp_path: Path) -> None:
-    (diagnostic,) = run(tmp_path, {
+    (diagnostic,) = run(tmp_path, select=("QL102",), files={
         "worker.js": "const Queue = require('bull');\nconst q = new Queue('img');\n"
                      "q.process('resize', (job) => 1);\nq.add({ file: 'x' });\n",
     })

@@ -7,11 +7,13 @@ from queuelint.rules import (
     dynamic_job_name,
     invalid_job_id,
     invalid_job_option,
+    orphan_handler,
     parse_error,
     returned_error,
     silent_default,
     swallowed_error,
     unhandled_job_name,
+    unknown_queue,
     unused_suppression,
 )
 from queuelint.rules.base import Rule, RuleContext
@@ -21,7 +23,9 @@ REGISTRY: tuple[Rule, ...] = (
     unused_suppression.RULE,
     dynamic_job_name.check,
     unhandled_job_name.check,
+    orphan_handler.check,
     duplicate_handler.check,
+    unknown_queue.check,
     returned_error.check,
     swallowed_error.check,
     silent_default.check,

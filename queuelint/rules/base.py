@@ -5,14 +5,20 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from queuelint.graph import QueueGraph
+
+if TYPE_CHECKING:  # config imports the registry, which imports this module
+    from queuelint.config import Settings
+
 from queuelint.model import BodyFact, Consumer, Diagnostic, FileFacts, Related, Severity, Span
 
 
 @dataclass(frozen=True)
 class RuleContext:
     graph: QueueGraph
+    settings: Settings
 
     @property
     def facts(self) -> list[FileFacts]:

@@ -110,6 +110,8 @@ def read_class(cls: Node, state: Extraction) -> None:
         symbol = _nest_symbol(callee, state)
         if symbol is not None and symbol[1] == "Processor":
             queue = _name_argument(args[0], state) if args else None
+            if queue is not None:
+                state.queues.append(QueueDecl(state.src.span(args[0]), symbol[0], "processor", queue))
             _processor(cls, symbol[0], queue or Expr.unknown("@Processor() without a queue name"), state)
 
 

@@ -1,0 +1,33 @@
+"""QL103: a handler for a job name that nothing produces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Severity
+from queuelint.rules.base import Rule, RuleContext, rule
+
+
+@rule(code="QL103", name="orphan-handler", severity=Severity.INFO, libraries=("bull", "bullmq"))
+def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    graph = context.graph
+    settings = context.settings
+    for queue in graph.queues():
+        producers = graph.producers(queue)
+        if not producers or settings.produced_elsewhere(queue):
+            continue  # produced by another service, or we cannot see by whom
+        if any(not site.job.is_value for site in producers):
+            continue  # some name is unknown: it may be the one handled
+        produced = {site.job.value for site in producers}
+        for name, entries in sorted(graph.handled(queue).names.items()):
+            if name in produced or settings.produced_elsewhere(queue, name):
+                continue
+            for site, route in entries:
+                shown = "unnamed jobs (`__default__`)" if name == DEFAULT_JOB else f"job {name!r}"
+                yield self.at(
+                    route.span,
+                    f"{site.consumer.handler} handles {shown} on queue {queue!r}, which nothing here produces",
+                    hint="remove the dead handler, fix the producer's name, or declare the name in "
+                         "`[external] produced-jobs` if another service produces it",
+                    related=[Related(p.span, f"produces {p.job.value!r}") for p in producers[:5]],
+                )
