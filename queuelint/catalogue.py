@@ -116,3 +116,19 @@ def readme_table() -> str:
 def readme_with_table(readme: str) -> str:
     start, end = readme.index(README_START), readme.index(README_END)
     return readme[: start + len(README_START)] + "\n" + readme_table() + "\n" + readme[end:]
+
+
+def update_readme(path: Path) -> bool:
+    """Rewrite the rule table of a README in place; True when it changed."""
+    text = path.read_text(encoding="utf-8")
+    updated = readme_with_table(text)
+    if updated != text:
+        path.write_text(updated, encoding="utf-8")
+    return updated != text
+
+
+if __name__ == "__main__":  # `python -m queuelint.catalogue README.md`
+    import sys
+
+    for name in sys.argv[1:] or ["README.md"]:
+        print(f"{name}: {'updated' if update_readme(Path(name)) else 'up to date'}")

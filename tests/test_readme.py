@@ -14,7 +14,7 @@ from tests.conftest import REPO
 
 def test_rule_table_is_generated_from_the_catalogue() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert catalogue.readme_with_table(readme) == readme, "run `queuelint rules --format markdown` and paste it"
+    assert catalogue.readme_with_table(readme) == readme, "run `python -m queuelint.catalogue README.md`"
 
 
 def test_sample_output_is_what_the_tool_prints() -> None:
