@@ -20,7 +20,7 @@ def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
 
 def summary(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
     counts = {s: sum(1 for d in diagnostics if d.severity == s) for s in Severity}
-    parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+    parts = [f"{n} {s.value}{'s' if n != 1 and s is not Severity.INFO else ''}" for s, n in counts.items() if n]
     total = len(diagnostics)
     found = f"{total} problem{'s' if total != 1 else ''} ({', '.join(parts)})" if total else "no problems"
     if internal_errors:  # an internal error must never read as a clean result
