@@ -9,11 +9,11 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from queuelint import frontends, suppress
+from queuelint import frontends, suppress, wrappers
 from queuelint.config import Settings
 from queuelint.discover import discover, looks_minified, may_hold_queue_code
 from queuelint.graph import QueueGraph
-from queuelint.model import Diagnostic, FileFacts, Problem, Span
+from queuelint.model import Diagnostic, FileFacts, Problem, Producer, Span
 from queuelint.modules import ModuleLocator
 from queuelint.resolve import Resolver
 from queuelint.rules import REGISTRY, RuleContext
@@ -82,6 +82,19 @@ class FactStore:
     def add(self, facts: FileFacts) -> None:
         self.facts[facts.path] = facts
 
+    def reload(self, path: str, wanted_calls: frozenset[str]) -> None:
+        """Extract again, recording the call sites of `wanted_calls`."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return
+        try:
+            self.facts[path] = frontends.extract(path, data, wanted_calls)
+        except Exception as error:  # a bug of ours: keep the facts we had
+            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            self.errors.append(f"{path}: internal error while extracting: {detail}")
+
     def load(self, path: str) -> FileFacts | None:
         found = self.facts.get(path)
         if found is not None or path in self._missing:
@@ -120,10 +133,12 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     for path in _files_using(exported_queue_names(store.facts.values()), passed_over):
         if store.load(path) is not None:
             analysed += 1
-    queue_files = [f for f in store.facts.values() if f.producers or f.consumers or f.queues or f.modules or f.problems]
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, ModuleLocator(roots))
-    graph = QueueGraph(queue_files, resolver)
+    producers = _through_wrappers(store, found.files, resolver)
+    queue_files = [f for f in store.facts.values()
+                   if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls]
+    graph = QueueGraph(queue_files, resolver, producers)
     context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
     for rule in REGISTRY:
@@ -140,6 +155,24 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
     return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped)
+
+
+def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver) -> dict[str, list[Producer]]:
+    """Find the call sites of producer wrappers (demand-driven) and expand them."""
+    names = wrappers.wrapper_names(store.facts.values())
+    searched: frozenset[str] = frozenset()
+    producers: dict[str, list[Producer]] = {}
+    for _ in range(wrappers.MAX_ROUNDS):
+        if names <= searched:
+            break
+        searched = searched | names
+        for path in _files_using({n.encode() for n in names}, files):
+            store.reload(path, searched)
+        producers, discovered = wrappers.expand(store.facts.values(), resolver)
+        names = names | discovered | wrappers.wrapper_names(store.facts.values())
+    if not searched:
+        producers, _ = wrappers.expand(store.facts.values(), resolver)
+    return producers
 
 
 def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:

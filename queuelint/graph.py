@@ -9,7 +9,7 @@ never see a syntax tree.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -56,7 +56,9 @@ class Handled:
 
 
 class QueueGraph:
-    def __init__(self, facts: Iterable[FileFacts], resolver: Resolver) -> None:
+    def __init__(self, facts: Iterable[FileFacts], resolver: Resolver,
+                 producers: Mapping[str, list[Producer]] | None = None) -> None:
+        """`producers` replaces the files' own producers (after wrapper expansion)."""
         self.facts = sorted(facts, key=lambda f: f.path)
         self.resolver = resolver
         self.graph = nx.MultiDiGraph()
@@ -69,7 +71,7 @@ class QueueGraph:
                 self.declarations.append((declaration, file.path, resolver.name(declaration.name, file.path)))
             for unresolved in file.unresolved:
                 self.unresolved.append((unresolved.span, unresolved.what))
-            for producer in file.producers:
+            for producer in (producers[file.path] if producers and file.path in producers else file.producers):
                 self._add_producer(file.path, producer)
             for consumer in file.consumers:
                 self._add_consumer(file.path, consumer)

@@ -34,7 +34,7 @@ class Span:
     end_column: int
 
 
-ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "dynamic", "unknown"]
+ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "dynamic", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Expr:
     - ``concat``: template literal or ``+`` chain; resolved when every part is.
     - ``queue``: a queue object built with name ``parts[0]`` (``new Queue('emails')``).
     - ``queue_name``: the name of the queue object that ``parts[0]`` refers to.
+    - ``param``: a parameter of function ``reason`` at position ``text`` (``0``, ``0.name``),
+      known at that function's call sites; ``parts[0]`` is the source text.
     - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
     - ``unknown``: something not understood statically; never reported as a mismatch.
     """
@@ -131,9 +133,40 @@ class Producer:
     queue: Expr
     job: Expr
     options: tuple[JobOption, ...] = ()  # statically known keys of the job options
+    via: str = ""  # the wrapper function this producer calls, when it was found through one
 
     def option(self, key: str) -> JobOption | None:
         return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Argument:
+    """An argument at a call site: a value, or the keys of an object literal."""
+
+    span: Span
+    value: Expr | None = None  # None for an object literal: see `fields`
+    fields: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call to a function that may wrap a producer, recorded when such functions are known.
+
+    ``target`` says how to find the callee: ``local:fn`` (same file), ``self:Class.method``,
+    ``import:name`` (an imported function), ``member:Type.method`` (a method on a field of
+    declared type ``Type``).
+    """
+
+    span: Span
+    target: str
+    args: tuple[Argument, ...]
 
 
 @dataclass(frozen=True)
@@ -207,7 +240,8 @@ class FileFacts:
     exports: tuple[tuple[str, str], ...] = ()  # (exported name, local name)
     reexports: tuple[ReExport, ...] = ()
     bindings: tuple[tuple[str, Expr], ...] = ()  # top-level constants, flattened: ``JobName.A``
-    classes: tuple[tuple[str, Span], ...] = ()  # class declarations, for provider lookups
+    classes: tuple[tuple[str, Span], ...] = ()  # class and function declarations, for lookups
+    calls: tuple[CallSite, ...] = ()
     unresolved: tuple[Unresolved, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     problems: tuple[Problem, ...] = ()

@@ -100,6 +100,9 @@ class Resolver:
                     return Name("unknown", text=expr.text, reason=resolved.reason)
                 values.append(resolved.value)
             return Name("value", "".join(values), expr.text)
+        if expr.kind == "param":
+            written = expr.parts[0].text if expr.parts else expr.text
+            return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")
         if expr.kind == "queue_name" and expr.parts:
             found = self._lookup(path, expr.parts[0].text.split("."), depth + 1)
             if found is not None and found[0].kind == "queue" and found[0].parts:

@@ -60,7 +60,8 @@ import { Queue } from 'bullmq';
 const q = new Queue('q');
 export function addJob(name: string, data: unknown) { return q.add(name, data); }
 """)
-    assert f.producers[0].job.kind == "unknown"
+    job = f.producers[0].job
+    assert (job.kind, job.text, job.reason) == ("param", "0", "addJob")
 
 
 def test_nest_processor_with_process_decorators() -> None:

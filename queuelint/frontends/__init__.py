@@ -29,7 +29,7 @@ def decode_problem(path: str, data: bytes) -> Problem | None:
     return None
 
 
-def extract(path: str, data: bytes) -> FileFacts:
+def extract(path: str, data: bytes, wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
     """Facts of one file. Never raises on bad input: problems become QL001 facts."""
     if data.startswith(UTF8_BOM):
         data = b"   " + data[len(UTF8_BOM):]  # keep byte offsets; the BOM is not code
@@ -37,5 +37,5 @@ def extract(path: str, data: bytes) -> FileFacts:
         data = data.replace(b"\r", b"\n")  # lone CR line ends: tree-sitter counts rows by LF
     language = language_of(path)
     if language == "typescript":
-        return typescript.extract(path, data, decode_problem(path, data))
+        return typescript.extract(path, data, decode_problem(path, data), wanted_calls)
     return FileFacts(path=path, language="unknown")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from queuelint.frontends.typescript.state import (
@@ -22,6 +23,7 @@ JOB_OPTIONS = frozenset(
      "removeOnFail", "stackTraceLimit", "preventParsingData"}
 )
 ANY_NAME = "*"
+DATA_LIKE = re.compile(r"(^|\.)(data|payload|body|input|props|params|message|event|job)$", re.I)
 
 
 def construction(node: Node, exported: str, state: Extraction) -> QueueObject | None:
@@ -81,6 +83,9 @@ def _is_named_add(args: list[Node], state: Extraction) -> bool | None:
     name = expr_of(first, state.src)
     if name.kind in ("str", "concat", "dynamic", "ref"):  # a constant of this or another module
         return True
+    if name.kind == "param":  # `add(name, data)` in a wrapper, unless the parameter is the data
+        written = name.parts[0].text if name.parts else ""
+        return not DATA_LIKE.search(written)
     options = object_pairs(args[1], state.src)
     if options and set(options) <= JOB_OPTIONS:
         return False

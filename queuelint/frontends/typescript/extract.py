@@ -12,9 +12,10 @@ import re
 
 from tree_sitter import QueryCursor
 
-from queuelint.frontends.typescript import bull, bullmq, nestjs
+from queuelint.frontends.typescript import bull, bullmq, calls, nestjs
 from queuelint.frontends.typescript.state import CLASS_TYPES, LIBRARY_MODULES, Extraction, QueueObject
 from queuelint.frontends.typescript.syntax import (
+    FUNCTION_TYPES,
     Node,
     SourceText,
     arguments,
@@ -56,7 +57,9 @@ QUERY = """
 (comment) @comment
 """
 
-def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> FileFacts:
+def extract(path: str, data: bytes, decode_problem: Problem | None = None,
+            wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
+    """Facts of one file; `wanted_calls` names functions whose call sites to record (wrappers)."""
     dialect = dialect_for(path)
     src = SourceText(path, data)
     tree = parser(dialect).parse(data)
@@ -118,6 +121,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         bindings=(*bindings, *((name, Expr("queue", obj.library, parts=(obj.name,)))
                                for name, obj in state.module_queues.items() if obj.kind == "queue")),
         classes=tuple(classes),
+        calls=calls.call_sites(root, state, dialect, wanted_calls) if wanted_calls else (),
         unresolved=tuple(state.unresolved),
         suppressions=tuple(suppressions),
         problems=tuple(problems),
@@ -202,6 +206,9 @@ def _read_module_level(
                     exports.append((name, name))
                 if is_const and value is not None:
                     _bind(name, value, src, bindings, depth=0)
+                    function = unwrap(value)
+                    if function is not None and function.type in FUNCTION_TYPES:
+                        classes.append((name, src.span(name_node)))
         elif declaration.type == "enum_declaration":
             name = src.text(declaration.child_by_field_name("name"))
             if exported:
@@ -216,8 +223,8 @@ def _read_module_level(
                 exports.append((name, name))
                 if statement.children and any(c.type == "default" for c in statement.children):
                     exports.append(("default", name))
+            classes.append((name, src.span(name_node)))
             if declaration.type != "function_declaration":
-                classes.append((name, src.span(name_node)))
                 _bind_static_members(name, declaration, src, bindings)
         elif declaration.type == "expression_statement":
             _read_commonjs_export(declaration, src, exports, bindings)

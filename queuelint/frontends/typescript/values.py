@@ -56,11 +56,13 @@ def is_id_like(name: str) -> bool:
 class Binding:
     """What a local name is bound to, as far as one file shows."""
 
-    __slots__ = ("kind", "value")
+    __slots__ = ("function", "kind", "param", "value")
 
-    def __init__(self, kind: str, value: Node | None) -> None:
+    def __init__(self, kind: str, value: Node | None, param: str = "", function: Node | None = None) -> None:
         self.kind = kind  # const | mutable | param | module
         self.value = value
+        self.param = param  # for a parameter: its position, `0` or `0.name` when destructured
+        self.function = function  # for a parameter: the function declaring it
 
 
 def lookup_local(node: Node, name: str, src: SourceText) -> Binding:
@@ -71,8 +73,9 @@ def lookup_local(node: Node, name: str, src: SourceText) -> Binding:
         if parent is None:
             break
         if parent.type in FUNCTION_TYPES:
-            if _declares_parameter(parent, name, src):
-                return Binding("param", None)
+            position = _parameter_position(parent, name, src)
+            if position is not None:
+                return Binding("param", None, position, parent)
         elif parent.type == "catch_clause":
             param = parent.child_by_field_name("parameter")
             if param is not None and src.text(param) == name:
@@ -131,17 +134,63 @@ def _declared_names(pattern: Node, src: SourceText) -> set[str]:
     return names
 
 
-def _declares_parameter(function: Node, name: str, src: SourceText) -> bool:
+def _parameter_position(function: Node, name: str, src: SourceText) -> str | None:
+    """`0` for the first parameter, `0.name` for `{ name }` destructured from it; None if not one."""
     params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
     if params is None:
-        return False
+        return None
     if params.type == "identifier":
-        return src.text(params) == name
-    for param in params.named_children:
+        return "0" if src.text(params) == name else None
+    items = [p for p in params.named_children if p.type != "comment"]
+    for index, param in enumerate(items):
         pattern = param.child_by_field_name("pattern") or param
-        if name in _declared_names(pattern, src):
-            return True
-    return False
+        if pattern.type == "identifier":
+            if src.text(pattern) == name:
+                return str(index)
+            continue
+        if name not in _declared_names(pattern, src):
+            continue
+        if pattern.type == "object_pattern":
+            for child in pattern.named_children:
+                if child.type == "shorthand_property_identifier_pattern" and src.text(child) == name:
+                    return f"{index}.{name}"
+                if child.type == "pair_pattern":
+                    key = child.child_by_field_name("key")
+                    value = child.child_by_field_name("value")
+                    if value is not None and src.text(value) == name and key is not None:
+                        return f"{index}.{src.text(key)}"
+        return f"{index}.?"  # nested or array destructuring: a parameter, position unknown
+    return None
+
+
+def function_id(function: Node | None, src: SourceText) -> str:
+    """A readable, file-unique name for a function: `Class.method`, `fn`, or "" when anonymous."""
+    if function is None:
+        return ""
+    if function.type in ("method_definition", "function_declaration", "generator_function_declaration"):
+        name = src.text(function.child_by_field_name("name"))
+        if function.type != "method_definition":
+            return name
+        cls = function.parent.parent if function.parent is not None else None
+        owner = src.text(cls.child_by_field_name("name")) if cls is not None else ""
+        return f"{owner}.{name}" if owner else name
+    parent = function.parent
+    if parent is not None and parent.type == "variable_declarator":
+        return src.text(parent.child_by_field_name("name"))
+    if parent is not None and parent.type == "public_field_definition":
+        cls = parent.parent.parent if parent.parent is not None else None
+        owner = src.text(cls.child_by_field_name("name")) if cls is not None else ""
+        return f"{owner}.{src.text(parent.child_by_field_name('name'))}"
+    return ""
+
+
+def parameter(binding: Binding, rest: str, text: str, src: SourceText) -> Expr:
+    """A value that comes in through a parameter of a named function: resolved at its call sites."""
+    owner = function_id(binding.function, src)
+    if not owner or binding.param.endswith("?"):
+        return Expr.unknown(f"parameter {text}")
+    position = f"{binding.param}.{rest}" if rest else binding.param
+    return Expr("param", position, owner, parts=(Expr.unknown(text),))
 
 
 def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
@@ -216,7 +265,7 @@ def _identifier(node: Node, src: SourceText, depth: int) -> Expr:
     if is_id_like(name):
         return Expr("dynamic", name, f"the id variable `{name}`")
     if binding.kind == "param":
-        return Expr.unknown(f"parameter {name}")
+        return parameter(binding, "", name, src)
     return Expr.unknown(name)
 
 
@@ -237,6 +286,8 @@ def _member(node: Node, src: SourceText, depth: int) -> Expr:
         return Expr("dynamic", path, f"request data `{path}`")
     if is_id_like(last):
         return Expr("dynamic", path, f"the id `{path}`")
+    if binding.kind == "param":  # `options.name`, with `options` a parameter
+        return parameter(binding, path.split(".", 1)[1], path, src)
     return Expr.unknown(path)
 
 

@@ -1,0 +1,105 @@
+"""Call sites of functions known to wrap a producer (`addJobToQueue({ name, data })`).
+
+Recorded only for the names the engine asks for, with each argument as an `Expr` (or the
+keys of an object literal), and a target saying how to find the callee across files.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import QueryCursor
+
+from queuelint.frontends.typescript.state import CLASS_TYPES, LIBRARY_MODULES, Extraction
+from queuelint.frontends.typescript.syntax import (
+    Node,
+    arguments,
+    dotted_name,
+    enclosing,
+    property_name,
+    query,
+    unwrap,
+)
+from queuelint.frontends.typescript.values import expr_of
+from queuelint.model import Argument, CallSite, Field
+
+CALL_QUERY = """
+(call_expression function: (identifier) @name) @call
+(call_expression function: (member_expression property: (property_identifier) @name)) @call
+"""
+
+
+def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[str]) -> tuple[CallSite, ...]:
+    found: list[CallSite] = []
+    field_types: dict[int, dict[str, str]] = {}
+    for _, captures in QueryCursor(query(dialect, CALL_QUERY)).matches(root):
+        if state.src.text(captures["name"][0]) not in wanted:
+            continue
+        call = captures["call"][0]
+        target = _target(call, state, field_types)
+        args = arguments(call)
+        if target is not None and args:
+            found.append(CallSite(state.src.span(call), target, tuple(_argument(a, state) for a in args)))
+    return tuple(found)
+
+
+def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]]) -> str | None:
+    path = dotted_name(call.child_by_field_name("function"), state.src)
+    if path is None:
+        return None
+    parts = path.split(".")
+    if len(parts) == 1:
+        imported = state.imports.get(path)
+        if imported is not None:
+            return None if imported.module in LIBRARY_MODULES else f"import:{path}"
+        return f"local:{path}"
+    cls = enclosing(call, CLASS_TYPES)
+    if parts[0] != "this" or cls is None:
+        return None
+    owner = state.src.text(cls.child_by_field_name("name"))
+    if len(parts) == 2:
+        return f"self:{owner}.{parts[1]}"
+    if len(parts) == 3:  # this.service.method(…): the service's declared type names the class
+        if cls.id not in field_types:
+            field_types[cls.id] = _field_types(cls, state)
+        declared = field_types[cls.id].get(parts[1])
+        return f"member:{declared}.{parts[2]}" if declared else None
+    return None
+
+
+def _field_types(cls: Node, state: Extraction) -> dict[str, str]:
+    """`private readonly jobs: JobService` (constructor parameters and fields) -> {jobs: JobService}."""
+    src = state.src
+    types: dict[str, str] = {}
+    body = cls.child_by_field_name("body")
+    for member in body.named_children if body is not None else []:
+        candidates: list[tuple[Node | None, Node | None]] = []
+        if member.type == "public_field_definition":
+            candidates.append((member.child_by_field_name("name"), member.child_by_field_name("type")))
+        elif member.type == "method_definition" and src.text(member.child_by_field_name("name")) == "constructor":
+            params = member.child_by_field_name("parameters")
+            for param in params.named_children if params is not None else []:
+                candidates.append((param.child_by_field_name("pattern"), param.child_by_field_name("type")))
+        for name, annotation in candidates:
+            named = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+            if named is not None and named.type == "generic_type":
+                named = named.child_by_field_name("name")
+            if name is not None and named is not None and named.type == "type_identifier":
+                types[src.text(name)] = src.text(named)
+    return types
+
+
+def _argument(node: Node, state: Extraction) -> Argument:
+    src = state.src
+    value = unwrap(node)
+    if value is not None and value.type == "object":
+        fields: list[Field] = []
+        for child in value.named_children:
+            if child.type == "pair":
+                key_node = child.child_by_field_name("key")
+                key = property_name(key_node, src)
+                item = child.child_by_field_name("value")
+                if key is not None and item is not None:
+                    fields.append(Field(key, expr_of(item, src), src.span(item)))
+            elif child.type == "shorthand_property_identifier":
+                fields.append(Field(src.text(child), expr_of(child, src), src.span(child)))
+        return Argument(src.span(node), None, tuple(fields))
+    return Argument(src.span(node), expr_of(node, src))

@@ -1,0 +1,151 @@
+"""Producer wrappers: a function whose parameter reaches a producer's job (or queue) name is
+a producer too, and each call to it produces the name it passes.
+
+`publish(name, data) { return this.queue.add(name, data) }` called as
+`publish(JobName.Welcome, …)` becomes a producer of `JobName.Welcome`, anchored at that
+argument. A call site inside another wrapper passes its own parameter on, and is expanded
+in turn, up to a fixed point. A wrapper with no call site found stays as it is: a producer
+whose name is unknown, never reported as a mismatch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from queuelint.model import CallSite, Expr, FileFacts, Producer, Span
+from queuelint.resolve import Resolver
+
+MAX_ROUNDS = 6
+Function = tuple[str, str]  # (path, function id as in `Expr.reason` of a parameter)
+
+
+def wrapped_function(producer: Producer) -> str | None:
+    """The function whose parameter this producer's name (or queue) comes from, if any."""
+    for expr in (producer.job, producer.queue):
+        if expr.kind == "param" and expr.reason:
+            return expr.reason
+    return None
+
+
+def wrapper_names(facts: Iterable[FileFacts]) -> frozenset[str]:
+    """Short names (`addJobToQueue`) of wrapper functions, to look for their call sites."""
+    names = set()
+    for file in facts:
+        for producer in file.producers:
+            function = wrapped_function(producer)
+            if function:
+                names.add(function.rsplit(".", 1)[-1])
+    return frozenset(names)
+
+
+def expand(facts: Iterable[FileFacts], resolver: Resolver) -> tuple[dict[str, list[Producer]], frozenset[str]]:
+    """Producers per file with wrappers replaced by their call sites; and the wrapper names
+    discovered on the way (callers that pass their own parameter on)."""
+    files = list(facts)
+    producers: dict[str, list[Producer]] = {f.path: list(f.producers) for f in files}
+    calls: dict[Function, list[tuple[str, CallSite]]] = defaultdict(list)
+    for file in files:
+        for call in file.calls:
+            callee = _callee(call.target, file.path, resolver)
+            if callee is not None:
+                calls[callee].append((file.path, call))
+    discovered: set[str] = set()
+    done: set[Function] = set()
+    for _ in range(MAX_ROUNDS):
+        wrappers: dict[Function, list[Producer]] = defaultdict(list)
+        for path, items in producers.items():
+            for producer in items:
+                function = wrapped_function(producer)
+                if function:
+                    wrappers[(path, function)].append(producer)
+        pending = [w for w in wrappers if w not in done]
+        if not pending:
+            break
+        for wrapper in pending:
+            done.add(wrapper)
+            sites = calls.get(wrapper, [])
+            if not sites:
+                continue
+            path, _ = wrapper
+            for producer in wrappers[wrapper]:
+                expanded = [p for p in (_at_call(producer, path, site_path, site, resolver) for site_path, site in sites)
+                            if p is not None]
+                if not expanded:
+                    continue
+                producers[path].remove(producer)
+                for site_path, new in expanded:
+                    producers.setdefault(site_path, []).append(new)
+                    function = wrapped_function(new)
+                    if function:
+                        discovered.add(function.rsplit(".", 1)[-1])
+    return producers, frozenset(discovered)
+
+
+def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
+    kind, _, name = target.partition(":")
+    if kind == "local":
+        return path, name
+    if kind == "self":
+        return path, name
+    if kind == "import":
+        found = resolver.definition(name, path)
+        return found
+    if kind == "member":
+        type_name, _, method = name.rpartition(".")
+        found = resolver.definition(type_name, path)
+        return (found[0], f"{found[1]}.{method}") if found is not None else None
+    return None
+
+
+def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
+             resolver: Resolver) -> tuple[str, Producer] | None:
+    """The producer a call to the wrapper amounts to, written at the call site."""
+    function = wrapped_function(producer)
+    library = producer.library
+    queue = producer.queue
+    if queue.kind != "param":
+        if not library:  # a queue object imported in the wrapper's file
+            found = resolver.queue_object(queue, path)
+            if found is None:
+                return None
+            library = found[1]
+            queue = _fixed(found[0].value, found[0].is_value, queue)
+        else:
+            name = resolver.name(queue, path)
+            queue = _fixed(name.value, name.is_value, queue)
+    else:
+        queue = _argument(site, queue.text)
+    job = producer.job
+    anchor = site.span
+    if job.kind == "param" and job.reason == function:
+        job, anchor = _argument_with_span(site, job.text)
+    else:
+        name = resolver.name(job, path)
+        job = _fixed(name.value, name.is_value, job) if name.status != "dynamic" else job
+    return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function or "")
+
+
+def _fixed(value: str, known: bool, original: Expr) -> Expr:
+    """A name resolved in the wrapper's file, made independent of that file."""
+    return Expr.literal(value) if known else Expr.unknown(original.parts[0].text if original.parts else original.text)
+
+
+def _argument(site: CallSite, position: str) -> Expr:
+    return _argument_with_span(site, position)[0]
+
+
+def _argument_with_span(site: CallSite, position: str) -> tuple[Expr, Span]:
+    index_text, _, key = position.partition(".")
+    if not index_text.isdigit() or int(index_text) >= len(site.args):
+        return Expr.unknown("argument not passed"), site.span
+    argument = site.args[int(index_text)]
+    if not key:
+        if argument.value is None:
+            return Expr.unknown("object argument"), argument.span
+        return argument.value, argument.span
+    for field in argument.fields:
+        if field.key == key:
+            return field.value, field.span
+    return Expr.unknown(f"argument without `{key}`"), argument.span

@@ -1,0 +1,93 @@
+"""Producer wrappers: functions whose parameter becomes the job name are producers at their call sites."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import found, run
+
+PROCESSOR = """
+import { Processor, Process } from '@nestjs/bull';
+import { JobName } from './names';
+
+@Processor('data')
+export class DataProcessor {
+  @Process({ name: JobName.Profile, concurrency: 2 })
+  async profile(job: any) {}
+}
+"""
+SERVICE = """
+import { Injectable } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bull';
+import { Queue, JobOptions } from 'bull';
+
+@Injectable()
+export class DataService {
+  constructor(@InjectQueue('data') private readonly queue: Queue) {}
+
+  public async addJobToQueue({ data, name, opts }: { data: any; name: string; opts?: JobOptions }) {
+    return this.queue.add(name, data, opts);
+  }
+
+  public async addNamed(name: string, data: unknown) {
+    return this.queue.add(name, data);
+  }
+}
+"""
+NAMES = "export enum JobName { Profile = 'profile', History = 'history' }\n"
+
+
+def test_service_method_wrapper_called_from_a_file_without_queue_code(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/names.ts": NAMES,
+        "src/data.processor.ts": PROCESSOR,
+        "src/data.service.ts": SERVICE,
+        "src/admin.controller.ts": """
+            import { DataService } from './data.service';
+            import { JobName } from './names';
+
+            export class AdminController {
+              constructor(private readonly dataService: DataService) {}
+
+              async gather() {
+                await this.dataService.addJobToQueue({ data: {}, name: JobName.Profile, opts: {} });
+                await this.dataService.addJobToQueue({ data: {}, name: JobName.History });
+                await this.dataService.addNamed('profil', {});
+              }
+            }
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/admin.controller.ts", 10, "QL102"), ("src/admin.controller.ts", 11, "QL102")}
+    by_line = {d.span.line: d for d in diagnostics}
+    assert by_line[11].hint == "did you mean 'profile'?"
+    assert by_line[10].span.column == 60  # anchored at the name the caller passes
+
+
+def test_wrapper_of_a_wrapper_and_plain_functions(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/queue.ts": """
+            import { Queue, Worker } from 'bullmq';
+            const q = new Queue('mail');
+            export function enqueue(name: string, data: unknown) { return q.add(name, data); }
+            new Worker('mail', async (job) => {
+              if (job.name === 'welcome') return 1;
+              throw new Error('unknown');
+            });
+        """,
+        "src/notify.ts": """
+            import { enqueue } from './queue';
+            export const notify = (kind: string) => enqueue(kind, {});
+        """,
+        "src/signup.ts": """
+            import { notify } from './notify';
+            notify('welcome');
+            notify('farewell');
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/signup.ts", 4, "QL102")}
+    assert diagnostics[0].message.startswith("job 'farewell' has no handler on queue 'mail'")
+
+
+def test_wrapper_without_callers_stays_unknown_and_quiet(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {"src/names.ts": NAMES, "src/data.processor.ts": PROCESSOR, "src/data.service.ts": SERVICE})
+    assert diagnostics == []
