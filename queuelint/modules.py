@@ -34,6 +34,7 @@ class PathConfig:
 
 def source_file(base: str) -> str | None:
     """The file an extension-less (or `.js`-for-`.ts`) module path names, or its `index`."""
+    base = os.path.normpath(base)  # one spelling per file: facts are keyed by path
     stem, suffix = os.path.splitext(base)
     candidates = [base, *(base + s for s in SCRIPT_SUFFIXES)]
     candidates += [stem + s for s in TS_FOR_JS.get(suffix, ())]

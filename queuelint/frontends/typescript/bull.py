@@ -9,6 +9,7 @@ from dataclasses import replace
 from queuelint.frontends.typescript.state import (
     Extraction,
     QueueObject,
+    add_opaque_bulk,
     add_producer,
     handler_consumer,
     processor_function,
@@ -95,7 +96,7 @@ def _is_named_add(args: list[Node], state: Extraction) -> bool | None:
 def _add_bulk(call: Node, args: list[Node], queue: QueueObject, state: Extraction) -> None:
     jobs = unwrap(args[0]) if args else None
     if jobs is None or jobs.type != "array":
-        state.unresolved.append(Unresolved(state.src.span(call), "addBulk with jobs not written as an array literal"))
+        add_opaque_bulk(state, call, queue)
         return
     for element in jobs.named_children:
         pairs = object_pairs(element, state.src)

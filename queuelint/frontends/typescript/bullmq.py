@@ -6,13 +6,14 @@ from __future__ import annotations
 from queuelint.frontends.typescript.state import (
     Extraction,
     QueueObject,
+    add_opaque_bulk,
     add_producer,
     handler_consumer,
     processor_function,
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import Expr, QueueDecl, Unresolved
+from queuelint.model import Expr, QueueDecl
 
 LIBRARY = "bullmq"
 
@@ -83,7 +84,7 @@ def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -
     elif method == "addBulk":
         jobs = unwrap(args[0])
         if jobs is None or jobs.type != "array":
-            state.unresolved.append(Unresolved(state.src.span(call), "addBulk with jobs not written as an array literal"))
+            add_opaque_bulk(state, call, queue)
             return
         for element in jobs.named_children:
             pairs = object_pairs(element, state.src)

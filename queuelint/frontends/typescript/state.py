@@ -208,6 +208,13 @@ def job_options(node: Node | None, state: Extraction, prefix: str = "") -> tuple
     return tuple(found)
 
 
+def add_opaque_bulk(state: Extraction, call: Node, queue: QueueObject) -> None:
+    """`queue.addBulk(jobs)` with jobs built elsewhere: names unknown, but the queue gets jobs."""
+    state.producers.append(
+        Producer(state.src.span(call), queue.library, "addBulk", queue.name, Expr.unknown("jobs of an addBulk array built elsewhere"))
+    )
+
+
 def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue: Expr, job: Expr,
                  options: Node | None = None) -> None:
     state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state)))

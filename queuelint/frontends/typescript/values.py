@@ -43,7 +43,9 @@ DYNAMIC_CALLS = {
     "ObjectId": "a generated id",
 }
 ID_LIKE = re.compile(r"^(id|uuid|guid)$|(Id|ID|_id|Uuid|UUID|_uuid|Guid)$")
-REQUEST_ROOTS = frozenset({"req", "request", "body", "query", "params", "ctx.request", "event"})
+# Where request data lives (Express/Koa/Nest request objects); a parameter merely named
+# `params` or `body` is a wrapper's parameter, resolved at its call sites.
+REQUEST_ROOTS = frozenset({"req", "request", "ctx.request"})
 SCOPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
 DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 MAX_DEPTH = 12
@@ -282,7 +284,7 @@ def _member(node: Node, src: SourceText, depth: int) -> Expr:
         if root == "process" and path.startswith("process.env."):
             return Expr.unknown(path)  # configuration: fixed per deployment, not per job
         return Expr("ref", path)
-    if any(path == r or path.startswith(r + ".") for r in REQUEST_ROOTS) or ".body." in path or ".query." in path:
+    if any(path == r or path.startswith(r + ".") for r in REQUEST_ROOTS):
         return Expr("dynamic", path, f"request data `{path}`")
     if is_id_like(last):
         return Expr("dynamic", path, f"the id `{path}`")
