@@ -15,6 +15,7 @@ from typing import Any
 
 import pathspec
 
+from queuelint.model import ConsumerSpec, ProducerSpec
 from queuelint.rules import BY_CODE, BY_NAME, REGISTRY
 
 if sys.version_info >= (3, 11):
@@ -23,7 +24,11 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 CONFIG_FILE = "queuelint.toml"
-KNOWN_KEYS = ("select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "external")
+KNOWN_KEYS = ("select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "external", "producers",
+              "consumers")
+PRODUCER_KEYS = ("call", "library", "name-arg", "name-key", "queue", "queue-arg")
+CONSUMER_KEYS = ("decorator", "library", "name-arg", "name-key", "queue")
+LIBRARIES = ("bull", "bullmq")
 EXTERNAL_KEYS = ("consumed", "produced", "produced-jobs")
 
 
@@ -43,6 +48,8 @@ class Settings:
     external_consumed: frozenset[str] = frozenset()  # queues consumed elsewhere
     external_produced: frozenset[str] = frozenset()  # queues produced elsewhere
     external_jobs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # queue -> job names produced elsewhere
+    producers: tuple[ProducerSpec, ...] = ()  # in-house producer functions (`addJob(name, …)`)
+    consumers: tuple[ConsumerSpec, ...] = ()  # in-house handler decorators (`@ProcessJob({ name })`)
 
     def produced_elsewhere(self, queue: str, job: str | None = None) -> bool:
         if queue in self.external_produced:
@@ -169,8 +176,68 @@ def from_table(table: Any, path: str) -> Settings:
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of rule codes")
         per_file.append((pattern, validate_selectors(codes, f"{where} per-file-ignores {pattern!r}")))
-    settings = replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin)
+    settings = replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin,
+                       producers=tuple(_producer(item, f"{where} producers[{i}]")
+                                       for i, item in enumerate(_tables(table, "producers", where))),
+                       consumers=tuple(_consumer(item, f"{where} consumers[{i}]")
+                                       for i, item in enumerate(_tables(table, "consumers", where))))
     return _external(settings, table.get("external", {}), where)
+
+
+def _tables(table: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    items = table.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ConfigError(f"{where}: '{key}' must be an array of tables ([[tool.queuelint.{key}]])")
+    return items
+
+
+def _check_keys(item: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    for key in item:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
+            raise ConfigError(f"{where}: unknown key {key!r}{suggestion}")
+
+
+def _typed(item: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
+    value = item.get(key, default)
+    if value is not default and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise ConfigError(f"{where}: {key!r} must be a {kind.__name__}, got {type(value).__name__}")
+    if kind is int and value is not None and value < 0:
+        raise ConfigError(f"{where}: {key!r} must be 0 or more")
+    return value
+
+
+def _library(item: dict[str, Any], where: str) -> str:
+    library = _typed(item, "library", str, where, "bullmq")
+    if library not in LIBRARIES:
+        raise ConfigError(f"{where}: 'library' must be one of {', '.join(LIBRARIES)}, got {library!r}")
+    return str(library)
+
+
+def _producer(item: dict[str, Any], where: str) -> ProducerSpec:
+    """`{ call = "addJob", name-arg = 0, queue = "default" }` (or `queue-arg`)."""
+    _check_keys(item, PRODUCER_KEYS, where)
+    call = _typed(item, "call", str, where, None)
+    if not call:
+        raise ConfigError(f"{where}: 'call' (the function or method name) is required")
+    queue = _typed(item, "queue", str, where, "")
+    queue_arg = _typed(item, "queue-arg", int, where, None)
+    if not queue and queue_arg is None:
+        raise ConfigError(f"{where}: give the queue, as 'queue' (a name) or 'queue-arg' (an argument position)")
+    return ProducerSpec(call, _library(item, where), _typed(item, "name-arg", int, where, 0),
+                        _typed(item, "name-key", str, where, ""), queue, queue_arg)
+
+
+def _consumer(item: dict[str, Any], where: str) -> ConsumerSpec:
+    """`{ decorator = "ProcessJob", name-key = "name", queue = "default" }`."""
+    _check_keys(item, CONSUMER_KEYS, where)
+    decorator = _typed(item, "decorator", str, where, None)
+    queue = _typed(item, "queue", str, where, None)
+    if not decorator or not queue:
+        raise ConfigError(f"{where}: 'decorator' and 'queue' are required")
+    return ConsumerSpec(decorator, queue, _library(item, where), _typed(item, "name-arg", int, where, 0),
+                        _typed(item, "name-key", str, where, ""))
 
 
 def _external(settings: Settings, table: Any, where: str) -> Settings:
@@ -223,6 +290,8 @@ def describe(settings: Settings) -> list[str]:
         f"ignore: {list(settings.ignore)}",
         f"exclude: {list(settings.exclude)}",
         f"per-file-ignores: {dict((p, list(c)) for p, c in settings.per_file_ignores)}",
+        f"producers: {[s.call for s in settings.producers]}",
+        f"consumers: {['@' + s.decorator for s in settings.consumers]}",
         f"external: consumed={sorted(settings.external_consumed)} produced={sorted(settings.external_produced)} "
         f"produced-jobs={dict(settings.external_jobs)}",
         "rules:",

@@ -124,9 +124,9 @@ def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.GitIgnoreSp
     return excludes.match_file(relative)
 
 
-def may_hold_queue_code(data: bytes) -> bool:
+def may_hold_queue_code(data: bytes, extra_markers: tuple[bytes, ...] = ()) -> bool:
     """The prefilter: a cheap byte search that skips files that cannot hold queue code."""
-    return any(marker in data for marker in QUEUE_MARKERS)
+    return any(marker in data for marker in QUEUE_MARKERS) or any(marker in data for marker in extra_markers)
 
 
 def looks_minified(data: bytes) -> bool:

@@ -7,13 +7,13 @@ import re
 import traceback
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from queuelint import frontends, suppress, wrappers
 from queuelint.config import Settings
 from queuelint.discover import discover, looks_minified, may_hold_queue_code
 from queuelint.graph import QueueGraph
-from queuelint.model import Diagnostic, FileFacts, Problem, Producer, Span
+from queuelint.model import Diagnostic, FileFacts, Problem, Producer, ProducerSpec, Span
 from queuelint.modules import ModuleLocator
 from queuelint.resolve import Resolver
 from queuelint.rules import REGISTRY, RuleContext
@@ -31,7 +31,7 @@ class Result:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def read_facts(path: str) -> tuple[FileFacts | None, str | None]:
+def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> tuple[FileFacts | None, str | None]:
     """Facts for one file, or None when the prefilter rules it out; never raises.
 
     The second value is an internal error message: a bug of ours, reported as such.
@@ -42,14 +42,14 @@ def read_facts(path: str) -> tuple[FileFacts | None, str | None]:
     except OSError as error:
         problem = Problem(Span(path, 1, 1, 1, 1), f"cannot read file: {error.strerror or error}", "io")
         return FileFacts(path=path, language="unknown", problems=(problem,)), None
-    if not may_hold_queue_code(data) or looks_minified(data):
+    if not may_hold_queue_code(data, options.markers()) or looks_minified(data):
         return None, None
-    return extract_bytes(path, data)
+    return extract_bytes(path, data, options)
 
 
-def extract_bytes(path: str, data: bytes) -> tuple[FileFacts, str | None]:
+def extract_bytes(path: str, data: bytes, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> tuple[FileFacts, str | None]:
     try:
-        return frontends.extract(path, data), None
+        return frontends.extract(path, data, options), None
     except RecursionError:
         problem = Problem(Span(path, 1, 1, 1, 1), "too deeply nested to analyse; the file was skipped", "io")
         return FileFacts(path=path, language="unknown", problems=(problem,)), None
@@ -58,23 +58,25 @@ def extract_bytes(path: str, data: bytes) -> tuple[FileFacts, str | None]:
         return FileFacts(path=path, language="unknown"), f"{path}: internal error while extracting: {detail}"
 
 
-def _read_chunk(paths: list[str]) -> list[tuple[FileFacts | None, str | None]]:
-    return [read_facts(p) for p in paths]
+def _read_chunk(paths: list[str], options: frontends.Options) -> list[tuple[FileFacts | None, str | None]]:
+    return [read_facts(p, options) for p in paths]
 
 
-def extract_all(paths: Sequence[str], jobs: int) -> list[tuple[FileFacts | None, str | None]]:
+def extract_all(paths: Sequence[str], jobs: int,
+                options: frontends.Options = frontends.DEFAULT_OPTIONS) -> list[tuple[FileFacts | None, str | None]]:
     if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
-        return [read_facts(p) for p in paths]
+        return [read_facts(p, options) for p in paths]
     size = max(8, len(paths) // (jobs * 4))
     chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [item for chunk in pool.map(_read_chunk, chunks) for item in chunk]
+        return [item for chunk in pool.map(_read_chunk, chunks, [options] * len(chunks)) for item in chunk]
 
 
 class FactStore:
     """Facts by path; files the prefilter skipped are extracted when resolution asks for them."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> None:
+        self.options = options
         self.facts: dict[str, FileFacts] = {}
         self.errors: list[str] = []
         self._missing: set[str] = set()
@@ -90,7 +92,8 @@ class FactStore:
         except OSError:
             return
         try:
-            self.facts[path] = frontends.extract(path, data, wanted_calls)
+            options = replace(self.options, wanted_calls=self.options.wanted_calls | wanted_calls)
+            self.facts[path] = frontends.extract(path, data, options)
         except Exception as error:  # a bug of ours: keep the facts we had
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             self.errors.append(f"{path}: internal error while extracting: {detail}")
@@ -108,7 +111,7 @@ class FactStore:
         except OSError:
             self._missing.add(path)
             return None
-        facts, error = extract_bytes(path, data)
+        facts, error = extract_bytes(path, data, self.options)
         if error is not None:
             self.errors.append(error)
         self.facts[path] = facts
@@ -117,10 +120,11 @@ class FactStore:
 
 def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     found = discover(paths, settings)
-    store = FactStore()
+    options = frontends.Options(frozenset(spec.call for spec in settings.producers), settings.consumers)
+    store = FactStore(options)
     analysed = 0
     passed_over: list[str] = []
-    for path, (facts, error) in zip(found.files, extract_all(found.files, jobs), strict=True):
+    for path, (facts, error) in zip(found.files, extract_all(found.files, jobs, options), strict=True):
         if error is not None:
             store.errors.append(error)
         if facts is not None:
@@ -135,7 +139,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
             analysed += 1
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, ModuleLocator(roots))
-    producers = _through_wrappers(store, found.files, resolver)
+    producers = _through_wrappers(store, found.files, resolver, settings.producers)
     queue_files = [f for f in store.facts.values()
                    if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls]
     graph = QueueGraph(queue_files, resolver, producers)
@@ -157,21 +161,21 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped)
 
 
-def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver) -> dict[str, list[Producer]]:
-    """Find the call sites of producer wrappers (demand-driven) and expand them."""
+def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver,
+                      specs: tuple[ProducerSpec, ...]) -> dict[str, list[Producer]]:
+    """Producers per file: configured producers at their call sites, and producer wrappers
+    expanded at theirs (whose files are found and re-read on demand)."""
+    searched = store.options.wanted_calls  # configured producers: recorded on the first pass
     names = wrappers.wrapper_names(store.facts.values())
-    searched: frozenset[str] = frozenset()
-    producers: dict[str, list[Producer]] = {}
+    producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     for _ in range(wrappers.MAX_ROUNDS):
+        names = names | discovered | wrappers.wrapper_names(store.facts.values())
         if names <= searched:
             break
         searched = searched | names
         for path in _files_using({n.encode() for n in names}, files):
             store.reload(path, searched)
-        producers, discovered = wrappers.expand(store.facts.values(), resolver)
-        names = names | discovered | wrappers.wrapper_names(store.facts.values())
-    if not searched:
-        producers, _ = wrappers.expand(store.facts.values(), resolver)
+        producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
 
 

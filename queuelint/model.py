@@ -165,8 +165,34 @@ class CallSite:
     """
 
     span: Span
-    target: str
+    name: str  # the callee's own name: `addJobToQueue`
+    target: str  # empty when the callee cannot be located (a call on a local variable)
     args: tuple[Argument, ...]
+
+
+@dataclass(frozen=True)
+class ProducerSpec:
+    """An in-house producer declared in the config: calls to `call` add a job whose name is
+    argument `name_arg` (or its key `name_key`), on queue `queue` (or argument `queue_arg`)."""
+
+    call: str
+    library: str = "bullmq"
+    name_arg: int = 0
+    name_key: str = ""
+    queue: str = ""
+    queue_arg: int | None = None
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """An in-house consumer declared in the config: methods decorated with `@decorator(…)`
+    handle the job named by its argument `name_arg` (or that argument's key `name_key`)."""
+
+    decorator: str
+    queue: str
+    library: str = "bullmq"
+    name_arg: int = 0
+    name_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from queuelint.model import CallSite, Expr, FileFacts, Producer, Span
+from queuelint.model import CallSite, Expr, FileFacts, Producer, ProducerSpec, Span
 from queuelint.resolve import Resolver
 
 MAX_ROUNDS = 6
@@ -40,11 +40,19 @@ def wrapper_names(facts: Iterable[FileFacts]) -> frozenset[str]:
     return frozenset(names)
 
 
-def expand(facts: Iterable[FileFacts], resolver: Resolver) -> tuple[dict[str, list[Producer]], frozenset[str]]:
-    """Producers per file with wrappers replaced by their call sites; and the wrapper names
-    discovered on the way (callers that pass their own parameter on)."""
+def expand(facts: Iterable[FileFacts], resolver: Resolver,
+           specs: tuple[ProducerSpec, ...] = ()) -> tuple[dict[str, list[Producer]], frozenset[str]]:
+    """Producers per file with wrappers replaced by their call sites (configured producers
+    added at theirs); and the wrapper names discovered on the way (callers that pass their
+    own parameter on)."""
     files = list(facts)
     producers: dict[str, list[Producer]] = {f.path: list(f.producers) for f in files}
+    by_call = {spec.call: spec for spec in specs}
+    for file in files:
+        for call in file.calls:
+            spec = by_call.get(call.name)
+            if spec is not None:
+                producers[file.path].append(_configured(spec, call))
     calls: dict[Function, list[tuple[str, CallSite]]] = defaultdict(list)
     for file in files:
         for call in file.calls:
@@ -80,7 +88,19 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver) -> tuple[dict[str, li
                     function = wrapped_function(new)
                     if function:
                         discovered.add(function.rsplit(".", 1)[-1])
+    # A configured producer that is also a wrapper the code shows is found twice: keep one.
+    for path, items in producers.items():
+        unique = {(p.span, p.job, p.queue): p for p in reversed(items)}
+        producers[path] = [p for p in items if unique.get((p.span, p.job, p.queue)) is p]
     return producers, frozenset(discovered)
+
+
+def _configured(spec: ProducerSpec, site: CallSite) -> Producer:
+    """The producer a call to a configured in-house producer amounts to."""
+    position = f"{spec.name_arg}.{spec.name_key}" if spec.name_key else str(spec.name_arg)
+    job, anchor = _argument_with_span(site, position)
+    queue = Expr.literal(spec.queue) if spec.queue else _argument(site, str(spec.queue_arg))
+    return Producer(anchor, spec.library, "add", queue, job, via=spec.call)
 
 
 def _callee(target: str, path: str, resolver: Resolver) -> Function | None:

@@ -64,6 +64,12 @@ def test_missing_path_is_a_usage_error(in_tmp: Path) -> None:
         ("ignore = [1, 2]\n", "'ignore' must be a list of strings"),
         ("select = ['QL1O2']\n", "unknown rule selector 'QL1O2' (did you mean 'QL102'?)"),
         ("[per-file-ignores]\n'a/*' = 'QL101'\n", "must be a list of rule codes"),
+        ("[[producers]]\ncal = 'addJob'\n", "producers[0]: unknown key 'cal' (did you mean 'call'?)"),
+        ("[[producers]]\ncall = 'addJob'\n", "give the queue, as 'queue' (a name) or 'queue-arg'"),
+        ("[[producers]]\ncall = 'addJob'\nqueue = 'q'\nname-arg = -1\n", "'name-arg' must be 0 or more"),
+        ("[[consumers]]\ndecorator = 'P'\nqueue = 'q'\nlibrary = 'celery'\n", "'library' must be one of bull, bullmq"),
+        ("producers = 'addJob'\n", "'producers' must be an array of tables"),
+        ("[external]\nconsumd = []\n", "unknown key 'external.consumd' (did you mean 'consumed'?)"),
     ],
 )
 def test_bad_config_is_one_clear_line_and_exit_2(in_tmp: Path, config: str, message: str) -> None:
@@ -140,10 +146,10 @@ def test_internal_error_in_one_file_is_reported_and_others_still_checked(
     write_project(in_tmp, {"src/boom.ts": "import { Queue } from 'bullmq';\n"})
     real = frontends.extract
 
-    def flaky(path: str, data: bytes):  # type: ignore[no-untyped-def]
+    def flaky(path: str, data: bytes, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> object:
         if path.endswith("boom.ts"):
             raise ValueError("simulated front-end bug")
-        return real(path, data)
+        return real(path, data, options)
 
     monkeypatch.setattr(frontends, "extract", flaky)
     status, out, err = invoke("check", "--jobs", "1")

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from queuelint.frontends import typescript
-from queuelint.model import FileFacts, Problem, Span
+from queuelint.model import ConsumerSpec, FileFacts, Problem, Span
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to extract beyond the libraries' own API: call sites of these functions (wrappers,
+    configured producers) and methods with these decorators (configured consumers)."""
+
+    wanted_calls: frozenset[str] = frozenset()
+    consumers: tuple[ConsumerSpec, ...] = ()
+
+    def markers(self) -> tuple[bytes, ...]:
+        """Bytes that make a file worth parsing under these options."""
+        return tuple(sorted({n.encode() for n in self.wanted_calls} | {c.decorator.encode() for c in self.consumers}))
+
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -29,7 +45,10 @@ def decode_problem(path: str, data: bytes) -> Problem | None:
     return None
 
 
-def extract(path: str, data: bytes, wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
+DEFAULT_OPTIONS = Options()
+
+
+def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileFacts:
     """Facts of one file. Never raises on bad input: problems become QL001 facts."""
     if data.startswith(UTF8_BOM):
         data = b"   " + data[len(UTF8_BOM):]  # keep byte offsets; the BOM is not code
@@ -37,5 +56,5 @@ def extract(path: str, data: bytes, wanted_calls: frozenset[str] = frozenset()) 
         data = data.replace(b"\r", b"\n")  # lone CR line ends: tree-sitter counts rows by LF
     language = language_of(path)
     if language == "typescript":
-        return typescript.extract(path, data, decode_problem(path, data), wanted_calls)
+        return typescript.extract(path, data, decode_problem(path, data), options.wanted_calls, options.consumers)
     return FileFacts(path=path, language="unknown")

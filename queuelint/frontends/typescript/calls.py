@@ -36,8 +36,9 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
         call = captures["call"][0]
         target = _target(call, state, field_types)
         args = arguments(call)
-        if target is not None and args:
-            found.append(CallSite(state.src.span(call), target, tuple(_argument(a, state) for a in args)))
+        if args:
+            name = state.src.text(captures["name"][0])
+            found.append(CallSite(state.src.span(call), name, target or "", tuple(_argument(a, state) for a in args)))
     return tuple(found)
 
 

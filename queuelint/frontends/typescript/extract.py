@@ -12,7 +12,7 @@ import re
 
 from tree_sitter import QueryCursor
 
-from queuelint.frontends.typescript import bull, bullmq, calls, nestjs
+from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs
 from queuelint.frontends.typescript.state import CLASS_TYPES, LIBRARY_MODULES, Extraction, QueueObject
 from queuelint.frontends.typescript.syntax import (
     FUNCTION_TYPES,
@@ -33,6 +33,7 @@ from queuelint.frontends.typescript.syntax import (
 )
 from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import (
+    ConsumerSpec,
     Expr,
     FileFacts,
     Import,
@@ -58,8 +59,9 @@ QUERY = """
 """
 
 def extract(path: str, data: bytes, decode_problem: Problem | None = None,
-            wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
-    """Facts of one file; `wanted_calls` names functions whose call sites to record (wrappers)."""
+            wanted_calls: frozenset[str] = frozenset(), consumers: tuple[ConsumerSpec, ...] = ()) -> FileFacts:
+    """Facts of one file; `wanted_calls` names functions whose call sites to record (wrappers),
+    `consumers` in-house handler decorators declared in the config."""
     dialect = dialect_for(path)
     src = SourceText(path, data)
     tree = parser(dialect).parse(data)
@@ -96,6 +98,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
 
     for cls in class_nodes:
         nestjs.read_module(cls, state)
+        if consumers:
+            custom.read_class(cls, state, consumers)
     if state.libraries:
         # Where queue objects live first, then what is done with them.
         for node in constructions:
