@@ -28,3 +28,20 @@ def test_sample_output_is_what_the_tool_prints() -> None:
     finally:
         os.chdir(previous)
     assert result.stdout == match.group(2)
+
+
+def test_every_toml_example_is_a_valid_config(tmp_path: object) -> None:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+
+    from queuelint import config
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
+    assert len(blocks) >= 3
+    for block in blocks:
+        config.from_table(tomllib.loads(block), "queuelint.toml")  # raises ConfigError if not
