@@ -112,6 +112,7 @@ class Consumer:
     owner: str = ""  # the processor class, when there is one
     returned_errors: tuple[BodyFact, ...] = ()
     swallowed_errors: tuple[BodyFact, ...] = ()
+    job_calls: tuple[BodyFact, ...] = ()  # version-specific Job methods called (`progress`, `updateProgress`)
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,16 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class ApiUse:
+    """A use of a library's API worth checking against the library in use (`queue.process` on
+    a BullMQ queue, `Process` imported from `@nestjs/bullmq`)."""
+
+    span: Span
+    library: str
+    api: str
+
+
+@dataclass(frozen=True)
 class Unresolved:
     span: Span
     what: str
@@ -268,6 +279,7 @@ class FileFacts:
     bindings: tuple[tuple[str, Expr], ...] = ()  # top-level constants, flattened: ``JobName.A``
     classes: tuple[tuple[str, Span], ...] = ()  # class and function declarations, for lookups
     calls: tuple[CallSite, ...] = ()
+    api_uses: tuple[ApiUse, ...] = ()
     unresolved: tuple[Unresolved, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     problems: tuple[Problem, ...] = ()

@@ -7,6 +7,7 @@ from queuelint.rules import (
     dynamic_job_name,
     invalid_job_id,
     invalid_job_option,
+    mixed_bull_api,
     orphan_handler,
     parse_error,
     returned_error,
@@ -30,6 +31,7 @@ REGISTRY: tuple[Rule, ...] = (
     swallowed_error.check,
     silent_default.check,
     invalid_job_option.check,
+    mixed_bull_api.check,
     invalid_job_id.check,
 )
 BY_CODE = {r.code: r for r in REGISTRY}

@@ -13,7 +13,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import Expr, QueueDecl
+from queuelint.model import ApiUse, Expr, QueueDecl
 
 LIBRARY = "bullmq"
 
@@ -77,6 +77,9 @@ def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -
             flows = unwrap(args[0])
             for flow in flows.named_children if flows is not None and flows.type == "array" else []:
                 _flow(flow, state)
+        return
+    if method == "process":  # Bull's API; a BullMQ Queue has no process()
+        state.api_uses.append(ApiUse(state.src.span(call), LIBRARY, "queue.process"))
         return
     if method == "add":
         add_producer(state, args[0], LIBRARY, "add", queue.name, expr_of(args[0], state.src),

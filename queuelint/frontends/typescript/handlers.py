@@ -33,6 +33,7 @@ FAILING_CALLS = re.compile(r"(^|\.)(moveToFailed|discard|retry|reject|fail|throw
 MAYBE_THROWING = re.compile(r"(handle|rethrow|throw|fail|reject|raise)", re.I)
 ERROR_CLASS = re.compile(r"(Error|Exception)$")
 MAX_DELEGATION = 2
+JOB_METHODS = frozenset({"progress", "updateProgress", "update", "updateData"})
 
 # Finds a same-file function or method by the name a call uses (`this.processJob`, `processJob`).
 FunctionLookup = Callable[[str], "Node | None"]
@@ -45,6 +46,7 @@ class HandlerFacts:
     router: Router | None = None
     returned_errors: list[BodyFact] = field(default_factory=list)
     swallowed_errors: list[BodyFact] = field(default_factory=list)
+    job_calls: list[BodyFact] = field(default_factory=list)  # `job.progress(50)`: `detail` is the method
 
 
 def first_parameter(function: Node, src: SourceText) -> tuple[str | None, set[str]]:
@@ -88,7 +90,20 @@ def analyse(function: Node, src: SourceText, lookup: FunctionLookup) -> HandlerF
     if job is not None or name_vars:
         _find_router(body, job, name_vars, src, facts)
     _collect_failure_facts(function, src, lookup, facts, done, via="", depth=0, seen=set())
+    if job is not None:
+        _collect_job_calls(body, job, src, facts)
     return facts
+
+
+def _collect_job_calls(body: Node, job: str, src: SourceText, facts: HandlerFacts) -> None:
+    """Calls of version-specific Job methods (`progress(n)` in Bull, `updateProgress(n)` in BullMQ)."""
+    for node in [body, *walk_body(body)]:
+        if node.type != "call_expression" or not arguments(node):
+            continue
+        callee = dotted_name(node.child_by_field_name("function"), src) or ""
+        owner, _, method = callee.rpartition(".")
+        if owner == job and method in JOB_METHODS:
+            facts.job_calls.append(BodyFact(src.span(node), method))
 
 
 # --- routing -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import DEFAULT_JOB, Expr, ModuleDecl, QueueDecl, Route
+from queuelint.model import DEFAULT_JOB, ApiUse, Expr, ModuleDecl, QueueDecl, Route
 
 NEST_MODULES = frozenset({"@nestjs/bull", "@nestjs/bullmq"})
 QUEUE_TYPES = frozenset({"Queue", "default"})
@@ -133,6 +133,8 @@ def _processor(cls: Node, library: str, queue: Expr, state: Extraction) -> None:
             symbol = _nest_symbol(callee, state)
             if symbol is None or symbol[1] != "Process":
                 continue
+            if symbol[0] == "bullmq":  # @nestjs/bullmq has no @Process: it is @nestjs/bull's
+                state.api_uses.append(ApiUse(src.span(decorator), "bullmq", "@Process"))
             found_process_decorator = True
             method = src.text(member.child_by_field_name("name"))
             name = _name_argument(args[0], state) if args else None

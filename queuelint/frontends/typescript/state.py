@@ -16,6 +16,7 @@ from queuelint.frontends.typescript.syntax import (
 )
 from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import (
+    ApiUse,
     Consumer,
     Expr,
     Import,
@@ -56,6 +57,7 @@ class Extraction:
     fields: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
     libraries: set[str] = field(default_factory=set)
     module_queues: dict[str, QueueObject] = field(default_factory=dict)
+    api_uses: list[ApiUse] = field(default_factory=list)
 
     def library_symbol(self, node: Node | None) -> tuple[str, str] | None:
         """For a name imported from a queue library: (module, exported name)."""
@@ -166,6 +168,7 @@ def handler_consumer(
         owner=owner,
         returned_errors=tuple(facts.returned_errors),
         swallowed_errors=tuple(facts.swallowed_errors),
+        job_calls=tuple(facts.job_calls),
     )
 
 
