@@ -48,13 +48,13 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         if len(consumed_with) != 1:
             continue  # no consumer, or both libraries: nothing certain to say
         (library,) = consumed_with
-        related = [Related(site.span, f"consumed with {LABEL[library]} ({site.consumer.handler})")
-                   for site in graph.consumers(queue)][:3]
-        for site in graph.producers(queue):
-            other = site.producer.library
+        related = [Related(c.span, f"consumed with {LABEL[library]} ({c.consumer.handler})")
+                   for c in graph.consumers(queue)][:3]
+        for producer in graph.producers(queue):
+            other = producer.producer.library
             if other in LABEL and other != library:
                 yield self.at(
-                    site.span,
+                    producer.span,
                     f"queue {queue!r} is produced with {LABEL[other]} but consumed with {LABEL[library]}; "
                     "the two store jobs differently, so these jobs are never processed",
                     hint=f"use {LABEL[library]} on both sides",
