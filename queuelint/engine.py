@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import traceback
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,7 @@ from queuelint import frontends, suppress, wrappers
 from queuelint.config import Settings
 from queuelint.discover import discover, looks_minified, may_hold_queue_code
 from queuelint.graph import QueueGraph
-from queuelint.model import Diagnostic, FileFacts, Problem, Producer, ProducerSpec, Span
+from queuelint.model import Consumer, Diagnostic, FileFacts, Handler, Problem, Producer, ProducerSpec, Span
 from queuelint.modules import ModuleLocator
 from queuelint.resolve import Resolver
 from queuelint.rules import REGISTRY, RuleContext
@@ -78,21 +79,26 @@ class FactStore:
     def __init__(self, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> None:
         self.options = options
         self.facts: dict[str, FileFacts] = {}
+        self._asked: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.errors: list[str] = []
         self._missing: set[str] = set()
 
     def add(self, facts: FileFacts) -> None:
         self.facts[facts.path] = facts
 
-    def reload(self, path: str, wanted_calls: frozenset[str]) -> None:
-        """Extract again, recording the call sites of `wanted_calls`."""
+    def reload(self, path: str, calls: frozenset[str] = frozenset(), handlers: frozenset[str] = frozenset()) -> None:
+        """Extract again, also recording the call sites of `calls` and the handler facts of the
+        exported functions `handlers` (what earlier reloads of the file asked for is kept)."""
+        earlier_calls, earlier_handlers = self._asked.get(path, (frozenset(), frozenset()))
+        calls, handlers = calls | earlier_calls, handlers | earlier_handlers
+        self._asked[path] = (calls, handlers)
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError:
             return
         try:
-            options = replace(self.options, wanted_calls=self.options.wanted_calls | wanted_calls)
+            options = replace(self.options, wanted_calls=self.options.wanted_calls | calls, handlers=handlers)
             self.facts[path] = frontends.extract(path, data, options)
         except Exception as error:  # a bug of ours: keep the facts we had
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
@@ -140,9 +146,10 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, ModuleLocator(roots))
     producers = _through_wrappers(store, found.files, resolver, settings.producers)
+    consumers = _imported_processors(store, resolver)
     queue_files = [f for f in store.facts.values()
                    if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls]
-    graph = QueueGraph(queue_files, resolver, producers)
+    graph = QueueGraph(queue_files, resolver, producers, consumers)
     context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
     for rule in REGISTRY:
@@ -174,9 +181,40 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             break
         searched = searched | names
         for path in _files_using({n.encode() for n in names}, files):
-            store.reload(path, searched)
+            store.reload(path, calls=searched)
         producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
+
+
+def _imported_processors(store: FactStore, resolver: Resolver) -> dict[str, list[Consumer]]:
+    """Workers whose processor is a function of another module: read that function (on
+    demand) and give the consumer what it routes on and how it fails."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    targets: dict[tuple[str, int], tuple[str, str]] = {}
+    for facts in list(store.facts.values()):
+        for index, consumer in enumerate(facts.consumers):
+            if consumer.handler_ref:
+                found = resolver.definition(consumer.handler_ref, facts.path)
+                if found is not None:
+                    wanted[found[0]].add(found[1])
+                    targets[(facts.path, index)] = found
+    for path, names in wanted.items():
+        store.reload(path, handlers=frozenset(names))
+    merged: dict[str, list[Consumer]] = {}
+    for (path, index), (handler_path, name) in targets.items():
+        handler = next((h for h in store.facts[handler_path].handlers if h.name == name), None)
+        consumers = merged.setdefault(path, list(store.facts[path].consumers))
+        if handler is not None:
+            consumers[index] = _with_handler(consumers[index], handler)
+    return merged
+
+
+def _with_handler(consumer: Consumer, handler: Handler) -> Consumer:
+    consumer = replace(consumer, returned_errors=handler.returned_errors, swallowed_errors=handler.swallowed_errors,
+                       job_calls=handler.job_calls)
+    if consumer.kind == "process-call" and consumer.routes:  # process('name', fn): exactly that name
+        return consumer
+    return replace(consumer, routes=handler.routes, accepts_any=handler.accepts_any, router=handler.router)
 
 
 def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:

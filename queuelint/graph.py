@@ -57,8 +57,10 @@ class Handled:
 
 class QueueGraph:
     def __init__(self, facts: Iterable[FileFacts], resolver: Resolver,
-                 producers: Mapping[str, list[Producer]] | None = None) -> None:
-        """`producers` replaces the files' own producers (after wrapper expansion)."""
+                 producers: Mapping[str, list[Producer]] | None = None,
+                 consumers: Mapping[str, list[Consumer]] | None = None) -> None:
+        """`producers` and `consumers` replace the files' own (after wrappers and imported
+        processors were followed)."""
         self.facts = sorted(facts, key=lambda f: f.path)
         self.resolver = resolver
         self.graph = nx.MultiDiGraph()
@@ -73,7 +75,7 @@ class QueueGraph:
                 self.unresolved.append((unresolved.span, unresolved.what))
             for producer in (producers[file.path] if producers and file.path in producers else file.producers):
                 self._add_producer(file.path, producer)
-            for consumer in file.consumers:
+            for consumer in (consumers[file.path] if consumers and file.path in consumers else file.consumers):
                 self._add_consumer(file.path, consumer)
 
     def _add_producer(self, path: str, producer: Producer) -> None:

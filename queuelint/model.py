@@ -113,6 +113,22 @@ class Consumer:
     returned_errors: tuple[BodyFact, ...] = ()
     swallowed_errors: tuple[BodyFact, ...] = ()
     job_calls: tuple[BodyFact, ...] = ()  # version-specific Job methods called (`progress`, `updateProgress`)
+    # The processor is a function imported from another module: its facts are read there
+    # (`Handler`) and replace the provisional "handles every name" above.
+    handler_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """What an exported function does as a job handler, read because a Worker elsewhere uses it."""
+
+    name: str
+    routes: tuple[Route, ...] = ()
+    accepts_any: bool = True
+    router: Router | None = None
+    returned_errors: tuple[BodyFact, ...] = ()
+    swallowed_errors: tuple[BodyFact, ...] = ()
+    job_calls: tuple[BodyFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,6 +296,7 @@ class FileFacts:
     classes: tuple[tuple[str, Span], ...] = ()  # class and function declarations, for lookups
     calls: tuple[CallSite, ...] = ()
     api_uses: tuple[ApiUse, ...] = ()
+    handlers: tuple[Handler, ...] = ()
     unresolved: tuple[Unresolved, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     problems: tuple[Problem, ...] = ()

@@ -181,3 +181,26 @@ def test_queue_objects_imported_from_another_module(tmp_path: Path) -> None:
     })
     assert found(tmp_path, diagnostics) == {("src/signup.ts", 7, "QL102")}
     assert diagnostics[0].hint == "did you mean 'welcome'?"
+
+
+def test_worker_processor_imported_from_another_module(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/jobs/mail.ts": """
+            import type { Job } from 'bullmq';
+            export async function mailJob(job: Job) {
+              switch (job.name) {
+                case 'welcome': return welcome(job.data);
+                default: throw new Error('unknown');
+              }
+            }
+        """,
+        "src/boot.ts": """
+            import { Queue, Worker } from 'bullmq';
+            import { mailJob } from './jobs/mail';
+            const mail = new Queue('mail');
+            new Worker('mail', mailJob);
+            await mail.add('welcome', {});
+            await mail.add('digest', {});
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/boot.ts", 7, "QL102")}

@@ -305,3 +305,23 @@ export class S {
 """)
     assert [(p.queue.text, p.job.text, p.library) for p in f.producers] == [
         ("audio", "encode", "bull"), ("video", "transcode", "bull")]
+
+
+def test_guard_then_switch_inside_try_is_one_router() -> None:
+    f = facts("""
+import { Worker } from 'bullmq';
+new Worker('q', async (job) => {
+  if (job.name === 'reconcile') { await reconcile(); return; }
+  try {
+    switch (job.name) {
+      case 'comment': await comment(); break;
+      default: throw new Error('unknown');
+    }
+  } catch (error) {
+    throw error;
+  }
+});
+""")
+    (consumer,) = f.consumers
+    assert [r.job.text for r in consumer.routes] == ["reconcile", "comment"]
+    assert consumer.router is not None and consumer.router.fallback == "throws"

@@ -15,6 +15,7 @@ class Options:
 
     wanted_calls: frozenset[str] = frozenset()
     consumers: tuple[ConsumerSpec, ...] = ()
+    handlers: frozenset[str] = frozenset()  # exported functions used as processors elsewhere
 
     def markers(self) -> tuple[bytes, ...]:
         """Bytes that make a file worth parsing under these options."""
@@ -56,5 +57,6 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
         data = data.replace(b"\r", b"\n")  # lone CR line ends: tree-sitter counts rows by LF
     language = language_of(path)
     if language == "typescript":
-        return typescript.extract(path, data, decode_problem(path, data), options.wanted_calls, options.consumers)
+        return typescript.extract(path, data, decode_problem(path, data), options.wanted_calls, options.consumers,
+                                  options.handlers)
     return FileFacts(path=path, language="unknown")

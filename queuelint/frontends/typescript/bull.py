@@ -12,6 +12,7 @@ from queuelint.frontends.typescript.state import (
     add_opaque_bulk,
     add_producer,
     handler_consumer,
+    imported_processor,
     processor_function,
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, object_pairs, shorten, unwrap
@@ -122,6 +123,7 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
         name = expr_of(args[0], state.src)
         anchor = args[0]
     function = processor_function(handler, state)
+    reference = imported_processor(handler, state) if function is None else ""
     accepts_any = name.kind == "str" and name.text == ANY_NAME
     consumer = handler_consumer(
         state,
@@ -132,6 +134,7 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
         queue=queue.name,
         handler=f"process({shorten(state.src.text(args[0]), 30)})" if len(args) > 1 else "process()",
     )
+    consumer = replace(consumer, handler_ref=reference)
     if accepts_any:  # process('*', fn): the names are whatever fn routes on
         state.consumers.append(consumer)
     else:  # a named process() handles exactly its name; routing inside it does not widen that

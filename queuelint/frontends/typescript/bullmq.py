@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from queuelint.frontends.typescript.state import (
     Extraction,
     QueueObject,
     add_opaque_bulk,
     add_producer,
     handler_consumer,
+    imported_processor,
     processor_function,
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
@@ -40,17 +43,18 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
         return QueueObject(LIBRARY, "queue", name)
     processor = unwrap(args[1]) if len(args) > 1 else None
     function = processor_function(processor, state)
-    state.consumers.append(
-        handler_consumer(
-            state,
-            function=function,
-            span=state.src.span(node),
-            library=LIBRARY,
-            kind="worker",
-            queue=name,
-            handler=_handler_name(processor, args[0], state),
-        )
+    consumer = handler_consumer(
+        state,
+        function=function,
+        span=state.src.span(node),
+        library=LIBRARY,
+        kind="worker",
+        queue=name,
+        handler=_handler_name(processor, args[0], state),
     )
+    if function is None:
+        consumer = replace(consumer, handler_ref=imported_processor(processor, state))
+    state.consumers.append(consumer)
     return None
 
 

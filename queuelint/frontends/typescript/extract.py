@@ -13,7 +13,14 @@ import re
 from tree_sitter import QueryCursor
 
 from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs
-from queuelint.frontends.typescript.state import CLASS_TYPES, LIBRARY_MODULES, Extraction, QueueObject
+from queuelint.frontends.typescript import handlers as handlers_module
+from queuelint.frontends.typescript.state import (
+    CLASS_TYPES,
+    LIBRARY_MODULES,
+    Extraction,
+    QueueObject,
+    top_level_function,
+)
 from queuelint.frontends.typescript.syntax import (
     FUNCTION_TYPES,
     Node,
@@ -36,6 +43,7 @@ from queuelint.model import (
     ConsumerSpec,
     Expr,
     FileFacts,
+    Handler,
     Import,
     Problem,
     ReExport,
@@ -59,9 +67,11 @@ QUERY = """
 """
 
 def extract(path: str, data: bytes, decode_problem: Problem | None = None,
-            wanted_calls: frozenset[str] = frozenset(), consumers: tuple[ConsumerSpec, ...] = ()) -> FileFacts:
+            wanted_calls: frozenset[str] = frozenset(), consumers: tuple[ConsumerSpec, ...] = (),
+            handlers: frozenset[str] = frozenset()) -> FileFacts:
     """Facts of one file; `wanted_calls` names functions whose call sites to record (wrappers),
-    `consumers` in-house handler decorators declared in the config."""
+    `consumers` in-house handler decorators declared in the config, `handlers` exported
+    functions that a Worker elsewhere uses as its processor."""
     dialect = dialect_for(path)
     src = SourceText(path, data)
     tree = parser(dialect).parse(data)
@@ -127,6 +137,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         classes=tuple(classes),
         calls=calls.call_sites(root, state, dialect, wanted_calls) if wanted_calls else (),
         api_uses=tuple(state.api_uses),
+        handlers=tuple(_handler(root, name, state) for name in sorted(handlers)),
         unresolved=tuple(state.unresolved),
         suppressions=tuple(suppressions),
         problems=tuple(problems),
@@ -434,6 +445,15 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
         key = property_name(parent.child_by_field_name("name") or parent.child_by_field_name("property"), src)
         if cls is not None and key is not None:
             state.fields[(cls.id, key)] = obj
+
+
+def _handler(root: Node, name: str, state: Extraction) -> Handler:
+    function = top_level_function(root, name, state.src)
+    if function is None:
+        return Handler(name)  # not found: it stays a handler of every name
+    facts = handlers_module.analyse(function, state.src, state.function_lookup(function))
+    return Handler(name, tuple(facts.routes), facts.accepts_any, facts.router, tuple(facts.returned_errors),
+                   tuple(facts.swallowed_errors), tuple(facts.job_calls))
 
 
 def _is_module_level(declarator: Node) -> bool:

@@ -140,30 +140,29 @@ def _name_variables(body: Node, job: str | None, src: SourceText) -> set[str]:
 
 
 def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
-    if body.type == "statement_block":
-        for block in _routing_blocks(body):
-            if _block_router(block, job, name_vars, src, facts):
-                return
+    if body.type == "statement_block" and _block_router(body, job, name_vars, src, facts):
+        return
     for node in walk_body(body):  # a name switch nested deeper (in a loop, an if)
         if node.type == "switch_statement" and _is_job_name(node.child_by_field_name("value"), job, name_vars, src):
             _switch_router(node, src, facts)
             return
 
 
-def _routing_blocks(body: Node) -> list[Node]:
-    """The handler body and the blocks of `try` statements at its top level (recursively)."""
-    blocks = [body]
-    for statement in body.named_children:
-        if statement.type == "try_statement":
-            inner = statement.child_by_field_name("body")
-            if inner is not None:
-                blocks.extend(_routing_blocks(inner))
-    return blocks
+def _flattened(block: Node) -> list[Node]:
+    """A block's statements, with the bodies of `try` statements read in place: routing
+    wrapped in `try { … } catch` for error handling is still the handler's routing."""
+    statements: list[Node] = []
+    for statement in block.named_children:
+        if statement.type == "comment":
+            continue
+        inner = statement.child_by_field_name("body") if statement.type == "try_statement" else None
+        statements.extend(_flattened(inner) if inner is not None else [statement])
+    return statements
 
 
 def _block_router(block: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> bool:
     """Routing written as statements of one block: guards, if-chains and a name switch."""
-    statements = [s for s in block.named_children if s.type != "comment"]
+    statements = _flattened(block)
     guards: list[Route] = []
     guards_return = True
     first_guard: Node | None = None

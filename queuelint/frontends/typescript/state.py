@@ -172,6 +172,17 @@ def handler_consumer(
     )
 
 
+def imported_processor(node: Node | None, state: Extraction) -> str:
+    """The local name of a processor function imported from a project module, or ""."""
+    node = unwrap(node)
+    if node is None or node.type != "identifier":
+        return ""
+    imported = state.imports.get(state.src.text(node))
+    if imported is None or imported.module in LIBRARY_MODULES or imported.imported == "*":
+        return ""
+    return imported.local
+
+
 def processor_function(node: Node | None, state: Extraction) -> Node | None:
     """The function a processor argument denotes: inline, a same-file function, or `this.method`."""
     node = unwrap(node)
