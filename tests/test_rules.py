@@ -120,3 +120,19 @@ new Worker('q', async (job) => {
 """})
     assert found(tmp_path, diagnostics) == {("w.ts", 4, "QL203")}
     assert diagnostics[0].message.startswith("`switch (job.name)` has no default")
+
+
+def test_ql202_try_beside_the_real_work_is_best_effort(tmp_path: Path) -> None:
+    assert run(tmp_path, {"w.ts": """
+import { Worker, Job } from 'bullmq';
+export async function sessionsJob(job: Job) {
+  const result = await closeSession(job.data);
+  try {
+    await updateCounters(job.data.projectId);
+  } catch (error) {
+    logger.error(error, 'counters are best effort');
+  }
+  return result;
+}
+new Worker('sessions', sessionsJob);
+"""}) == []

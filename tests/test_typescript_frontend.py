@@ -325,3 +325,16 @@ new Worker('q', async (job) => {
     (consumer,) = f.consumers
     assert [r.job.text for r in consumer.routes] == ["reconcile", "comment"]
     assert consumer.router is not None and consumer.router.fallback == "throws"
+
+
+def test_get_queue_token_injection() -> None:
+    f = facts("""
+import { Inject } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+export class S {
+  constructor(@Inject(getQueueToken('audit')) private readonly audit: Queue) {}
+  log() { return this.audit.add('entry', {}); }
+}
+""")
+    assert [(p.queue.text, p.job.text, p.library) for p in f.producers] == [("audit", "entry", "bullmq")]

@@ -429,8 +429,17 @@ def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) ->
 
 
 def _is_top_level_try(catch: Node, body: Node) -> bool:
+    """A `try` that holds the handler's work: a statement of its body, with no other awaited
+    work beside it (a `try` next to the real work guards an optional, best-effort step)."""
     try_statement = catch.parent
-    return try_statement is not None and try_statement.parent is not None and try_statement.parent.id == body.id
+    if try_statement is None or try_statement.parent is None or try_statement.parent.id != body.id:
+        return False
+    for statement in body.named_children:
+        if statement.id == try_statement.id or statement.type == "comment":
+            continue
+        if any(node.type == "await_expression" for node in [statement, *walk_body(statement)]):
+            return False
+    return True
 
 
 def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:

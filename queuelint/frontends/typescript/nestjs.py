@@ -49,6 +49,21 @@ def _name_argument(node: Node | None, state: Extraction) -> Expr | None:
     return expr_of(node, state.src)
 
 
+def _queue_token(callee: Node | None, args: list[Node], state: Extraction) -> QueueObject | None:
+    """`@Inject(getQueueToken('q'))`: the same queue `@InjectQueue('q')` would inject."""
+    if dotted_name(callee, state.src) != "Inject" or not args:
+        return None
+    call = unwrap(args[0])
+    if call is None or call.type != "call_expression":
+        return None
+    symbol = _nest_symbol(call.child_by_field_name("function"), state)
+    if symbol is None or symbol[1] != "getQueueToken":
+        return None
+    token_args = arguments(call)
+    name = _name_argument(token_args[0], state) if token_args else Expr.literal("default")
+    return QueueObject(symbol[0], "queue", name or Expr.literal("default"))
+
+
 def _injected_queue(decorators: list[Node], type_node: Node | None, state: Extraction) -> QueueObject | None:
     for decorator in decorators:
         callee, args = decorator_call(decorator)
@@ -56,6 +71,9 @@ def _injected_queue(decorators: list[Node], type_node: Node | None, state: Extra
         if symbol is not None and symbol[1] == "InjectQueue":
             name = _name_argument(args[0], state) if args else Expr.literal("default")
             return QueueObject(symbol[0], "queue", name or Expr.literal("default"))
+        token = _queue_token(callee, args, state)
+        if token is not None:
+            return token
     if type_node is not None:
         # `private readonly queue: Queue` with no decorator: a queue, name unknown here.
         named = type_node.named_children[0] if type_node.named_children else None
