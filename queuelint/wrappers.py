@@ -23,10 +23,23 @@ Function = tuple[str, str]  # (path, function id as in `Expr.reason` of a parame
 
 def wrapped_function(producer: Producer) -> str | None:
     """The function whose parameter this producer's name (or queue) comes from, if any."""
-    for expr in (producer.job, producer.queue):
-        if expr.kind == "param" and expr.reason:
+    for expr in (producer.job, producer.queue, _passed_queue(producer.queue)):
+        if expr is not None and expr.kind == "param" and expr.reason:
             return expr.reason
     return None
+
+
+def _passed_queue(queue: Expr) -> Expr | None:
+    """For a queue object that came in as a parameter (`constructor(private queue: Queue)`)."""
+    if queue.kind == "queue_name" and queue.parts and queue.parts[0].kind == "param":
+        return queue.parts[0]
+    return None
+
+
+def short_name(function: str) -> str:
+    """The name call sites use: `publish` for `Mailer.publish`, `Mailer` for its constructor."""
+    owner, _, name = function.rpartition(".")
+    return owner if name == "constructor" and owner else name
 
 
 def wrapper_names(facts: Iterable[FileFacts]) -> frozenset[str]:
@@ -36,7 +49,7 @@ def wrapper_names(facts: Iterable[FileFacts]) -> frozenset[str]:
         for producer in file.producers:
             function = wrapped_function(producer)
             if function:
-                names.add(function.rsplit(".", 1)[-1])
+                names.add(short_name(function))
     return frozenset(names)
 
 
@@ -87,7 +100,7 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver,
                     producers.setdefault(site_path, []).append(new)
                     function = wrapped_function(new)
                     if function:
-                        discovered.add(function.rsplit(".", 1)[-1])
+                        discovered.add(short_name(function))
     # A configured producer that is also a wrapper the code shows is found twice: keep one.
     for path, items in producers.items():
         unique = {(p.span, p.job, p.queue): p for p in reversed(items)}
@@ -112,6 +125,9 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
     if kind == "import":
         found = resolver.definition(name, path)
         return found
+    if kind == "new":
+        found = resolver.definition(name, path)
+        return (found[0], f"{found[1]}.constructor") if found is not None else None
     if kind == "member":
         type_name, _, method = name.rpartition(".")
         found = resolver.definition(type_name, path)
@@ -125,7 +141,10 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
     function = wrapped_function(producer)
     library = producer.library
     queue = producer.queue
-    if queue.kind != "param":
+    passed = _passed_queue(queue)
+    if passed is not None and passed.reason == function:  # the queue object the caller passes
+        queue = Expr("queue_name", queue.text, parts=(_argument(site, passed.text),))
+    elif queue.kind != "param":
         if not library:  # a queue object imported in the wrapper's file
             found = resolver.queue_object(queue, path)
             if found is None:
@@ -138,13 +157,14 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
     else:
         queue = _argument(site, queue.text)
     job = producer.job
-    anchor = site.span
     if job.kind == "param" and job.reason == function:
         job, anchor = _argument_with_span(site, job.text)
-    else:
-        name = resolver.name(job, path)
-        job = _fixed(name.value, name.is_value, job) if name.status != "dynamic" else job
-    return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function or "")
+        return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function or "")
+    # The name is the wrapper's own (only the queue came from the caller): the finding belongs
+    # where that name is written, so the producer stays there with the queue made file-independent.
+    name = resolver.name(queue, site_path)
+    queue = _fixed(name.value, name.is_value, queue)
+    return path, replace(producer, library=library, queue=queue)
 
 
 def _fixed(value: str, known: bool, original: Expr) -> Expr:

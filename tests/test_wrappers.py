@@ -91,3 +91,28 @@ def test_wrapper_of_a_wrapper_and_plain_functions(tmp_path: Path) -> None:
 def test_wrapper_without_callers_stays_unknown_and_quiet(tmp_path: Path) -> None:
     diagnostics = run(tmp_path, {"src/names.ts": NAMES, "src/data.processor.ts": PROCESSOR, "src/data.service.ts": SERVICE})
     assert diagnostics == []
+
+
+def test_queue_passed_into_a_constructor(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/mailer.ts": """
+            import { Queue } from 'bullmq';
+            export class Mailer {
+              constructor(private readonly queue: Queue) {}
+              welcome(to: string) { return this.queue.add('welcome', { to }); }
+              digest(to: string) { return this.queue.add('digest', { to }); }
+            }
+        """,
+        "src/main.ts": """
+            import { Queue, Worker } from 'bullmq';
+            import { Mailer } from './mailer';
+            export const mailQueue = new Queue('mail');
+            export const mailer = new Mailer(mailQueue);
+            new Worker('mail', async (job) => {
+              if (job.name === 'welcome') return 1;
+              throw new Error('unknown');
+            });
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/mailer.ts", 6, "QL102")}
+    assert diagnostics[0].message.startswith("job 'digest' has no handler on queue 'mail'")

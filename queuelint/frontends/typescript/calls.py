@@ -24,6 +24,7 @@ from queuelint.model import Argument, CallSite, Field
 CALL_QUERY = """
 (call_expression function: (identifier) @name) @call
 (call_expression function: (member_expression property: (property_identifier) @name)) @call
+(new_expression constructor: (identifier) @name) @call
 """
 
 
@@ -43,6 +44,12 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
 
 
 def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]]) -> str | None:
+    if call.type == "new_expression":  # `new MailService(queue)`: a call of the constructor
+        name = state.src.text(call.child_by_field_name("constructor"))
+        imported = state.imports.get(name)
+        if imported is not None and imported.module in LIBRARY_MODULES:
+            return None
+        return f"new:{name}"
     path = dotted_name(call.child_by_field_name("function"), state.src)
     if path is None:
         return None

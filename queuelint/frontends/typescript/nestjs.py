@@ -99,17 +99,23 @@ def read_class_fields(cls: Node, state: Extraction) -> None:
                 _remember(cls, src.text(name), obj, name, state)
         elif member.type == "method_definition" and src.text(member.child_by_field_name("name")) == "constructor":
             params = member.child_by_field_name("parameters")
-            for param in params.named_children if params is not None else []:
+            items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
+            for index, param in enumerate(items):
                 pattern = param.child_by_field_name("pattern")
                 decorators = [c for c in param.children if c.type == "decorator"]
                 obj = _injected_queue(decorators, param.child_by_field_name("type"), state)
-                if pattern is not None and pattern.type == "identifier" and obj is not None:
-                    _remember(cls, src.text(pattern), obj, pattern, state)
+                if pattern is None or pattern.type != "identifier" or obj is None:
+                    continue
+                if obj.name.kind == "unknown":  # a Queue passed in: the one `new Class(queue)` passes
+                    owner = f"{_class_name(cls, state)}.constructor"
+                    passed = Expr("param", str(index), owner, parts=(Expr.unknown(src.text(pattern)),))
+                    obj = QueueObject(obj.library, obj.kind, Expr("queue_name", src.text(pattern), parts=(passed,)))
+                _remember(cls, src.text(pattern), obj, pattern, state)
 
 
 def _remember(cls: Node, field_name: str, obj: QueueObject, anchor: Node, state: Extraction) -> None:
     state.fields[(cls.id, field_name)] = obj
-    if obj.name.kind != "unknown":
+    if obj.name.kind not in ("unknown", "queue_name"):
         state.queues.append(QueueDecl(state.src.span(anchor), obj.library, "inject", obj.name))
 
 
