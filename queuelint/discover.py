@@ -23,6 +23,9 @@ SKIPPED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".d.ts", ".d.mts", ".d.ct
 # a slash ('bull', "bullmq", '@nestjs/bull'); NestJS modules, which register processors as
 # providers, may not, but they all say "@Module(". Words like `bulletSize` match neither.
 QUEUE_MARKERS = (b"'bull", b'"bull', b"`bull", b"/bull", b"@Module(")
+# Python: the libraries' module names, and the Celery settings that name tasks.
+PYTHON_MARKERS = (b"celery", b"dramatiq", b"arq", b"rq", b"bullmq", b"CELERY", b"beat_schedule", b"task_routes",
+                  b"enqueue", b"send_task", b"shared_task")
 
 
 class PathError(Exception):
@@ -124,9 +127,10 @@ def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.GitIgnoreSp
     return excludes.match_file(relative)
 
 
-def may_hold_queue_code(data: bytes, extra_markers: tuple[bytes, ...] = ()) -> bool:
+def may_hold_queue_code(data: bytes, extra_markers: tuple[bytes, ...] = (), language: str | None = None) -> bool:
     """The prefilter: a cheap byte search that skips files that cannot hold queue code."""
-    return any(marker in data for marker in QUEUE_MARKERS) or any(marker in data for marker in extra_markers)
+    markers = PYTHON_MARKERS if language == "python" else QUEUE_MARKERS
+    return any(marker in data for marker in markers) or any(marker in data for marker in extra_markers)
 
 
 def looks_minified(data: bytes) -> bool:

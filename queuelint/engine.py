@@ -43,7 +43,7 @@ def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS
     except OSError as error:
         problem = Problem(Span(path, 1, 1, 1, 1), f"cannot read file: {error.strerror or error}", "io")
         return FileFacts(path=path, language="unknown", problems=(problem,)), None
-    if not may_hold_queue_code(data, options.markers()) or looks_minified(data):
+    if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
         return None, None
     return extract_bytes(path, data, options)
 

@@ -45,6 +45,35 @@ def source_file(base: str) -> str | None:
     return None
 
 
+def python_module(module: str, importer: str) -> str | None:
+    """The file of a Python module: relative to the importer's package (`.names`), or found
+    from the importer's directory upwards (`app.jobs.names`), as `sys.path` roots would."""
+    if module.startswith("."):
+        rest = module.lstrip(".")
+        base = os.path.dirname(importer)
+        for _ in range(len(module) - len(rest) - 1):
+            base = os.path.dirname(base)
+        return _python_file(os.path.join(base, *rest.split("."))) if rest else _python_file(base)
+    parts = module.split(".")
+    current = os.path.dirname(os.path.abspath(importer))
+    while True:
+        for root in (current, os.path.join(current, "src")):
+            found = _python_file(os.path.join(root, *parts))
+            if found is not None:
+                return found
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _python_file(base: str) -> str | None:
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(candidate):
+            return os.path.normpath(candidate)
+    return None
+
+
 class ModuleLocator:
     def __init__(self, roots: Sequence[str] = ()) -> None:
         self._roots = [os.path.abspath(r) for r in roots]
@@ -52,6 +81,8 @@ class ModuleLocator:
         self._config_for_dir: dict[str, PathConfig | None] = {}
 
     def locate(self, specifier: str, importer: str) -> str | None:
+        if importer.endswith(".py"):
+            return python_module(specifier, importer)
         directory = os.path.dirname(importer)
         if specifier.startswith("."):
             return source_file(os.path.normpath(os.path.join(directory, specifier)))

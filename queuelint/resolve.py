@@ -174,6 +174,10 @@ class Resolver:
                 found = self._lookup_export(target, dotted, depth + 1) if target else None
                 if found is not None:
                     return found
+        if path.endswith("__init__.py") and len(dotted) > 1:  # `import pkg` then `pkg.sub.NAME`
+            submodule = self.module_path(f".{dotted[0]}", path)
+            if submodule is not None:
+                return self._lookup_export(submodule, dotted[1:], depth + 1)
         return None
 
     def _definition(self, path: str, local: str, depth: int) -> tuple[str, str] | None:

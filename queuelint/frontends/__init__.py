@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from queuelint.frontends import typescript
+from queuelint.frontends.python import extract as python_extract
 from queuelint.model import ConsumerSpec, FileFacts, Problem, Span
 
 
@@ -25,9 +26,14 @@ class Options:
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
+PYTHON_SUFFIXES = (".py",)
+
+
 def language_of(path: str) -> str | None:
     if path.endswith(typescript.SUFFIXES):
         return "typescript"
+    if path.endswith(PYTHON_SUFFIXES):
+        return "python"
     return None
 
 
@@ -59,4 +65,6 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
     if language == "typescript":
         return typescript.extract(path, data, decode_problem(path, data), options.wanted_calls, options.consumers,
                                   options.handlers)
+    if language == "python":
+        return python_extract.extract(path, data, decode_problem(path, data))
     return FileFacts(path=path, language="unknown")

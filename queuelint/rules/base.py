@@ -59,3 +59,8 @@ def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:
 def body_fact_site(consumer: Consumer, fact: BodyFact) -> str:
     """Who a handler-body fact belongs to: the handler, or the helper it delegates to."""
     return f"`{fact.via}` (called by {consumer.handler})" if fact.via else consumer.handler
+
+
+def in_python(path: str) -> bool:
+    """Whether a finding is in Python code (hints then speak of `raise`, not `throw`)."""
+    return path.endswith(".py")

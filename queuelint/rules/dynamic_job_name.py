@@ -7,6 +7,12 @@ from collections.abc import Iterator
 from queuelint.model import Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, rule
 
+ID_OPTION = {
+    "celery": "the task name says which task runs; pass the per-call value as an argument (or as `task_id=`)",
+    "arq": "the function name says which function runs; pass the per-call value as an argument (or `_job_id=`)",
+    "rq": "pass the per-call value as an argument (or as `job_id=`)",
+}
+
 
 @rule(code="QL101", name="dynamic-job-name", severity=Severity.ERROR, libraries=("bull", "bullmq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
@@ -26,8 +32,8 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         yield self.at(
             site.span,
             f"job name {_code(site.job.text)} is built from {site.job.reason}{where}: no handler can match it",
-            hint="the job name is its type; pass the per-instance value as `opts.jobId` (or in the data) "
-                 "and give the job a fixed name",
+            hint=ID_OPTION.get(site.producer.library, "the job name is its type; pass the per-instance value as "
+                                                  "`opts.jobId` (or in the data) and give the job a fixed name"),
             related=related,
         )
 

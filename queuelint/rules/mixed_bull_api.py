@@ -48,6 +48,8 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         if len(consumed_with) != 1:
             continue  # no consumer, or both libraries: nothing certain to say
         (library,) = consumed_with
+        if library not in LABEL:
+            continue
         related = [Related(c.span, f"consumed with {LABEL[library]} ({c.consumer.handler})")
                    for c in graph.consumers(queue)][:3]
         for producer in graph.producers(queue):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from queuelint.model import Diagnostic, Related, Severity
-from queuelint.rules.base import Rule, RuleContext, body_fact_site, rule
+from queuelint.rules.base import Rule, RuleContext, body_fact_site, in_python, rule
 
 
 @rule(code="QL202", name="swallowed-error", severity=Severity.WARNING, libraries=("bull", "bullmq"))
@@ -18,6 +18,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 fact.span,
                 f"{where} catches the error and carries on: the job completes as if it succeeded and is "
                 "never retried",
-                hint="rethrow after logging (`throw error`), or fail the job explicitly",
+                hint="re-raise after logging (`raise`), or retry (`self.retry(exc=…)`)" if in_python(fact.span.path)
+                else "rethrow after logging (`throw error`), or fail the job explicitly",
                 related=[Related(consumer.span, f"handler {consumer.handler}")],
             )

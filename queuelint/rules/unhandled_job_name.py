@@ -9,7 +9,8 @@ from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 
 
-@rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR, libraries=("bull", "bullmq"))
+@rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR,
+      libraries=("bull", "bullmq", "celery", "arq", "dramatiq", "rq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     graph = context.graph
     for queue in graph.queues():
@@ -21,16 +22,30 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             continue  # a catch-all, or a handler name we could not resolve: no certainty
         related = [Related(route.span, f"handles {name!r} ({site.consumer.handler})")
                    for name, entries in sorted(handled.names.items()) for site, route in entries]
+        libraries = {site.consumer.library for site in consumers}
         for site in graph.producers(queue):
             if not site.job.is_value or site.job.value in handled:
                 continue
-            yield self.at(
-                site.span,
-                f"job {_show(site.job.value)} has no handler on queue {queue!r}; "
-                f"its consumers handle {_listing(handled)}",
-                hint=_hint(site.job.value, handled),
-                related=related,
-            )
+            close = did_you_mean(site.job.value, set(handled.names) - {DEFAULT_JOB})
+            if libraries <= TASK_REGISTRIES:  # Celery, Dramatiq, arq: names are registered tasks
+                kind = {"celery": "task", "dramatiq": "actor", "arq": "function"}[min(libraries)]
+                where = "" if libraries == {"celery"} else f" on queue {queue!r}"  # Celery: one registry per app
+                message = f"{kind} {site.job.value!r} is not registered: no {_label(libraries)} {kind}{where} has that name"
+                hint = f"did you mean {close!r}?" if close else f"define the {kind}, or fix the name"
+            else:
+                message = (f"job {_show(site.job.value)} has no handler on queue {queue!r}; "
+                           f"its consumers handle {_listing(handled)}")
+                hint = f"did you mean {close!r}?" if close else _hint(site.job.value, handled)
+            yield self.at(site.span, message, hint=hint, related=related[:MAX_RELATED])
+
+
+TASK_REGISTRIES = frozenset({"celery", "dramatiq", "arq"})
+MAX_RELATED = 20
+MAX_LISTED = 6
+
+
+def _label(libraries: set[str]) -> str:
+    return {"celery": "Celery", "dramatiq": "Dramatiq", "arq": "arq"}[min(libraries)]
 
 
 def _show(name: str) -> str:
@@ -39,7 +54,8 @@ def _show(name: str) -> str:
 
 def _listing(handled: Handled) -> str:
     names = sorted(handled.names)
-    return ", ".join("`__default__`" if n == DEFAULT_JOB else repr(n) for n in names) or "nothing"
+    shown = ", ".join("`__default__`" if n == DEFAULT_JOB else repr(n) for n in names[:MAX_LISTED]) or "nothing"
+    return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
 
 def _hint(name: str, handled: Handled) -> str:
@@ -49,7 +65,4 @@ def _hint(name: str, handled: Handled) -> str:
                 "name, `queue.add(data, opts)` (a per-job id goes in `opts.jobId`), or handle the name explicitly")
     if name == DEFAULT_JOB:
         return "give the job one of the handled names, or add a handler for unnamed jobs (`@Process()`)"
-    close = did_you_mean(name, names - {DEFAULT_JOB})
-    if close is not None:
-        return f"did you mean {close!r}?"
     return f"add a handler for {name!r} (`@Process({name!r})`, a `case` in the worker's switch) or fix the name"

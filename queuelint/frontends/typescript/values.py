@@ -7,8 +7,7 @@ names become references that `resolve.py` looks up across files.
 
 from __future__ import annotations
 
-import re
-
+from queuelint.frontends.common import concat, is_id_like
 from queuelint.frontends.typescript.syntax import (
     FUNCTION_TYPES,
     Node,
@@ -42,17 +41,12 @@ DYNAMIC_CALLS = {
     "crypto.randomBytes": "random bytes",
     "ObjectId": "a generated id",
 }
-ID_LIKE = re.compile(r"^(id|uuid|guid)$|(Id|ID|_id|Uuid|UUID|_uuid|Guid)$")
 # Where request data lives (Express/Koa/Nest request objects); a parameter merely named
 # `params` or `body` is a wrapper's parameter, resolved at its call sites.
 REQUEST_ROOTS = frozenset({"req", "request", "ctx.request"})
 SCOPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
 DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 MAX_DEPTH = 12
-
-
-def is_id_like(name: str) -> bool:
-    return bool(ID_LIKE.search(name))
 
 
 class Binding:
@@ -234,19 +228,6 @@ def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
         if ctor == "ObjectId":
             return Expr("dynamic", shorten(src.text(node)), "a generated id")
     return Expr.unknown(shorten(src.text(node)))
-
-
-def concat(parts: list[Expr], text: str) -> Expr:
-    """Join parts: a literal when all are literal, dynamic when any is, else symbolic."""
-    flat: list[Expr] = []
-    for part in parts:
-        flat.extend(part.parts if part.kind == "concat" else (part,))
-    for part in flat:
-        if part.kind == "dynamic":  # the parts stay, for rules that look at the fixed text
-            return Expr("dynamic", shorten(text), part.reason, parts=tuple(flat))
-    if all(p.kind == "str" for p in flat):
-        return Expr.literal("".join(p.text for p in flat))
-    return Expr("concat", shorten(text), parts=tuple(flat))
 
 
 def _operator(node: Node) -> str:

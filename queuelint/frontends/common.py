@@ -1,0 +1,31 @@
+"""Helpers every front-end shares: joining name parts, spotting per-instance identifiers."""
+
+from __future__ import annotations
+
+import re
+
+from queuelint.model import Expr
+
+ID_LIKE = re.compile(r"^(id|uuid|guid)$|(Id|ID|_id|Uuid|UUID|_uuid|Guid)$")
+
+
+def is_id_like(name: str) -> bool:
+    return bool(ID_LIKE.search(name))
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def concat(parts: list[Expr], text: str) -> Expr:
+    """Join parts: a literal when all are literal, dynamic when any is, else symbolic."""
+    flat: list[Expr] = []
+    for part in parts:
+        flat.extend(part.parts if part.kind == "concat" else (part,))
+    for part in flat:
+        if part.kind == "dynamic":  # the parts stay, for rules that look at the fixed text
+            return Expr("dynamic", shorten(text), part.reason, parts=tuple(flat))
+    if all(p.kind == "str" for p in flat):
+        return Expr.literal("".join(p.text for p in flat))
+    return Expr("concat", shorten(text), parts=tuple(flat))

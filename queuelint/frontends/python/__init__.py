@@ -1,0 +1,1 @@
+"""Python front-end (libcst): Celery, Dramatiq, arq, RQ and the bullmq Python port."""

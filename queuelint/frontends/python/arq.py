@@ -1,0 +1,79 @@
+"""arq: `await redis.enqueue_job('fn', …, _queue_name=…)` and `WorkerSettings.functions`
+(functions, `func(fn, name=…)`) with `queue_name`; `cron_jobs` both produce and consume."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from queuelint.frontends.python.state import PyState, callee
+from queuelint.frontends.python.syntax import dotted_name, keywords, positional, string_value
+from queuelint.model import Expr
+
+LIBRARY = "arq"
+DEFAULT_QUEUE = "arq:queue"
+
+
+def call(node: cst.Call, state: PyState) -> None:
+    name = callee(node)
+    if name is None or name.rsplit(".", 1)[-1] != "enqueue_job":
+        return
+    args = positional(node)
+    function = args[0] if args else (keywords(node)["function"].value if "function" in keywords(node) else None)
+    if function is None:
+        return
+    options = state.options_of(node)
+    queue = next((o.value for o in options if o.key == "_queue_name" and o.value is not None),
+                 Expr.literal(DEFAULT_QUEUE))
+    state.add_producer(function, LIBRARY, "enqueue_job", queue, state.expr(function), options)
+
+
+def worker_settings(cls: cst.ClassDef, state: PyState) -> None:
+    """A class with `functions = [...]`: each function is a job its workers run."""
+    attributes: dict[str, cst.BaseExpression] = {}
+    for statement in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else []:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target = dotted_name(small.targets[0].target)
+                    if target is not None:
+                        attributes[target] = small.value
+    functions = attributes.get("functions")
+    if not isinstance(functions, (cst.List, cst.Tuple)):
+        return
+    queue_value = attributes.get("queue_name")
+    queue = state.expr(queue_value) if queue_value is not None else Expr.literal(DEFAULT_QUEUE)
+    for element in functions.elements:
+        _function(element.value, queue, state, produced=False)
+    crons = attributes.get("cron_jobs")
+    if isinstance(crons, (cst.List, cst.Tuple)):
+        for element in crons.elements:
+            _function(element.value, queue, state, produced=True)
+
+
+def _function(node: cst.BaseExpression, queue: Expr, state: PyState, produced: bool) -> None:
+    """`fn`, `func(fn, name='x')` or `cron(fn, …)`: the job name and the function."""
+    target: cst.BaseExpression = node
+    name: Expr | None = None
+    if isinstance(node, cst.Call) and dotted_name(node.func) in ("func", "arq.func", "arq.worker.func",
+                                                                  "cron", "arq.cron", "arq.cron.cron"):
+        args = positional(node)
+        if not args:
+            return
+        target = args[0]
+        explicit = keywords(node).get("name")
+        if explicit is not None:
+            name = state.expr(explicit.value)
+    reference = dotted_name(target)
+    literal = string_value(target)
+    if name is None:
+        if reference is not None:
+            name = Expr.literal(reference.rsplit(".", 1)[-1])
+        elif literal is not None:
+            name = Expr.literal(literal.rsplit(".", 1)[-1])
+        else:
+            return
+    function = state.definitions.get(reference or "")
+    state.add_handler(function=function, span=state.span(node), library=LIBRARY, kind="arq-function",
+                      queue=queue, job=name, route_span=state.span(node), handler=reference or literal or "")
+    if produced:
+        state.add_producer(node, LIBRARY, "cron", queue, name)

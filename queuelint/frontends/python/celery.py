@@ -1,0 +1,104 @@
+"""Celery: tasks (`@app.task`, `@shared_task`, `name=`, `bind=True`), their default names
+(module path + function name), and every way a task name is produced: `.delay` /
+`.apply_async` / `.s` / `.si` on a task, `send_task('name')`, `signature('name')`, beat
+schedule entries and `task_routes` keys.
+
+Celery matches tasks by name across the app, not per queue, so every task and producer
+sits on one queue, `celery`: the registry a worker consults ("Received unregistered task").
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from queuelint.frontends.python.state import PyState, callee
+from queuelint.frontends.python.syntax import dict_items, dotted_name, keywords, positional, string_value
+from queuelint.model import Expr
+
+LIBRARY = "celery"
+REGISTRY = Expr.literal("celery")
+TASK_METHODS = frozenset({"delay", "apply_async", "s", "si", "signature", "apply"})
+SCHEDULE_NAMES = frozenset({"beat_schedule", "CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
+ROUTE_NAMES = frozenset({"task_routes", "CELERY_ROUTES", "CELERY_TASK_ROUTES"})
+
+
+def is_task_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Call | bool:
+    """The decorator's call (for its arguments) when it makes a Celery task, True when bare."""
+    call = decorator if isinstance(decorator, cst.Call) else None
+    name = dotted_name(call.func if call is not None else decorator)
+    if name is None:
+        return False
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf not in ("task", "shared_task"):
+        return False
+    root = name.split(".", 1)[0]
+    imported = state.imports.get(root)
+    from_celery = LIBRARY in state.libraries or (imported is not None and imported.module.split(".")[0] == "celery")
+    app_object = (imported is not None and imported.module.startswith(".")) or (
+        imported is not None and imported.module.split(".")[0] not in ("huey", "prefect", "dramatiq", "invoke"))
+    if not (from_celery or (leaf == "task" and "." in name and app_object)):
+        return False
+    return call if call is not None else True
+
+
+def task(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState) -> None:
+    """A task: consumer of its name on the registry; its name is bound for `.delay` callers."""
+    options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
+    explicit = options.get("name")
+    name = state.expr(explicit.value) if explicit is not None else Expr.literal(
+        f"{state.module_name}.{function.name.value}" if state.module_name else function.name.value)
+    bound = "bind" in options and dotted_name(options["bind"].value) == "True"
+    anchor = explicit.value if explicit is not None else function.name
+    state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="celery-task",
+                      queue=REGISTRY, job=name, route_span=state.span(anchor), handler=function.name.value, bound=bound)
+    if not state.scopes and not state.classes:
+        state.bindings.append((function.name.value, name))
+
+
+def call(node: cst.Call, state: PyState) -> None:
+    name = callee(node)
+    if name is None:
+        return
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf == "send_task":
+        args = positional(node)
+        target = args[0] if args else keywords(node).get("name", None)
+        value = target.value if isinstance(target, cst.Arg) else target
+        if value is not None:
+            state.add_producer(value, LIBRARY, "send_task", REGISTRY, state.expr(value))
+    elif leaf == "signature" and state.library_of(name) is not None:
+        args = positional(node)
+        if args and string_value(args[0]) is not None:
+            state.add_producer(args[0], LIBRARY, "signature", REGISTRY, state.expr(args[0]))
+    elif leaf in TASK_METHODS and isinstance(node.func, cst.Attribute):
+        receiver = dotted_name(node.func.value)
+        if receiver is None or not _may_be_task(receiver, state):
+            return
+        state.add_producer(node.func.value, LIBRARY, leaf, REGISTRY, Expr("ref", receiver))
+    elif leaf == "update" and name.endswith("conf.update"):  # app.conf.update(beat_schedule=…)
+        for key, arg in keywords(node).items():
+            schedule(key, arg.value, state)
+
+
+def _may_be_task(receiver: str, state: PyState) -> bool:
+    """`send_email.delay()`: the receiver is a task of this module or an imported name."""
+    root = receiver.split(".", 1)[0]
+    if state.local(root) is not None or root in ("self", "cls"):
+        return False
+    return root in state.imports or root in state.definitions
+
+
+def schedule(target: str, value: cst.BaseExpression, state: PyState) -> None:
+    """Beat schedule entries (`{'task': 'proj.tasks.add'}`) and task-route keys name tasks."""
+    leaf = target.rsplit(".", 1)[-1]
+    if leaf in SCHEDULE_NAMES:
+        for entry in dict_items(value).values():
+            task_name = dict_items(entry).get("task")
+            if task_name is not None:
+                state.add_producer(task_name, LIBRARY, "beat", REGISTRY, state.expr(task_name))
+    elif leaf in ROUTE_NAMES and isinstance(value, cst.Dict):
+        for element in value.elements:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key is not None and not any(c in key for c in "*?[") and "." in key:
+                    state.add_producer(element.key, LIBRARY, "route", REGISTRY, Expr.literal(key))

@@ -1,0 +1,51 @@
+"""Dramatiq: `@dramatiq.actor(actor_name=…, queue_name=…)` (the name defaults to the function
+name, the queue to `default`), produced by `fn.send(…)` and `fn.send_with_options(…)`."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from queuelint.frontends.python.state import PyState, callee
+from queuelint.frontends.python.syntax import dotted_name, keywords
+from queuelint.model import Expr
+
+LIBRARY = "dramatiq"
+QUEUE_SUFFIX = ".__queue__"  # binding of an actor's queue, for `fn.send()` callers
+
+
+def is_actor_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Call | bool:
+    call = decorator if isinstance(decorator, cst.Call) else None
+    symbol = state.library_of(dotted_name(call.func if call is not None else decorator))
+    if symbol is None or symbol != (LIBRARY, "actor"):
+        return False
+    return call if call is not None else True
+
+
+def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState) -> None:
+    options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
+    explicit = options.get("actor_name")
+    name = state.expr(explicit.value) if explicit is not None else Expr.literal(function.name.value)
+    queue_arg = options.get("queue_name")
+    queue = state.expr(queue_arg.value) if queue_arg is not None else Expr.literal("default")
+    anchor = explicit.value if explicit is not None else function.name
+    state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="dramatiq-actor",
+                      queue=queue, job=name, route_span=state.span(anchor), handler=function.name.value)
+    if not state.scopes and not state.classes:
+        state.bindings.append((function.name.value, name))
+        state.bindings.append((function.name.value + QUEUE_SUFFIX, queue))
+
+
+def call(node: cst.Call, state: PyState) -> None:
+    name = callee(node)
+    if name is None or not isinstance(node.func, cst.Attribute):
+        return
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf not in ("send", "send_with_options"):
+        return
+    receiver = dotted_name(node.func.value)
+    if receiver is None:
+        return
+    root = receiver.split(".", 1)[0]
+    if state.local(root) is not None or (root not in state.imports and root not in state.definitions):
+        return
+    state.add_producer(node.func.value, LIBRARY, leaf, Expr("ref", receiver + QUEUE_SUFFIX), Expr("ref", receiver))

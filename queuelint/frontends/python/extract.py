@@ -1,0 +1,217 @@
+"""One Python file -> `FileFacts`, with one libcst parse and one visitor pass.
+
+The visitor tracks what every front-end needs (imports, module constants, function scopes,
+suppression comments) and hands decorators, calls and assignments to the library adapters
+(`celery`, `dramatiq`, `arq`, `rq`, `bullmq_py`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
+from queuelint.frontends.python.state import PyState, module_name
+from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value
+from queuelint.frontends.python.values import parameter_expr
+from queuelint.model import Expr, FileFacts, Import, Problem, ReExport, Span, Suppression
+
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+?))?\s*(?:#|$)", re.I)
+CODE = re.compile(r"^(?:[A-Za-z]{2}\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
+
+
+class Visitor(cst.CSTVisitor):
+    def __init__(self, state: PyState) -> None:
+        self.state = state
+
+    # --- imports -------------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            module = dotted_name(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+                self.state.imports[local] = Import(local, module, "*")
+            else:  # `import a.b` binds `a`, and `a.b.x` reads through it
+                top = module.split(".", 1)[0]
+                self.state.imports.setdefault(top, Import(top, top, "*"))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        dots = "." * len(node.relative)
+        module = dots + (dotted_name(node.module) or "") if node.module is not None else dots
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = dotted_name(alias.name) or ""
+            local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
+                else name
+            self.state.imports[local] = Import(local, module, name)
+
+    # --- scopes and definitions ----------------------------------------------------
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        state = self.state
+        if not state.scopes and not state.classes:
+            _class_constants(node, state)
+            arq.worker_settings(node, state)
+        state.classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.state.classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        state = self.state
+        for decorator in node.decorators:
+            found = celery.is_task_decorator(decorator.decorator, state)
+            if found is not False:
+                celery.task(node, found, state)
+                continue
+            found = dramatiq.is_actor_decorator(decorator.decorator, state)
+            if found is not False:
+                dramatiq.actor(node, found, state)
+        owner = ".".join(state.classes)
+        function = f"{owner}.{node.name.value}" if owner else node.name.value
+        params = [p.name.value for p in node.params.params]
+        if state.classes and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        names = {name: parameter_expr(name, index, function) for index, name in enumerate(params)}
+        names.update({p.name.value: Expr.unknown(p.name.value) for p in node.params.kwonly_params})
+        names.setdefault("self", Expr.unknown("self"))
+        state.scopes.append((function, names))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.state.scopes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.state.scopes.append(("", {p.name.value: Expr.unknown(p.name.value) for p in node.params.params}))
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.state.scopes.pop()
+
+    # --- assignments and calls -----------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        state = self.state
+        for target in node.targets:
+            name = dotted_name(target.target)
+            if name is None:
+                continue
+            celery.schedule(name, node.value, state)
+            if isinstance(node.value, cst.Call) and (
+                rq.construction(name, node.value, state) or bullmq_py.construction(name, node.value, state)
+            ):
+                continue
+            if "." in name:
+                continue
+            if state.scopes:
+                state.scopes[-1][1][name] = state.expr(node.value)
+            elif not state.classes:
+                _bind(name, node.value, state)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        name = dotted_name(node.target)
+        if name is not None and node.value is not None and "." not in name:
+            if self.state.scopes:
+                self.state.scopes[-1][1][name] = self.state.expr(node.value)
+            elif not self.state.classes:
+                _bind(name, node.value, self.state)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        for adapter in (celery, dramatiq, arq, rq, bullmq_py):
+            adapter.call(node, self.state)
+
+
+def _bind(name: str, value: cst.BaseExpression, state: PyState, depth: int = 0) -> None:
+    """A module constant; dicts are flattened into `NAME.key` entries."""
+    items = dict_items(value)
+    if items and depth < 4:
+        for key, item in items.items():
+            _bind(f"{name}.{key}", item, state, depth + 1)
+        return
+    expr = state.expr(value)
+    if expr.kind in ("str", "ref", "concat", "dynamic"):
+        state.bindings.append((name, expr))
+
+
+def _class_constants(node: cst.ClassDef, state: PyState) -> None:
+    """`class JobName(str, Enum): SEND = "send"` and plain constant holders."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            target: cst.BaseExpression | None = None
+            value: cst.BaseExpression | None = None
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target, value = small.targets[0].target, small.value
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                target, value = small.target, small.value
+            if isinstance(target, cst.Name) and value is not None and string_value(value) is not None:
+                state.bindings.append((f"{node.name.value}.{target.value}", state.expr(value)))
+
+
+def _suppressions(path: str, text: str) -> list[Suppression]:
+    found: list[Suppression] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return found
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        match = NOQA.search(token.string)
+        if match is None:
+            continue
+        codes = tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip()) if c and CODE.match(c))
+        if match.group("codes") and not codes:
+            continue  # `# noqa: E501`-style comments of other tools name no queuelint rule
+        if not codes and match.group("codes") is None:
+            continue  # a bare `# noqa` belongs to flake8/ruff; queuelint wants its codes named
+        line, column = token.start
+        found.append(Suppression(Span(path, line, column + 1, line, column + 1 + len(token.string)), line, codes))
+    return found
+
+
+def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> FileFacts:
+    text = data.decode("utf-8", "replace")
+    problems = [decode_problem] if decode_problem else []
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        line, column = error.raw_line, error.raw_column + 1
+        message = f"cannot parse: {error.message.splitlines()[0].rstrip('.')}; the file was skipped"
+        problems.append(Problem(Span(path, line, column, line, column + 1), message))
+        return FileFacts(path=path, language="python", problems=tuple(problems), suppressions=tuple(_suppressions(path, text)))
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = Positions(path, wrapper.resolve(PositionProvider))
+    state = PyState(path, module, positions, module_name(path))
+    for statement in module.body:  # functions are known before the calls that use them
+        if isinstance(statement, cst.FunctionDef):
+            state.definitions[statement.name.value] = statement
+    module.visit(Visitor(state))
+    libraries = state.libraries
+    if state.producers or state.consumers:
+        libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}
+    names = {name.split(".", 1)[0] for name, _ in state.bindings} | set(state.definitions)
+    exports = sorted((name, name) for name in names)
+    reexports = tuple(ReExport(local, i.module, i.imported) for local, i in state.imports.items() if i.imported != "*")
+    return FileFacts(
+        path=path,
+        language="python",
+        libraries=tuple(sorted(libraries)),
+        producers=tuple(state.producers),
+        consumers=tuple(state.consumers),
+        queues=tuple(state.queues),
+        imports=tuple(state.imports.values()),
+        exports=tuple(exports),
+        reexports=reexports,
+        bindings=tuple(state.bindings),
+        classes=tuple((name, positions.span(fn.name)) for name, fn in state.definitions.items()),
+        unresolved=tuple(state.unresolved),
+        suppressions=tuple(_suppressions(path, text)),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,241 @@
+"""What a Python task/handler body does with job names and failures, as facts.
+
+- routing on `job.name` (`if`/`elif` chains, `match`), for bullmq-python handlers;
+- returned errors: `return {"success": False}`, `return {"error": …}`, `return ValueError(…)`,
+  `return caught_exception`;
+- swallowed errors: a `try` holding the handler's work whose `except` neither raises, retries
+  (`self.retry`), rejects (`raise Reject`) nor returns an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from queuelint.frontends.python.syntax import Positions, code, dict_items, dotted_name
+from queuelint.frontends.python.values import Locals, expr_of
+from queuelint.model import BodyFact, Fallback, Route, Router, Span
+
+LOGGING = re.compile(r"(^|\.)(log|logger|logging|print|warn|warning|error|info|debug|exception|critical)(\.|$)")
+FAILING = re.compile(r"(^|\.)(retry|reject|fail\w*|raise\w*|rethrow\w*|handle\w*error\w*)$", re.I)
+ERROR_CLASS = re.compile(r"(Error|Exception)$")
+
+
+@dataclass
+class HandlerFacts:
+    routes: list[Route] = field(default_factory=list)
+    accepts_any: bool = True
+    router: Router | None = None
+    returned_errors: list[BodyFact] = field(default_factory=list)
+    swallowed_errors: list[BodyFact] = field(default_factory=list)
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under `node`, not entering nested functions, lambdas or classes."""
+    stack = list(reversed(node.children))
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(reversed(current.children))
+
+
+def job_parameter(function: cst.FunctionDef, bound: bool) -> str | None:
+    """The job parameter: the first one, after `self` for methods and bound Celery tasks."""
+    params = [p.name.value for p in function.params.params]
+    if bound and params:
+        params = params[1:]
+    return params[0] if params else None
+
+
+def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions, local: Locals,
+            job: str | None) -> HandlerFacts:
+    facts = HandlerFacts()
+    body = function.body
+    statements = list(body.body) if isinstance(body, cst.IndentedBlock) else []
+    if job is not None:
+        _router(statements, job, positions, local, facts)
+    for node in walk(body):
+        if isinstance(node, cst.Return) and node.value is not None and _error_shaped(node.value, node, function):
+            facts.returned_errors.append(BodyFact(positions.span(node), code(module, node)))
+        elif isinstance(node, cst.Try) and node in statements and _holds_the_work(node, statements):
+            for handler in node.handlers:
+                if not _fails(handler, function):
+                    header = code(module, handler).split(":", 1)[0] + ": …"
+                    facts.swallowed_errors.append(BodyFact(positions.span(handler), header))
+    return facts
+
+
+# --- routing -------------------------------------------------------------------------
+
+
+def _is_job_name(node: cst.BaseExpression, job: str) -> bool:
+    return dotted_name(node) == f"{job}.name"
+
+
+def _compared(test: cst.BaseExpression, job: str, local: Locals, positions: Positions) -> list[Route]:
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return _compared(test.left, job, local, positions) + _compared(test.right, job, local, positions)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.operator, cst.Equal):
+            if _is_job_name(test.left, job):
+                return [Route(expr_of(target.comparator, local), positions.span(target.comparator))]
+            if _is_job_name(target.comparator, job):
+                return [Route(expr_of(test.left, local), positions.span(test.left))]
+        if isinstance(target.operator, cst.In) and _is_job_name(test.left, job):
+            values = target.comparator
+            if isinstance(values, (cst.List, cst.Tuple, cst.Set)):
+                return [Route(expr_of(e.value, local), positions.span(e.value)) for e in values.elements]
+    return []
+
+
+def _router(statements: list[cst.BaseStatement], job: str, positions: Positions, local: Locals,
+            facts: HandlerFacts) -> None:
+    for index, statement in enumerate(statements):
+        if isinstance(statement, cst.Match) and _is_job_name(statement.subject, job):
+            fallback: Fallback = "missing"
+            fallback_span = None
+            for case in statement.cases:
+                pattern = case.pattern
+                if isinstance(pattern, cst.MatchAs) and pattern.pattern is None:  # case _:
+                    fallback = _classify(list(_block(case.body)))
+                    fallback_span = positions.span(case)
+                elif isinstance(pattern, cst.MatchValue):
+                    facts.routes.append(Route(expr_of(pattern.value, local), positions.span(pattern.value)))
+                elif isinstance(pattern, cst.MatchOr):
+                    for option in pattern.patterns:
+                        if isinstance(option.pattern, cst.MatchValue):
+                            value = option.pattern.value
+                            facts.routes.append(Route(expr_of(value, local), positions.span(value)))
+            facts.accepts_any = fallback == "handles"
+            facts.router = Router(positions.span(statement.subject), "switch", f"{job}.name", fallback, fallback_span)
+            return
+        if not isinstance(statement, cst.If):
+            continue
+        routes: list[Route] = []
+        branch: cst.If | cst.Else | None = statement
+        all_return = True
+        while isinstance(branch, cst.If):
+            found = _compared(branch.test, job, local, positions)
+            if not found:
+                break
+            routes.extend(found)
+            all_return = all_return and _ends_flow(branch.body)
+            branch = branch.orelse
+        if not routes:
+            continue
+        span: Span | None
+        if isinstance(branch, cst.Else):
+            fallback = _classify(list(_block(branch.body)))
+            span = positions.span(branch)
+        else:
+            following = statements[index + 1 :] if all_return else []
+            fallback = _classify(following) if following else "missing"
+            span = positions.span(following[0]) if following else None
+        facts.routes.extend(routes)
+        facts.accepts_any = fallback == "handles"
+        facts.router = Router(positions.span(statement.test), "if", f"{job}.name", fallback, span)
+        return
+
+
+def _block(body: cst.BaseSuite) -> Iterator[cst.BaseStatement]:
+    if isinstance(body, cst.IndentedBlock):
+        yield from body.body
+    elif isinstance(body, cst.SimpleStatementSuite):
+        yield cst.SimpleStatementLine(body=body.body)
+
+
+def _ends_flow(body: cst.BaseSuite) -> bool:
+    statements = list(_block(body))
+    if not statements:
+        return False
+    last = statements[-1]
+    return isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+
+
+def _classify(statements: list[cst.BaseStatement]) -> Fallback:
+    for statement in statements:
+        for node in [statement, *walk(statement)]:
+            if isinstance(node, cst.Raise):
+                return "throws"
+            if isinstance(node, cst.Call) and FAILING.search(dotted_name(node.func) or ""):
+                return "throws"
+    for statement in statements:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return "handles"
+        for small in statement.body:
+            if isinstance(small, (cst.Pass, cst.Break, cst.Continue)):
+                continue
+            if isinstance(small, cst.Return) and (small.value is None or isinstance(
+                    small.value, (cst.Name, cst.SimpleString, cst.Integer, cst.Dict))):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and LOGGING.search(
+                    dotted_name(small.value.func) or ""):
+                continue
+            return "handles"
+    return "silent"
+
+
+# --- failure handling ----------------------------------------------------------------
+
+
+def _error_shaped(value: cst.BaseExpression, statement: cst.Return, function: cst.FunctionDef) -> bool:
+    if isinstance(value, cst.Await):
+        value = value.expression
+    items = dict_items(value)
+    if items:
+        for key in ("success", "ok"):
+            flag = items.get(key)
+            if isinstance(flag, cst.Name) and flag.value == "False":
+                return True
+        for key in ("error", "err"):
+            item = items.get(key)
+            if item is not None and not (isinstance(item, cst.Name) and item.value in ("None", "False")):
+                return True
+        status = items.get("status")
+        return status is not None and (dotted_name(status) or code(cst.Module([]), status).strip("'\"")) in (
+            "failed", "error", "failure")
+    if isinstance(value, cst.Call):
+        return bool(ERROR_CLASS.search(dotted_name(value.func) or ""))
+    if isinstance(value, cst.Name):
+        return value.value in _caught_names(function)
+    return False
+
+
+def _caught_names(function: cst.FunctionDef) -> set[str]:
+    return {
+        node.name.name.value
+        for node in walk(function.body)
+        if isinstance(node, cst.ExceptHandler) and isinstance(node.name, cst.AsName) and isinstance(node.name.name, cst.Name)
+    }
+
+
+def _holds_the_work(try_statement: cst.Try, statements: list[cst.BaseStatement]) -> bool:
+    """A `try` with no other real work beside it (else it guards an optional step)."""
+    for statement in statements:
+        if statement is try_statement:
+            continue
+        for node in [statement, *walk(statement)]:
+            if isinstance(node, cst.Await):
+                return False
+            if isinstance(node, cst.Call) and not LOGGING.search(dotted_name(node.func) or ""):
+                callee = dotted_name(node.func) or ""
+                if callee not in ("len", "str", "int", "dict", "list", "getattr", "isinstance"):
+                    return False
+    return True
+
+
+def _fails(handler: cst.ExceptHandler, function: cst.FunctionDef) -> bool:
+    for node in walk(handler.body):
+        if isinstance(node, cst.Raise):
+            return True
+        if isinstance(node, cst.Return) and node.value is not None and _error_shaped(node.value, node, function):
+            return True  # reported as a returned error instead
+        if isinstance(node, cst.Call) and FAILING.search(dotted_name(node.func) or ""):
+            return True
+    return False

@@ -1,0 +1,63 @@
+"""RQ: `Queue('name')`, `queue.enqueue(func | 'pkg.mod.func', …)`, `enqueue_call(func=…)`,
+`enqueue_in` / `enqueue_at`. Workers run any importable function, so the job "name" is the
+function's dotted path; a string path must lead to a function of the project."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from queuelint.frontends.python.state import PyState, callee
+from queuelint.frontends.python.syntax import argument, dotted_name, keywords, positional, string_value
+from queuelint.model import Expr, QueueDecl
+
+LIBRARY = "rq"
+ENQUEUE = {"enqueue": 0, "enqueue_call": 0, "enqueue_in": 1, "enqueue_at": 1}
+
+
+def construction(target: str, node: cst.Call, state: PyState) -> bool:
+    """`q = Queue('high', connection=…)`: remember which variable is which queue."""
+    symbol = state.library_of(callee(node))
+    if symbol is None or symbol != (LIBRARY, "Queue"):
+        return False
+    name_node = argument(node, 0, "name")
+    name = state.expr(name_node) if name_node is not None else Expr.literal("default")
+    state.variables[target] = (LIBRARY, name)
+    state.queues.append(QueueDecl(state.span(name_node or node), LIBRARY, "instance", name))
+    return True
+
+
+def call(node: cst.Call, state: PyState) -> None:
+    name = callee(node)
+    if name is None or not isinstance(node.func, cst.Attribute):
+        return
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf not in ENQUEUE:
+        return
+    receiver = dotted_name(node.func.value)
+    known = state.variables.get(receiver or "")
+    if known is None or known[0] != LIBRARY:
+        return
+    target: cst.BaseExpression | None
+    if leaf == "enqueue_call":
+        function = keywords(node).get("func")
+        args = positional(node)
+        target = function.value if function is not None else (args[0] if args else None)
+    else:
+        args = positional(node)
+        index = ENQUEUE[leaf]
+        target = args[index] if index < len(args) else None
+    if target is None:
+        return
+    literal = string_value(target)
+    job = Expr.literal(literal) if literal is not None else Expr("ref", dotted_name(target) or "")
+    state.add_producer(target, LIBRARY, leaf, known[1], job if literal is not None else _function_path(target, state))
+
+
+def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:
+    """A function object as RQ names it: its dotted import path (resolved like a name)."""
+    reference = dotted_name(target)
+    if reference is None:
+        return Expr.unknown("")
+    if reference in state.definitions:
+        return Expr.literal(f"{state.module_name}.{reference}")
+    return Expr.unknown(reference)  # an imported function is importable: nothing to check

@@ -1,0 +1,138 @@
+"""Per-file working state shared by the Python extractor and its library adapters."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cache
+
+import libcst as cst
+
+from queuelint.frontends.python.handlers import analyse, job_parameter
+from queuelint.frontends.python.syntax import Positions, dotted_name
+from queuelint.frontends.python.values import expr_of
+from queuelint.model import (
+    Consumer,
+    Expr,
+    Import,
+    JobOption,
+    Producer,
+    QueueDecl,
+    Route,
+    Span,
+    Unresolved,
+)
+
+# Top-level modules whose import makes a file queue code, and the library each one means.
+LIBRARY_MODULES = {"celery": "celery", "arq": "arq", "rq": "rq", "dramatiq": "dramatiq", "bullmq": "bullmq",
+                   "django_rq": "rq"}
+
+
+@dataclass
+class PyState:
+    path: str
+    module: cst.Module
+    positions: Positions
+    module_name: str
+    imports: dict[str, Import] = field(default_factory=dict)
+    producers: list[Producer] = field(default_factory=list)
+    consumers: list[Consumer] = field(default_factory=list)
+    queues: list[QueueDecl] = field(default_factory=list)
+    unresolved: list[Unresolved] = field(default_factory=list)
+    bindings: list[tuple[str, Expr]] = field(default_factory=list)
+    definitions: dict[str, cst.FunctionDef] = field(default_factory=dict)  # module-level functions
+    scopes: list[tuple[str, dict[str, Expr]]] = field(default_factory=list)  # (function id, locals)
+    classes: list[str] = field(default_factory=list)  # enclosing class names
+    variables: dict[str, tuple[str, Expr]] = field(default_factory=dict)  # name -> (library, queue name)
+
+    @property
+    def libraries(self) -> set[str]:
+        found = set()
+        for imported in self.imports.values():
+            top = imported.module.lstrip(".").split(".", 1)[0]
+            if top in LIBRARY_MODULES and not imported.module.startswith("."):
+                found.add(LIBRARY_MODULES[top])
+        return found
+
+    def library_of(self, name: str | None) -> tuple[str, str] | None:
+        """(library, imported name) for a name imported from a queue library."""
+        if name is None:
+            return None
+        head, _, rest = name.partition(".")
+        imported = self.imports.get(head)
+        if imported is None or imported.module.startswith("."):
+            return None
+        top = imported.module.split(".", 1)[0]
+        if top not in LIBRARY_MODULES:
+            return None
+        leaf = rest.rsplit(".", 1)[-1] if rest else (imported.imported if imported.imported != "*" else head)
+        return LIBRARY_MODULES[top], leaf
+
+    def local(self, name: str) -> Expr | None:
+        for _, names in reversed(self.scopes):
+            if name in names:
+                return names[name]
+        return None
+
+    def expr(self, node: cst.BaseExpression | None) -> Expr:
+        return expr_of(node, self.local)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        return self.positions.span(node)
+
+    def function_id(self) -> str:
+        return self.scopes[-1][0] if self.scopes else ""
+
+    def add_producer(self, anchor: cst.CSTNode, library: str, call: str, queue: Expr, job: Expr,
+                     options: tuple[JobOption, ...] = ()) -> None:
+        self.producers.append(Producer(self.span(anchor), library, call, queue, job, options))
+
+    def add_handler(self, *, function: cst.FunctionDef | None, span: Span, library: str, kind: str, queue: Expr,
+                    job: Expr, route_span: Span, handler: str, bound: bool = False) -> None:
+        """A consumer handling exactly `job` (a task, an actor, a worker function)."""
+        facts = analyse(function, self.module, self.positions, self.local, job_parameter(function, bound)) \
+            if function is not None else None
+        self.consumers.append(Consumer(
+            span, library, kind, queue, handler, routes=(Route(job, route_span),), accepts_any=False,
+            returned_errors=tuple(facts.returned_errors) if facts else (),
+            swallowed_errors=tuple(facts.swallowed_errors) if facts else (),
+        ))
+
+    def add_router(self, *, function: cst.FunctionDef | None, span: Span, library: str, kind: str, queue: Expr,
+                   handler: str) -> None:
+        """A consumer whose names come from routing on `job.name` inside `function`."""
+        if function is None:
+            self.consumers.append(Consumer(span, library, kind, queue, handler, accepts_any=True))
+            return
+        facts = analyse(function, self.module, self.positions, self.local, job_parameter(function, False))
+        self.consumers.append(Consumer(
+            span, library, kind, queue, handler, routes=tuple(facts.routes), accepts_any=facts.accepts_any,
+            router=facts.router, returned_errors=tuple(facts.returned_errors),
+            swallowed_errors=tuple(facts.swallowed_errors),
+        ))
+
+    def options_of(self, call: cst.Call, skip: int = 0) -> tuple[JobOption, ...]:
+        """Keyword arguments of a call, as options (arq's `_queue_name`, `queue=` …)."""
+        return tuple(
+            JobOption(arg.keyword.value, self.span(arg.keyword), self.expr(arg.value))
+            for arg in call.args
+            if arg.keyword is not None
+        )
+
+
+def callee(call: cst.Call) -> str | None:
+    return dotted_name(call.func)
+
+
+@cache
+def module_name(path: str) -> str:
+    """The dotted module a file is imported as: its path below the first directory (walking
+    up) that is not a package (no `__init__.py`)."""
+    directory, filename = os.path.split(os.path.abspath(path))
+    parts = [] if filename == "__init__.py" else [os.path.splitext(filename)[0]]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+        if not package:
+            break
+    return ".".join(parts)
