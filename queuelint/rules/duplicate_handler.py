@@ -13,9 +13,14 @@ from queuelint.rules.base import Rule, RuleContext, rule
 # Bull keeps one handler per name on a queue instance and throws on a second one.
 # BullMQ workers are competing consumers; several per queue is normal, so only Bull here.
 NAMED_HANDLER_KINDS = ("process-decorator", "process-call")
+# Task registries: a second Celery task of one name silently replaces the first; Dramatiq
+# raises on a second actor of one name; arq keeps the last function of one name.
+REGISTRY_KINDS = {"celery-task": "Celery keeps only the last task registered under a name",
+                  "dramatiq-actor": "Dramatiq raises \"An actor named … is already registered\"",
+                  "arq-function": "arq runs only the last function registered under a name"}
 
 
-@rule(code="QL104", name="duplicate-handler", severity=Severity.ERROR, libraries=("bull",))
+@rule(code="QL104", name="duplicate-handler", severity=Severity.ERROR, libraries=("bull", "celery", "dramatiq", "arq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     yield from _same_name_twice(self, context)
     yield from _provided_twice(self, context)
@@ -26,6 +31,11 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     groups: dict[tuple[str, str, str], list[tuple[ConsumerSite, Route]]] = defaultdict(list)
     for site in graph.consumers():
         consumer = site.consumer
+        if consumer.kind in REGISTRY_KINDS and site.queue.is_value:
+            for route, name in site.routes:
+                if name.is_value:
+                    groups[(graph.package_of(site.path), site.queue.value, name.value)].append((site, route))
+            continue
         if consumer.library != "bull" or consumer.kind not in NAMED_HANDLER_KINDS or not site.queue.is_value:
             continue
         # Nest processors of one package run in one app; process() calls share a queue only within a file.
@@ -36,11 +46,13 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for (_, queue, job), entries in sorted(groups.items()):
         entries.sort(key=lambda entry: entry[1].span)
         first_site, first_route = entries[0]
-        for _site, route in entries[1:]:
+        for site, route in entries[1:]:
+            consequence = REGISTRY_KINDS.get(site.consumer.kind,
+                                             f"Bull throws \"Cannot define the same handler twice {job}\"")
             yield self.at(
                 route.span,
                 f"second handler for job {_show(job)} on queue {queue!r} (first: {first_site.consumer.handler}); "
-                f"Bull throws \"Cannot define the same handler twice {job}\"",
+                f"{consequence}",
                 hint="keep one handler per job name; give the other one its own name",
                 related=[Related(first_route.span, f"first handler for {_show(job)}")],
             )

@@ -29,6 +29,15 @@ MISPLACED = {
         "repeat.cron": "BullMQ calls the cron expression `repeat.pattern`",
         "id": "the option is `jobId`",
     },
+    # arq passes every keyword without a leading underscore to the job function itself.
+    "arq": {
+        "queue": "arq's option is `_queue_name`; `queue=` is passed to the job function as an argument",
+        "queue_name": "arq's option is `_queue_name`; `queue_name=` is passed to the job function as an argument",
+        "job_id": "arq's option is `_job_id`; `job_id=` is passed to the job function as an argument",
+        "defer_by": "arq's option is `_defer_by`; `defer_by=` is passed to the job function as an argument",
+        "defer_until": "arq's option is `_defer_until`; `defer_until=` is passed to the job function as an argument",
+        "expires": "arq's option is `_expires`; `expires=` is passed to the job function as an argument",
+    },
     "bull": {
         "lifespan": "Bull has no `lifespan`; use `removeOnComplete` to expire finished jobs",
         "limiter": "Bull's rate limiter is a queue option: `new Queue(name, { limiter })`",
@@ -38,10 +47,16 @@ MISPLACED = {
 }
 
 
-@rule(code="QL301", name="invalid-job-option", severity=Severity.ERROR, libraries=("bull", "bullmq"))
+@rule(code="QL301", name="invalid-job-option", severity=Severity.ERROR, libraries=("bull", "bullmq", "arq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in context.graph.producers():
         library = site.producer.library
+        if library == "arq":
+            for option in site.producer.options:
+                if option.key in MISPLACED["arq"]:
+                    yield self.at(option.span, f"`{option.key}=` is not an arq option: it is passed to the job "
+                                               "function", hint=MISPLACED["arq"][option.key])
+            continue
         if library not in KNOWN:
             continue
         for option in site.producer.options:
@@ -57,4 +72,4 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
 
 
 def _label(library: str) -> str:
-    return {"bull": "Bull", "bullmq": "BullMQ"}[library]
+    return {"bull": "Bull", "bullmq": "BullMQ", "arq": "arq"}[library]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from queuelint.model import Diagnostic, Related, Severity
-from queuelint.rules.base import Rule, RuleContext, rule
+from queuelint.rules.base import Rule, RuleContext, in_python, rule
 
 
 @rule(code="QL203", name="silent-default", severity=Severity.WARNING, libraries=("bull", "bullmq"))
@@ -15,8 +15,12 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         if router is None or router.fallback not in ("silent", "missing"):
             continue
         handled = ", ".join(sorted(n.display() for _, n in site.routes)) or "no names"
-        routing = {"switch": f"switch ({router.subject})", "if": f"if ({router.subject} === …)",
-                   "guard": f"if ({router.subject} !== …)"}[router.form]
+        if in_python(router.span.path):
+            routing = {"switch": f"match {router.subject}", "if": f"if {router.subject} == …",
+                       "guard": f"if {router.subject} != …"}[router.form]
+        else:
+            routing = {"switch": f"switch ({router.subject})", "if": f"if ({router.subject} === …)",
+                       "guard": f"if ({router.subject} !== …)"}[router.form]
         if router.form == "guard":
             span, what = router.span, f"`{routing}` returns without failing the job"
         elif router.fallback == "silent" and router.fallback_span is not None:
@@ -28,7 +32,9 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             span,
             f"{what} in {site.consumer.handler}: a job named anything but {handled} completes "
             "without being processed",
-            hint="throw for unknown names, e.g. `throw new Error('Unknown job ' + job.name)`, so such jobs "
-                 "fail and show up as failed",
+            hint="raise for unknown names, e.g. `raise ValueError(f'unknown job {job.name}')`, so such jobs fail"
+            if in_python(router.span.path) else
+            "throw for unknown names, e.g. `throw new Error('Unknown job ' + job.name)`, so such jobs "
+            "fail and show up as failed",
             related=[Related(site.consumer.span, f"handler {site.consumer.handler}")],
         )

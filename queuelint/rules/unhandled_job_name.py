@@ -12,6 +12,7 @@ from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 @rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR,
       libraries=("bull", "bullmq", "celery", "arq", "dramatiq", "rq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    yield from _rq_paths(self, context)
     graph = context.graph
     for queue in graph.queues():
         consumers = graph.consumers(queue)
@@ -37,6 +38,21 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                            f"its consumers handle {_listing(handled)}")
                 hint = f"did you mean {close!r}?" if close else _hint(site.job.value, handled)
             yield self.at(site.span, message, hint=hint, related=related[:MAX_RELATED])
+
+
+def _rq_paths(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
+    """RQ workers import the dotted path a job names: it must lead to a function."""
+    graph = context.graph
+    for site in graph.producers():
+        if site.producer.library != "rq" or not site.job.is_value or "." not in site.job.value:
+            continue
+        module, _, function = site.job.value.rpartition(".")
+        path = graph.resolver.module_path(module, site.path)
+        if path is None:
+            continue  # not a module of this project: nothing to check it against
+        if graph.resolver.definition(function, path) is None:
+            yield self.at(site.span, f"RQ job {site.job.value!r} names no function: module {module!r} has no "
+                                     f"{function!r}", hint="fix the dotted path, or pass the function itself")
 
 
 TASK_REGISTRIES = frozenset({"celery", "dramatiq", "arq"})

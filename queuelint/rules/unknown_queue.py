@@ -8,6 +8,7 @@ from queuelint.model import Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 
 NEST_USES = ("inject", "processor")
+COMMAND_LINE_WORKERS = frozenset({"rq"})  # `rq worker high default`: consumers no code shows
 
 
 @rule(code="QL105", name="unknown-queue", severity=Severity.WARNING, libraries=("bull", "bullmq"))
@@ -22,7 +23,7 @@ def _never_consumed(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     if not consumed:
         return  # a producer-only codebase: its consumers live in another service
     for queue in graph.queues():
-        producers = graph.producers(queue)
+        producers = [p for p in graph.producers(queue) if p.producer.library not in COMMAND_LINE_WORKERS]
         if queue in consumed or not producers or queue in context.settings.external_consumed:
             continue
         first, *others = sorted(producers, key=lambda s: s.span)
