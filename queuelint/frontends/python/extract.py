@@ -15,13 +15,16 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
-from queuelint.frontends.python.state import PyState, module_name
+from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value
 from queuelint.frontends.python.values import parameter_expr
 from queuelint.model import Expr, FileFacts, Import, Problem, ReExport, Span, Suppression
 
-NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+?))?\s*(?:#|$)", re.I)
-CODE = re.compile(r"^(?:[A-Za-z]{2}\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
+# `# noqa: QL101, dynamic-job-name`; codes of other tools (E501) are theirs. Text after the codes is a comment.
+CODE = r"(?:[A-Za-z]{1,3}\d{3,4}|[a-z0-9]+(?:-[a-z0-9]+)+)"
+NOQA = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{CODE}(?:[\s,]*,[\s,]*{CODE}|[ \t]+{CODE})*))?", re.I)
+QUEUELINT_CODE = re.compile(r"^(?:QL\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
+IMPORTED_LIBRARY = re.compile(rb"^\s*(?:from|import)\s+(celery|arq|rq|dramatiq|bullmq|django_rq)\b", re.M)
 
 
 class Visitor(cst.CSTVisitor):
@@ -166,7 +169,8 @@ def _suppressions(path: str, text: str) -> list[Suppression]:
         match = NOQA.search(token.string)
         if match is None:
             continue
-        codes = tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip()) if c and CODE.match(c))
+        codes = tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip())
+                      if c and QUEUELINT_CODE.match(c))
         if match.group("codes") and not codes:
             continue  # `# noqa: E501`-style comments of other tools name no queuelint rule
         if not codes and match.group("codes") is None:
@@ -185,7 +189,10 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         line, column = error.raw_line, error.raw_column + 1
         message = f"cannot parse: {error.message.splitlines()[0].rstrip('.')}; the file was skipped"
         problems.append(Problem(Span(path, line, column, line, column + 1), message))
-        return FileFacts(path=path, language="python", problems=tuple(problems), suppressions=tuple(_suppressions(path, text)))
+        # Nothing of the file could be read, so its queue imports say whether that matters.
+        libraries = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
+        return FileFacts(path=path, language="python", libraries=tuple(libraries), problems=tuple(problems),
+                         suppressions=tuple(_suppressions(path, text)))
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = Positions(path, wrapper.resolve(PositionProvider))
     state = PyState(path, module, positions, module_name(path))

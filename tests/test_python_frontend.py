@@ -1,0 +1,193 @@
+"""Extraction from single Python files: facts only, no judgement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from queuelint.frontends import extract
+from queuelint.model import FileFacts, from_json, to_json
+
+
+def facts(source: str, path: str = "proj/tasks.py") -> FileFacts:
+    return extract(path, source.encode())
+
+
+def test_celery_tasks_names_and_bind() -> None:
+    f = facts("""
+from celery import shared_task
+from proj.celery import app
+
+@shared_task
+def plain(x):
+    pass
+
+@app.task(name="billing.charge", bind=True)
+def charge(self, invoice):
+    pass
+""", "/nonexistent/tasks.py")
+    assert [(c.kind, c.routes[0].job.text) for c in f.consumers] == [
+        ("celery-task", "tasks.plain"), ("celery-task", "billing.charge")]
+    assert ("plain", f.consumers[0].routes[0].job) in f.bindings
+
+
+def test_celery_default_name_follows_the_package(tmp_path: Path) -> None:
+    (tmp_path / "proj" / "app").mkdir(parents=True)
+    (tmp_path / "proj" / "__init__.py").write_text("")
+    (tmp_path / "proj" / "app" / "__init__.py").write_text("")
+    path = tmp_path / "proj" / "app" / "tasks.py"
+    f = facts("from celery import shared_task\n@shared_task\ndef go():\n    pass\n", str(path))
+    assert f.consumers[0].routes[0].job.text == "proj.app.tasks.go"
+
+
+def test_celery_producers() -> None:
+    f = facts("""
+from celery import current_app, signature
+from .tasks import send_email
+from . import names
+
+def go(user_id):
+    send_email.delay(1)
+    send_email.apply_async(args=[1], queue="mail")
+    send_email.s(1)
+    current_app.send_task("billing.charge", args=[1])
+    current_app.send_task(names.REFUND)
+    signature("billing.refund", args=[1])
+    current_app.send_task(f"reports.{user_id}")
+""")
+    jobs = [(p.call, p.job.kind, p.job.text) for p in f.producers]
+    assert jobs == [
+        ("delay", "ref", "send_email"), ("apply_async", "ref", "send_email"), ("s", "ref", "send_email"),
+        ("send_task", "str", "billing.charge"), ("send_task", "ref", "names.REFUND"),
+        ("signature", "str", "billing.refund"), ("send_task", "dynamic", 'f"reports.{user_id}"'),
+    ]
+
+
+def test_beat_schedule_and_routes_name_tasks() -> None:
+    f = facts("""
+CELERY_BEAT_SCHEDULE = {"nightly": {"task": "proj.tasks.nightly", "schedule": 60}}
+CELERY_ROUTES = {"proj.tasks.mail": {"queue": "mail"}, "proj.tasks.*": {"queue": "default"}}
+""", "proj/settings.py")
+    assert [(p.call, p.job.text) for p in f.producers] == [("beat", "proj.tasks.nightly"), ("route", "proj.tasks.mail")]
+
+
+def test_arq_worker_settings_and_enqueue() -> None:
+    f = facts("""
+from arq import cron
+from arq.worker import func
+
+async def a(ctx): pass
+async def b(ctx): pass
+
+class WorkerSettings:
+    functions = [a, func(b, name="bee")]
+    cron_jobs = [cron(a, hour=1)]
+    queue_name = "jobs"
+
+async def go(redis):
+    await redis.enqueue_job("a", _queue_name="jobs", _job_id="x")
+""")
+    assert [(c.routes[0].job.text, c.queue.text) for c in f.consumers] == [("a", "jobs"), ("bee", "jobs"), ("a", "jobs")]
+    produced = [(p.call, p.job.text, p.queue.text, [o.key for o in p.options]) for p in f.producers]
+    assert produced == [("cron", "a", "jobs", []), ("enqueue_job", "a", "jobs", ["_queue_name", "_job_id"])]
+
+
+def test_dramatiq_actors_and_sends() -> None:
+    f = facts("""
+import dramatiq
+
+@dramatiq.actor(queue_name="mail", max_retries=3)
+def welcome(user): pass
+
+def go():
+    welcome.send(1)
+""")
+    (consumer,) = f.consumers
+    assert (consumer.routes[0].job.text, consumer.queue.text) == ("welcome", "mail")
+    assert ("welcome.__queue__", consumer.queue) in f.bindings
+    assert [(p.job.text, p.queue.text) for p in f.producers] == [("welcome", "welcome.__queue__")]
+
+
+def test_rq_enqueue_forms() -> None:
+    f = facts("""
+from rq import Queue
+
+def job(): pass
+
+def go(redis):
+    q = Queue("high", connection=redis)
+    q.enqueue("pkg.mod.fn", 1)
+    q.enqueue(job)
+    q.enqueue_call(func="pkg.mod.other", args=(1,))
+""", "/nonexistent/mod.py")
+    assert [(p.job.text, p.queue.text) for p in f.producers] == [
+        ("pkg.mod.fn", "high"), ("mod.job", "high"), ("pkg.mod.other", "high")]
+
+
+def test_bullmq_python_routing_with_match() -> None:
+    f = facts("""
+from bullmq import Queue, Worker
+
+async def process(job, token):
+    match job.name:
+        case "resize":
+            return 1
+        case "crop" | "rotate":
+            return 2
+        case _:
+            raise ValueError(job.name)
+
+async def main():
+    queue = Queue("images")
+    await queue.add("resize", {}, {"attempts": 2})
+    Worker("images", process, {})
+""")
+    (consumer,) = f.consumers
+    assert [r.job.text for r in consumer.routes] == ["resize", "crop", "rotate"]
+    assert consumer.router is not None and consumer.router.fallback == "throws"
+    assert [(p.queue.text, p.job.text, p.library) for p in f.producers] == [("images", "resize", "bullmq")]
+
+
+def test_returned_and_swallowed_errors() -> None:
+    f = facts("""
+from celery import shared_task
+
+@shared_task
+def a():
+    try:
+        work()
+    except Exception as exc:
+        return exc
+
+@shared_task(bind=True)
+def b(self):
+    try:
+        work()
+    except Exception as exc:
+        log.error(exc)
+
+@shared_task(bind=True)
+def c(self):
+    try:
+        work()
+    except Exception as exc:
+        raise self.retry(exc=exc)
+""")
+    by_name = {c.handler: c for c in f.consumers}
+    assert [x.detail for x in by_name["a"].returned_errors] == ["return exc"]
+    assert len(by_name["b"].swallowed_errors) == 1 and not by_name["c"].swallowed_errors
+
+
+def test_newest_syntax_parses_and_python2_is_a_problem() -> None:
+    assert not facts("type A[T] = list[T]\ntry:\n    pass\nexcept A, B:\n    pass\n").problems
+    broken = facts('import celery\nprint "hello"\n')
+    assert broken.problems and broken.problems[0].message.startswith("cannot parse")
+
+
+def test_noqa_suppressions() -> None:
+    f = facts("x = 1  # noqa: QL101, dynamic-job-name\ny = 2  # noqa: E501\nz = 3  # noqa\n")
+    assert [(s.target_line, s.codes) for s in f.suppressions] == [(1, ("QL101", "dynamic-job-name"))]
+
+
+def test_python_facts_round_trip() -> None:
+    f = facts("from celery import shared_task\n@shared_task\ndef go():\n    return {'ok': False}\n")
+    assert from_json(FileFacts, to_json(f)) == f
