@@ -20,7 +20,8 @@ from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name
 from queuelint.frontends.python.values import parameter_expr
 from queuelint.model import Expr, FileFacts, Import, Problem, ReExport, Span, Suppression
 
-# `# noqa: QL101, dynamic-job-name`; codes of other tools (E501) are theirs. Text after the codes is a comment.
+# Suppressions are `noqa` comments naming queuelint codes or rule names; codes of other
+# tools (E501) are theirs, and text after the codes is a comment.
 CODE = r"(?:[A-Za-z]{1,3}\d{3,4}|[a-z0-9]+(?:-[a-z0-9]+)+)"
 NOQA = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{CODE}(?:[\s,]*,[\s,]*{CODE}|[ \t]+{CODE})*))?", re.I)
 QUEUELINT_CODE = re.compile(r"^(?:QL\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
@@ -190,8 +191,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         message = f"cannot parse: {error.message.splitlines()[0].rstrip('.')}; the file was skipped"
         problems.append(Problem(Span(path, line, column, line, column + 1), message))
         # Nothing of the file could be read, so its queue imports say whether that matters.
-        libraries = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
-        return FileFacts(path=path, language="python", libraries=tuple(libraries), problems=tuple(problems),
+        imported = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
+        return FileFacts(path=path, language="python", libraries=tuple(imported), problems=tuple(problems),
                          suppressions=tuple(_suppressions(path, text)))
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = Positions(path, wrapper.resolve(PositionProvider))
