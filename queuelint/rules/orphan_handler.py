@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, rule
 
+# Celery tasks are often started from places code does not show (the shell, the admin,
+# another service, `getattr(tasks, name).delay()`): an uncalled task is not evidence enough.
+CHECKED = frozenset({"bull", "bullmq", "arq", "dramatiq"})
 
-@rule(code="QL103", name="orphan-handler", severity=Severity.INFO, libraries=("bull", "bullmq"))
+
+@rule(code="QL103", name="orphan-handler", severity=Severity.INFO, libraries=tuple(sorted(CHECKED)))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     graph = context.graph
     settings = context.settings
@@ -23,6 +27,8 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             if name in produced or settings.produced_elsewhere(queue, name):
                 continue
             for site, route in entries:
+                if site.consumer.library not in CHECKED:
+                    continue
                 shown = "unnamed jobs (`__default__`)" if name == DEFAULT_JOB else f"job {name!r}"
                 yield self.at(
                     route.span,

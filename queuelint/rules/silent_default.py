@@ -24,7 +24,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         if router.form == "guard":
             span, what = router.span, f"`{routing}` returns without failing the job"
         elif router.fallback == "silent" and router.fallback_span is not None:
-            branch = "default" if router.form == "switch" else "else branch"
+            branch = "default" if router.form == "switch" else "fallback"
             span, what = router.fallback_span, f"the {branch} of `{routing}` only logs or returns"
         else:
             span, what = router.span, f"`{routing}` has no default"

@@ -96,7 +96,7 @@ def _compared(test: cst.BaseExpression, job: str, local: Locals, positions: Posi
 
 def _router(statements: list[cst.BaseStatement], job: str, positions: Positions, local: Locals,
             facts: HandlerFacts) -> None:
-    for index, statement in enumerate(statements):
+    for statement in statements:
         if isinstance(statement, cst.Match) and _is_job_name(statement.subject, job):
             fallback: Fallback = "missing"
             fallback_span = None
@@ -115,11 +115,25 @@ def _router(statements: list[cst.BaseStatement], job: str, positions: Positions,
             facts.accepts_any = fallback == "handles"
             facts.router = Router(positions.span(statement.subject), "switch", f"{job}.name", fallback, fallback_span)
             return
+    _if_router(statements, job, positions, local, facts)
+
+
+def _if_router(statements: list[cst.BaseStatement], job: str, positions: Positions, local: Locals,
+               facts: HandlerFacts) -> None:
+    """`if job.name == …: … elif …: … else: …`, or consecutive guards that return, then the
+    fallback for every other name."""
+    guards: list[Route] = []
+    first: cst.If | None = None
+    all_return = True
+    rest: list[cst.BaseStatement] = []
+    for index, statement in enumerate(statements):
         if not isinstance(statement, cst.If):
+            if first is not None:
+                rest = statements[index:]
+                break
             continue
-        routes: list[Route] = []
         branch: cst.If | cst.Else | None = statement
-        all_return = True
+        routes: list[Route] = []
         while isinstance(branch, cst.If):
             found = _compared(branch.test, job, local, positions)
             if not found:
@@ -128,19 +142,28 @@ def _router(statements: list[cst.BaseStatement], job: str, positions: Positions,
             all_return = all_return and _ends_flow(branch.body)
             branch = branch.orelse
         if not routes:
+            if first is not None:
+                rest = statements[index:]
+                break
             continue
-        span: Span | None
-        if isinstance(branch, cst.Else):
+        guards.extend(routes)
+        first = first or statement
+        if isinstance(branch, cst.Else):  # an explicit else is the fallback
             fallback = _classify(list(_block(branch.body)))
-            span = positions.span(branch)
-        else:
-            following = statements[index + 1 :] if all_return else []
-            fallback = _classify(following) if following else "missing"
-            span = positions.span(following[0]) if following else None
-        facts.routes.extend(routes)
-        facts.accepts_any = fallback == "handles"
-        facts.router = Router(positions.span(statement.test), "if", f"{job}.name", fallback, span)
+            _set(facts, guards, first, positions, fallback, positions.span(branch), job)
+            return
+    if first is None:
         return
+    following = rest if all_return else []
+    fallback: Fallback = _classify(following) if following else "missing"
+    _set(facts, guards, first, positions, fallback, positions.span(following[0]) if following else None, job)
+
+
+def _set(facts: HandlerFacts, routes: list[Route], statement: cst.If, positions: Positions, fallback: Fallback,
+         fallback_span: Span | None, job: str) -> None:
+    facts.routes.extend(routes)
+    facts.accepts_any = fallback == "handles"
+    facts.router = Router(positions.span(statement.test), "if", f"{job}.name", fallback, fallback_span)
 
 
 def _block(body: cst.BaseSuite) -> Iterator[cst.BaseStatement]:
