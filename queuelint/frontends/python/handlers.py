@@ -155,8 +155,8 @@ def _if_router(statements: list[cst.BaseStatement], job: str, positions: Positio
     if first is None:
         return
     following = rest if all_return else []
-    fallback: Fallback = _classify(following) if following else "missing"
-    _set(facts, guards, first, positions, fallback, positions.span(following[0]) if following else None, job)
+    otherwise: Fallback = _classify(following) if following else "missing"
+    _set(facts, guards, first, positions, otherwise, positions.span(following[0]) if following else None, job)
 
 
 def _set(facts: HandlerFacts, routes: list[Route], statement: cst.If, positions: Positions, fallback: Fallback,
