@@ -24,8 +24,9 @@ SKIPPED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".d.ts", ".d.mts", ".d.ct
 # providers, may not, but they all say "@Module(". Words like `bulletSize` match neither.
 QUEUE_MARKERS = (b"'bull", b'"bull', b"`bull", b"/bull", b"@Module(")
 # Python: the libraries' module names, and the Celery settings that name tasks.
-PYTHON_MARKERS = (b"celery", b"dramatiq", b"arq", b"rq", b"bullmq", b"CELERY", b"beat_schedule", b"task_routes",
-                  b"enqueue", b"send_task", b"shared_task")
+PYTHON_MARKERS = (b"celery", b"CELERY", b"beat_schedule", b"task_routes", b"send_task", b"shared_task", b".delay(",
+                  b".apply_async(", b".si(", b"dramatiq", b"send_with_options", b"from arq", b"import arq",
+                  b"enqueue", b"WorkerSettings", b"from rq", b"import rq", b"django_rq", b"bullmq")
 
 
 class PathError(Exception):

@@ -12,7 +12,6 @@ import re
 import tokenize
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
@@ -194,8 +193,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         imported = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
         return FileFacts(path=path, language="python", libraries=tuple(imported), problems=tuple(problems),
                          suppressions=tuple(_suppressions(path, text)))
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = Positions(path, wrapper.resolve(PositionProvider))
+    positions = Positions(path, module)
     state = PyState(path, module, positions, module_name(path))
     for statement in module.body:  # functions are known before the calls that use them
         if isinstance(statement, cst.FunctionDef):
@@ -218,7 +216,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         exports=tuple(exports),
         reexports=reexports,
         bindings=tuple(state.bindings),
-        classes=tuple((name, positions.span(fn.name)) for name, fn in state.definitions.items()),
+        # Definitions are looked up by name; their position would cost a position pass per file.
+        classes=tuple((name, Span(path, 1, 1, 1, 1)) for name in state.definitions),
         unresolved=tuple(state.unresolved),
         suppressions=tuple(_suppressions(path, text)),
         problems=tuple(problems),

@@ -64,7 +64,7 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
             facts.returned_errors.append(BodyFact(positions.span(node), code(module, node)))
         elif isinstance(node, cst.Try) and node in statements and _holds_the_work(node, statements):
             for handler in node.handlers:
-                if not _fails(handler, function):
+                if _is_broad(handler) and not _fails(handler, function):
                     header = code(module, handler).split(":", 1)[0] + ": …"
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header))
     return facts
@@ -251,6 +251,18 @@ def _holds_the_work(try_statement: cst.Try, statements: list[cst.BaseStatement])
                 if callee not in ("len", "str", "int", "dict", "list", "getattr", "isinstance"):
                     return False
     return True
+
+
+BROAD = frozenset({"Exception", "BaseException"})
+
+
+def _is_broad(handler: cst.ExceptHandler) -> bool:
+    """`except:` / `except Exception`: a handler for failures nobody anticipated. Catching a
+    named exception (`DoesNotExist`, `JSONDecodeError`) and moving on is a decision."""
+    if handler.type is None:
+        return True
+    names = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+    return any((dotted_name(n) or "").rsplit(".", 1)[-1] in BROAD for n in names)
 
 
 def _fails(handler: cst.ExceptHandler, function: cst.FunctionDef) -> bool:

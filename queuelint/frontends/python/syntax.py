@@ -6,19 +6,27 @@ import ast
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import CodeRange
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from queuelint.model import Span
 
 
 class Positions:
-    """Node -> `Span`, from libcst's PositionProvider (lines 1-based, columns 0-based)."""
+    """Node -> `Span`, from libcst's PositionProvider (lines 1-based, columns 0-based).
 
-    def __init__(self, path: str, ranges: Mapping[cst.CSTNode, CodeRange]) -> None:
+    Computing positions costs about as much as parsing, so it happens on the first span a
+    file needs: most files the prefilter lets through hold nothing to report.
+    """
+
+    def __init__(self, path: str, module: cst.Module) -> None:
         self.path = path
-        self._ranges = ranges
+        self._module = module
+        self._ranges: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def span(self, node: cst.CSTNode) -> Span:
+        if self._ranges is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._ranges = wrapper.resolve(PositionProvider)
         found = self._ranges.get(node)
         if found is None:
             return Span(self.path, 1, 1, 1, 1)
