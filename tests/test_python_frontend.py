@@ -191,3 +191,15 @@ def test_noqa_suppressions() -> None:
 def test_python_facts_round_trip() -> None:
     f = facts("from celery import shared_task\n@shared_task\ndef go():\n    return {'ok': False}\n")
     assert from_json(FileFacts, to_json(f)) == f
+
+
+def test_arq_functions_from_a_module_level_list() -> None:
+    f = facts("""
+async def a(ctx): pass
+
+BACKGROUND_FUNCTIONS: list = [a]
+
+class ArqWorkerSettings:
+    functions: list = BACKGROUND_FUNCTIONS
+""")
+    assert [c.routes[0].job.text for c in f.consumers] == ["a"]

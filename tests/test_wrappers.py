@@ -116,3 +116,29 @@ def test_queue_passed_into_a_constructor(tmp_path: Path) -> None:
     })
     assert found(tmp_path, diagnostics) == {("src/mailer.ts", 6, "QL102")}
     assert diagnostics[0].message.startswith("job 'digest' has no handler on queue 'mail'")
+
+
+def test_python_wrapper_of_enqueue_job(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "worker/jobs.py": """
+            async def send_invoice(ctx, invoice_id):
+                ...
+
+
+            async def enqueue_with_backoff(redis, job_name, attempt, *args):
+                return await redis.enqueue_job(job_name, *args, _defer_by=attempt * 10)
+
+
+            class WorkerSettings:
+                functions = [send_invoice]
+        """,
+        "worker/api.py": """
+            from .jobs import enqueue_with_backoff
+
+
+            async def bill(redis, invoice_id):
+                await enqueue_with_backoff(redis, "send_invoice", 1, invoice_id)
+                await enqueue_with_backoff(redis, "send_invoic", 1, invoice_id)
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("worker/api.py", 7, "QL102")}

@@ -66,5 +66,5 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
         return typescript.extract(path, data, decode_problem(path, data), options.wanted_calls, options.consumers,
                                   options.handlers)
     if language == "python":
-        return python_extract.extract(path, data, decode_problem(path, data))
+        return python_extract.extract(path, data, decode_problem(path, data), options.wanted_calls)
     return FileFacts(path=path, language="unknown")

@@ -37,17 +37,28 @@ def worker_settings(cls: cst.ClassDef, state: PyState) -> None:
                     target = dotted_name(small.targets[0].target)
                     if target is not None:
                         attributes[target] = small.value
-    functions = attributes.get("functions")
-    if not isinstance(functions, (cst.List, cst.Tuple)):
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target = dotted_name(small.target)
+                    if target is not None:
+                        attributes[target] = small.value
+    functions = _listed(attributes.get("functions"), state)
+    if functions is None:
         return
     queue_value = attributes.get("queue_name")
     queue = state.expr(queue_value) if queue_value is not None else Expr.literal(DEFAULT_QUEUE)
     for element in functions.elements:
         _function(element.value, queue, state, produced=False)
-    crons = attributes.get("cron_jobs")
-    if isinstance(crons, (cst.List, cst.Tuple)):
+    crons = _listed(attributes.get("cron_jobs"), state)
+    if crons is not None:
         for element in crons.elements:
             _function(element.value, queue, state, produced=True)
+
+
+def _listed(node: cst.BaseExpression | None, state: PyState) -> cst.List | cst.Tuple | None:
+    """A list literal, or a module-level name bound to one (`functions = BACKGROUND_FUNCTIONS`)."""
+    if isinstance(node, cst.Name):
+        node = state.module_lists.get(node.value)
+    return node if isinstance(node, (cst.List, cst.Tuple)) else None
 
 
 def _function(node: cst.BaseExpression, queue: Expr, state: PyState, produced: bool) -> None:

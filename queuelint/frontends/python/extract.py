@@ -17,7 +17,18 @@ from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value
 from queuelint.frontends.python.values import parameter_expr
-from queuelint.model import Expr, FileFacts, Import, Problem, ReExport, Span, Suppression
+from queuelint.model import (
+    Argument,
+    CallSite,
+    Expr,
+    Field,
+    FileFacts,
+    Import,
+    Problem,
+    ReExport,
+    Span,
+    Suppression,
+)
 
 # Suppressions are `noqa` comments naming queuelint codes or rule names; codes of other
 # tools (E501) are theirs, and text after the codes is a comment.
@@ -28,8 +39,9 @@ IMPORTED_LIBRARY = re.compile(rb"^\s*(?:from|import)\s+(celery|arq|rq|dramatiq|b
 
 
 class Visitor(cst.CSTVisitor):
-    def __init__(self, state: PyState) -> None:
+    def __init__(self, state: PyState, wanted_calls: frozenset[str] = frozenset()) -> None:
         self.state = state
+        self.wanted_calls = wanted_calls
 
     # --- imports -------------------------------------------------------------------
 
@@ -114,6 +126,8 @@ class Visitor(cst.CSTVisitor):
                 state.scopes[-1][1][name] = state.expr(node.value)
             elif not state.classes:
                 _bind(name, node.value, state)
+                if isinstance(node.value, (cst.List, cst.Tuple)):
+                    state.module_lists[name] = node.value
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         name = dotted_name(node.target)
@@ -122,10 +136,37 @@ class Visitor(cst.CSTVisitor):
                 self.state.scopes[-1][1][name] = self.state.expr(node.value)
             elif not self.state.classes:
                 _bind(name, node.value, self.state)
+                if isinstance(node.value, (cst.List, cst.Tuple)):
+                    self.state.module_lists[name] = node.value
 
     def visit_Call(self, node: cst.Call) -> None:
         for adapter in (celery, dramatiq, arq, rq, bullmq_py):
             adapter.call(node, self.state)
+        if self.wanted_calls:
+            self._call_site(node)
+
+    def _call_site(self, node: cst.Call) -> None:
+        """A call of a function known to wrap a producer: its arguments, and how to find it."""
+        state = self.state
+        name = dotted_name(node.func)
+        if name is None or name.rsplit(".", 1)[-1] not in self.wanted_calls:
+            return
+        parts = name.split(".")
+        if len(parts) == 1:
+            imported = state.imports.get(name)
+            target = f"import:{name}" if imported is not None else f"local:{name}"
+        elif parts[0] in ("self", "cls") and len(parts) == 2 and state.classes:
+            target = f"self:{state.classes[-1]}.{parts[1]}"
+        else:
+            target = ""
+        args = [
+            Argument(state.span(a.value), None, tuple(
+                Field(key, state.expr(value), state.span(value)) for key, value in dict_items(a.value).items()))
+            if isinstance(a.value, cst.Dict) else Argument(state.span(a.value), state.expr(a.value))
+            for a in node.args if a.keyword is None and not a.star
+        ]
+        if args:
+            state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args)))
 
 
 def _bind(name: str, value: cst.BaseExpression, state: PyState, depth: int = 0) -> None:
@@ -180,7 +221,8 @@ def _suppressions(path: str, text: str) -> list[Suppression]:
     return found
 
 
-def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> FileFacts:
+def extract(path: str, data: bytes, decode_problem: Problem | None = None,
+            wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
     text = data.decode("utf-8", "replace")
     problems = [decode_problem] if decode_problem else []
     try:
@@ -198,7 +240,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
     for statement in module.body:  # functions are known before the calls that use them
         if isinstance(statement, cst.FunctionDef):
             state.definitions[statement.name.value] = statement
-    module.visit(Visitor(state))
+    module.visit(Visitor(state, wanted_calls))
     libraries = state.libraries
     if state.producers or state.consumers:
         libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}
@@ -219,6 +261,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None) -> Fi
         # Definitions are looked up by name; their position would cost a position pass per file.
         classes=tuple((name, Span(path, 1, 1, 1, 1)) for name in state.definitions),
         unresolved=tuple(state.unresolved),
+        calls=tuple(state.calls),
         suppressions=tuple(_suppressions(path, text)),
         problems=tuple(problems),
     )

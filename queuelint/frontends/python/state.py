@@ -12,6 +12,7 @@ from queuelint.frontends.python.handlers import analyse, job_parameter
 from queuelint.frontends.python.syntax import Positions, dotted_name
 from queuelint.frontends.python.values import expr_of
 from queuelint.model import (
+    CallSite,
     Consumer,
     Expr,
     Import,
@@ -44,6 +45,8 @@ class PyState:
     scopes: list[tuple[str, dict[str, Expr]]] = field(default_factory=list)  # (function id, locals)
     classes: list[str] = field(default_factory=list)  # enclosing class names
     variables: dict[str, tuple[str, Expr]] = field(default_factory=dict)  # name -> (library, queue name)
+    module_lists: dict[str, cst.List | cst.Tuple] = field(default_factory=dict)  # module-level list literals
+    calls: list[CallSite] = field(default_factory=list)  # call sites of known producer wrappers
 
     @property
     def libraries(self) -> set[str]:
