@@ -203,3 +203,24 @@ class ArqWorkerSettings:
     functions: list = BACKGROUND_FUNCTIONS
 """)
     assert [c.routes[0].job.text for c in f.consumers] == ["a"]
+
+
+def test_celery_class_based_task() -> None:
+    f = facts("""
+from celery import Task
+
+class Sync(Task):
+    name = "accounts.sync"
+
+    def run(self, account_id):
+        try:
+            pull(account_id)
+        except Exception:
+            pass
+
+class Base(Task):
+    abstract = True
+""")
+    (consumer,) = f.consumers
+    assert (consumer.handler, consumer.routes[0].job.text) == ("Sync.run", "accounts.sync")
+    assert len(consumer.swallowed_errors) == 1

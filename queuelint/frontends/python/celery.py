@@ -57,6 +57,31 @@ def task(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState) 
         state.bindings.append((function.name.value, name))
 
 
+def task_class(cls: cst.ClassDef, state: PyState) -> None:
+    """`class Sync(Task): name = "sync"; def run(self, …)`: a task named by its `name`
+    attribute, or by module and class name."""
+    bases = [dotted_name(base.value) or "" for base in cls.bases]
+    if not any(base == "Task" or base.endswith(".Task") for base in bases) or LIBRARY not in state.libraries:
+        return
+    body = list(cls.body.body) if isinstance(cls.body, cst.IndentedBlock) else []
+    explicit: cst.BaseExpression | None = None
+    run: cst.FunctionDef | None = None
+    for statement in body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "run":
+            run = statement
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and dotted_name(small.targets[0].target) == "name":
+                    explicit = small.value
+    if run is None:
+        return  # an abstract base for other tasks
+    name = state.expr(explicit) if explicit is not None else Expr.literal(
+        f"{state.module_name}.{cls.name.value}" if state.module_name else cls.name.value)
+    state.add_handler(function=run, span=state.span(cls.name), library=LIBRARY, kind="celery-task", queue=REGISTRY,
+                      job=name, route_span=state.span(explicit or cls.name), handler=f"{cls.name.value}.run",
+                      bound=True)
+
+
 def call(node: cst.Call, state: PyState) -> None:
     name = callee(node)
     if name is None:

@@ -73,6 +73,7 @@ class Visitor(cst.CSTVisitor):
         if not state.scopes and not state.classes:
             _class_constants(node, state)
             arq.worker_settings(node, state)
+            celery.task_class(node, state)
         state.classes.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
