@@ -156,11 +156,7 @@ def from_table(table: Any, path: str) -> Settings:
     where = path if not path.endswith("pyproject.toml") else f"{path} [tool.queuelint]"
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table of settings")
-    for key in table:
-        if key not in KNOWN_KEYS:
-            close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
-            suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(KNOWN_KEYS)})"
-            raise ConfigError(f"{where}: unknown key {key!r}{suggestion}")
+    _check_keys(table, KNOWN_KEYS, where)
     settings = Settings(root=os.path.dirname(os.path.abspath(path)), source=path)
     origin = {key: where for key in table}
     if "select" in table:
@@ -191,12 +187,12 @@ def _tables(table: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]
     return items
 
 
-def _check_keys(item: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+def _check_keys(item: dict[str, Any], known: tuple[str, ...], where: str, prefix: str = "") -> None:
     for key in item:
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(known)})"
-            raise ConfigError(f"{where}: unknown key {key!r}{suggestion}")
+            raise ConfigError(f"{where}: unknown key {prefix + key!r}{suggestion}")
 
 
 def _typed(item: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
@@ -244,11 +240,7 @@ def _external(settings: Settings, table: Any, where: str) -> Settings:
     """`[external]`: `consumed = [queues]`, `produced = [queues]`, `produced-jobs = { queue = [names] }`."""
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: 'external' must be a table")
-    for key in table:
-        if key not in EXTERNAL_KEYS:
-            close = difflib.get_close_matches(key, EXTERNAL_KEYS, n=1, cutoff=0.6)
-            suggestion = f" (did you mean {close[0]!r}?)" if close else f" (known keys: {', '.join(EXTERNAL_KEYS)})"
-            raise ConfigError(f"{where}: unknown key 'external.{key}'{suggestion}")
+    _check_keys(table, EXTERNAL_KEYS, where, prefix="external.")
     jobs = table.get("produced-jobs", {})
     if not isinstance(jobs, dict) or not all(
         isinstance(names, list) and all(isinstance(n, str) for n in names) for names in jobs.values()

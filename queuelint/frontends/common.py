@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from queuelint.model import Expr
+from queuelint.model import BodyFact, Expr, Route, Router
 
 ID_LIKE = re.compile(r"^(id|uuid|guid)$|(Id|ID|_id|Uuid|UUID|_uuid|Guid)$")
 
@@ -29,3 +30,15 @@ def concat(parts: list[Expr], text: str) -> Expr:
     if all(p.kind == "str" for p in flat):
         return Expr.literal("".join(p.text for p in flat))
     return Expr("concat", shorten(text), parts=tuple(flat))
+
+
+@dataclass
+class HandlerFacts:
+    """What one handler body does, as every front-end reports it."""
+
+    routes: list[Route] = field(default_factory=list)
+    accepts_any: bool = True  # no routing on the job name, or a fallback that does real work
+    router: Router | None = None
+    returned_errors: list[BodyFact] = field(default_factory=list)
+    swallowed_errors: list[BodyFact] = field(default_factory=list)
+    job_calls: list[BodyFact] = field(default_factory=list)  # `job.progress(50)`: `detail` is the method

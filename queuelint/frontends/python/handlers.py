@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import libcst as cst
 
+from queuelint.frontends.common import HandlerFacts
 from queuelint.frontends.python.syntax import Positions, code, dict_items, dotted_name
 from queuelint.frontends.python.values import Locals, expr_of
 from queuelint.model import BodyFact, Fallback, Route, Router, Span
@@ -22,15 +22,6 @@ from queuelint.model import BodyFact, Fallback, Route, Router, Span
 LOGGING = re.compile(r"(^|\.)(log|logger|logging|print|warn|warning|error|info|debug|exception|critical)(\.|$)")
 FAILING = re.compile(r"(^|\.)(retry|reject|fail\w*|raise\w*|rethrow\w*|handle\w*error\w*)$", re.I)
 ERROR_CLASS = re.compile(r"(Error|Exception)$")
-
-
-@dataclass
-class HandlerFacts:
-    routes: list[Route] = field(default_factory=list)
-    accepts_any: bool = True
-    router: Router | None = None
-    returned_errors: list[BodyFact] = field(default_factory=list)
-    swallowed_errors: list[BodyFact] = field(default_factory=list)
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

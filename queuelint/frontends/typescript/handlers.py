@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Literal
 
+from queuelint.frontends.common import HandlerFacts
 from queuelint.frontends.typescript.syntax import (
     Node,
     SourceText,
@@ -37,16 +37,6 @@ JOB_METHODS = frozenset({"progress", "updateProgress", "update", "updateData"})
 
 # Finds a same-file function or method by the name a call uses (`this.processJob`, `processJob`).
 FunctionLookup = Callable[[str], "Node | None"]
-
-
-@dataclass
-class HandlerFacts:
-    routes: list[Route] = field(default_factory=list)
-    accepts_any: bool = True
-    router: Router | None = None
-    returned_errors: list[BodyFact] = field(default_factory=list)
-    swallowed_errors: list[BodyFact] = field(default_factory=list)
-    job_calls: list[BodyFact] = field(default_factory=list)  # `job.progress(50)`: `detail` is the method
 
 
 def first_parameter(function: Node, src: SourceText) -> tuple[str | None, set[str]]:
