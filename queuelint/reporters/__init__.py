@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from queuelint.model import Diagnostic
-from queuelint.reporters import json_format, text
+from queuelint.reporters import github, json_format, lsp, sarif, text
 
 # (diagnostics, number of internal errors) -> output
 Reporter = Callable[[Sequence[Diagnostic], int], str]
@@ -13,6 +13,9 @@ Reporter = Callable[[Sequence[Diagnostic], int], str]
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json_format.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "lsp": lsp.render,
 }
 
 __all__ = ["REPORTERS", "Reporter"]

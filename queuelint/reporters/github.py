@@ -1,0 +1,34 @@
+"""GitHub Actions workflow commands: one annotation per finding, on the file and lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from queuelint.model import Diagnostic, Severity
+from queuelint.reporters.paths import display_path
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
+    lines = []
+    for d in diagnostics:
+        s = d.span
+        properties = ",".join([
+            f"file={escape_property(display_path(s.path))}",
+            f"line={s.line}", f"col={s.column}", f"endLine={s.end_line}", f"endColumn={s.end_column}",
+            f"title={escape_property(f'{d.code} {d.name}')}",
+        ])
+        message = f"{d.message}\n{d.hint}" if d.hint else d.message
+        lines.append(f"::{COMMANDS[d.severity]} {properties}::{escape_data(message)}")
+    if internal_errors:
+        lines.append(f"::error title=queuelint::{internal_errors} internal error(s); the results are incomplete")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,84 @@
+"""SARIF 2.1.0 for code scanning: rules from the catalogue, stable `ruleId`s,
+`partialFingerprints` that survive line moves, and the other end as `relatedLocations`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from queuelint import __version__, catalogue
+from queuelint.model import Diagnostic, Severity, Span
+from queuelint.reporters.paths import display_path
+from queuelint.rules import REGISTRY
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
+    return json.dumps(as_dict(diagnostics, internal_errors), indent=2, ensure_ascii=False) + "\n"
+
+
+def as_dict(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> dict[str, Any]:
+    pages = catalogue.pages()
+    rules = []
+    for rule in REGISTRY:
+        page = pages.get(rule.code)
+        rules.append({
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": page.summary if page else rule.name},
+            "fullDescription": {"text": page.summary if page else rule.name},
+            "help": {"text": page.text if page else rule.name, "markdown": page.text if page else rule.name},
+            "defaultConfiguration": {"level": LEVELS[rule.severity]},
+            "properties": {"tags": list(rule.libraries)},
+        })
+    index = {rule.code: i for i, rule in enumerate(REGISTRY)}
+    root = Path(os.getcwd()).as_uri() + "/"
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "queuelint", "version": __version__, "semanticVersion": __version__,
+                            "rules": rules}},
+        "originalUriBaseIds": {"SRCROOT": {"uri": root}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_result(d, index) for d in diagnostics],
+    }
+    if internal_errors:
+        run["invocations"] = [{"executionSuccessful": False,
+                               "toolExecutionNotifications": [{"level": "error", "message": {
+                                   "text": f"{internal_errors} internal error(s); the results are incomplete"}}]}]
+    else:
+        run["invocations"] = [{"executionSuccessful": True}]
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _location(span: Span) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": display_path(span.path), "uriBaseId": "SRCROOT"},
+            "region": {"startLine": span.line, "startColumn": span.column,
+                       "endLine": span.end_line, "endColumn": max(span.end_column, 1)},
+        }
+    }
+
+
+def _result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+    text = f"{d.message}. Hint: {d.hint}" if d.hint else d.message
+    # Stable across edits that only move lines: the rule, the file and what the message says.
+    fingerprint = hashlib.sha256(f"{d.code}\0{display_path(d.span.path)}\0{d.message}".encode()).hexdigest()[:32]
+    result: dict[str, Any] = {
+        "ruleId": d.code,
+        "ruleIndex": index[d.code],
+        "level": LEVELS[d.severity],
+        "message": {"text": text},
+        "locations": [_location(d.span)],
+        "partialFingerprints": {"queuelint/v1": fingerprint},
+    }
+    if d.related:
+        result["relatedLocations"] = [
+            {"id": i, **_location(r.span), "message": {"text": r.message}} for i, r in enumerate(d.related)
+        ]
+    return result
