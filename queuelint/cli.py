@@ -6,6 +6,7 @@ Exit status: 0 clean, 1 findings, 2 usage or config error, 101 internal error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -42,9 +43,27 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int) -> engine.Result:
     try:
+        if paths and all(os.path.isfile(p) for p in paths):
+            # Files only (a pre-commit hook, an editor): a mismatch spans files, so analyse the
+            # whole project and keep the findings in, or pointing at, the files given.
+            return engine.analyse_for_files(paths, project_root(settings), settings, jobs=jobs)
         return engine.analyse(paths or ["."], settings, jobs=jobs)
     except PathError as error:
         _fail(str(error))
+
+
+def project_root(settings: config.Settings) -> str:
+    """The config file's directory, else the enclosing git work tree, else the working directory."""
+    if settings.source is not None:
+        return settings.root
+    current = os.path.abspath(".")
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return os.path.abspath(".")
+        current = parent
 
 
 def _report_problems(result: engine.Result) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from queuelint import frontends, suppress, wrappers
 from queuelint.config import Settings
-from queuelint.discover import discover, looks_minified, may_hold_queue_code
+from queuelint.discover import PathError, discover, looks_minified, may_hold_queue_code
 from queuelint.graph import QueueGraph
 from queuelint.model import Consumer, Diagnostic, FileFacts, Handler, Problem, Producer, ProducerSpec, Span
 from queuelint.modules import ModuleLocator
@@ -239,6 +239,18 @@ def _files_using(names: set[bytes], paths: Sequence[str]) -> list[str]:
         if pattern.search(data) and not looks_minified(data):
             selected.append(path)
     return selected
+
+
+def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1) -> Result:
+    """The project's analysis, narrowed to findings located in, or related to, `files`."""
+    wanted = {os.path.abspath(f) for f in files}
+    for path in wanted:
+        if not os.path.isfile(path):
+            raise PathError(f"{path}: no such file")
+    result = analyse([root], settings, jobs)
+    result.diagnostics = [d for d in result.diagnostics
+                          if d.span.path in wanted or any(r.span.path in wanted for r in d.related)]
+    return result
 
 
 def default_jobs() -> int:
