@@ -16,7 +16,7 @@ import click
 
 from queuelint import __version__, catalogue, config, engine
 from queuelint.discover import PathError
-from queuelint.graph_output import render_json
+from queuelint.graph_output import RENDERERS
 from queuelint.reporters import REPORTERS
 from queuelint.reporters.paths import display_path
 from queuelint.rules import REGISTRY, lookup
@@ -107,14 +107,14 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="json", show_default=True)
 @config_option
 @jobs_option
 def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, jobs: int | None) -> None:
     """Show the queues, job names, producers and consumers that were understood."""
     settings = _settings(config_path, (), ())
     result = _analyse(paths, settings, jobs or engine.default_jobs())
-    click.echo(render_json(result.graph), nl=False)
+    click.echo(RENDERERS[output_format](result.graph), nl=False)
     _report_problems(result)
     sys.exit(EXIT_INTERNAL if result.internal_errors else EXIT_CLEAN)
 

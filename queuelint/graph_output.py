@@ -39,3 +39,87 @@ def render_json(graph: QueueGraph) -> str:
     return json.dumps(as_json(graph), indent=2, ensure_ascii=False) + "\n"
 
 
+
+
+# --- pictures ------------------------------------------------------------------------
+
+
+def _summary(graph: QueueGraph, queue: str) -> tuple[dict[str, list[str]], set[str], set[str], bool]:
+    """Per queue: producers by job name, the handled names, the unhandled ones, catch-all?"""
+    produced: dict[str, list[str]] = {}
+    for site in graph.producers(queue):
+        name = site.job.value if site.job.is_value else "(dynamic)" if site.job.status == "dynamic" else "(unknown)"
+        produced.setdefault(name, []).append(f"{display_path(site.path)}:{site.span.line}")
+    handled = graph.handled(queue)
+    names = set(handled.names)
+    certain = bool(graph.consumers(queue)) and handled.complete and not handled.accepts_any
+    unhandled = {n for n in produced if certain and n not in names and not n.startswith("(")}
+    return produced, names, unhandled, handled.accepts_any
+
+
+def _label(text: str) -> str:
+    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def render_mermaid(graph: QueueGraph) -> str:
+    """A Mermaid flowchart (renders in GitHub Markdown): producers -> job names -> consumers.
+    Names nobody handles are red, handlers nothing produces are grey."""
+    lines = ["flowchart LR"]
+    for q_index, queue in enumerate(graph.queues()):
+        produced, handled, unhandled, _ = _summary(graph, queue)
+        q = f"q{q_index}"
+        lines.append(f'  subgraph {q}["queue {_label(queue)}"]')
+        names = sorted(set(produced) | handled)
+        ids = {name: f"{q}n{i}" for i, name in enumerate(names)}
+        for name in names:
+            style = ":::unhandled" if name in unhandled else ":::orphan" if name not in produced else ""
+            lines.append(f'    {ids[name]}(["{_label(name)}"]){style}')
+        lines.append("  end")
+        for name in names:
+            for i, where in enumerate(produced.get(name, [])):
+                lines.append(f'  {ids[name]}p{i}["{_label(where)}"] --> {ids[name]}')
+        for c_index, site in enumerate(graph.consumers(queue)):
+            node = f'{q}c{c_index}["{_label(site.consumer.handler)}<br/>{_label(display_path(site.path))}:{site.span.line}"]'
+            targets = [ids[n.value] for _, n in site.routes if n.is_value and n.value in ids]
+            if site.consumer.accepts_any or not targets:
+                lines.append(f"  {q} -- every name --> {node}")
+            for target in targets:
+                lines.append(f"  {target} --> {node}")
+    lines.append("  classDef unhandled fill:#fdd,stroke:#c00,color:#900")
+    lines.append("  classDef orphan fill:#eee,stroke:#999,color:#666")
+    return "\n".join(lines) + "\n"
+
+
+def render_dot(graph: QueueGraph) -> str:
+    """Graphviz: one cluster per queue; unhandled names red, unproduced handlers grey."""
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["digraph queuelint {", "  rankdir=LR;", "  node [fontname=Helvetica, fontsize=10];"]
+    for q_index, queue in enumerate(graph.queues()):
+        produced, handled, unhandled, _ = _summary(graph, queue)
+        names = sorted(set(produced) | handled)
+        lines.append(f"  subgraph cluster_{q_index} {{ label={quote('queue ' + queue)};")
+        for i, name in enumerate(names):
+            color = ', style=filled, fillcolor="#ffdddd", color="#cc0000"' if name in unhandled else (
+                ', style=filled, fillcolor="#eeeeee", color="#999999"' if name not in produced else "")
+            lines.append(f"    q{q_index}n{i} [label={quote(name)}, shape=ellipse{color}];")
+        lines.append("  }")
+        ids = {name: f"q{q_index}n{i}" for i, name in enumerate(names)}
+        for name in names:
+            for i, where in enumerate(produced.get(name, [])):
+                lines.append(f"  {ids[name]}p{i} [label={quote(where)}, shape=box]; {ids[name]}p{i} -> {ids[name]};")
+        for c_index, site in enumerate(graph.consumers(queue)):
+            node = f"q{q_index}c{c_index}"
+            label = f"{site.consumer.handler}\\n{display_path(site.path)}:{site.span.line}"
+            lines.append(f"  {node} [label={quote(label)}, shape=box, style=rounded];")
+            targets = [ids[n.value] for _, n in site.routes if n.is_value and n.value in ids]
+            for target in targets:
+                lines.append(f"  {target} -> {node};")
+            if site.consumer.accepts_any or not targets:
+                lines.append(f"  {ids[names[0]] if names else node} -> {node} [label=\"every name\", style=dashed];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"json": render_json, "mermaid": render_mermaid, "dot": render_dot}

@@ -45,3 +45,16 @@ def test_every_toml_example_is_a_valid_config(tmp_path: object) -> None:
     assert len(blocks) >= 3
     for block in blocks:
         config.from_table(tomllib.loads(block), "queuelint.toml")  # raises ConfigError if not
+
+
+def test_queue_picture_is_what_the_tool_draws() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"This is `queuelint graph (\S+) --format mermaid`:\n\n```mermaid\n(.*?)```", readme, re.S)
+    assert match is not None
+    previous = os.getcwd()
+    os.chdir(REPO)
+    try:
+        result = CliRunner().invoke(cli, ["graph", match.group(1), "--format", "mermaid", "--jobs", "1"])
+    finally:
+        os.chdir(previous)
+    assert result.stdout == match.group(2)

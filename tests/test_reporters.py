@@ -83,3 +83,17 @@ def test_lsp_positions_are_utf16_and_zero_based(tmp_path: Path) -> None:
 
 def test_every_format_is_offered_by_the_cli() -> None:
     assert set(REPORTERS) == {"text", "json", "sarif", "github", "lsp"}
+
+
+def test_graph_pictures_mark_unhandled_names(in_tmp: Path) -> None:
+    from click.testing import CliRunner
+
+    from queuelint.cli import cli
+
+    write_project(in_tmp, BAD)
+    mermaid = CliRunner().invoke(cli, ["graph", "--format", "mermaid"]).stdout
+    assert mermaid.startswith("flowchart LR\n")
+    assert '(["digest"]):::unhandled' in mermaid and '(["welcome"])\n' in mermaid
+    dot = CliRunner().invoke(cli, ["graph", "--format", "dot"]).stdout
+    assert dot.startswith("digraph queuelint {") and dot.rstrip().endswith("}")
+    assert 'label="digest", shape=ellipse, style=filled, fillcolor="#ffdddd"' in dot
