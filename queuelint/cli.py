@@ -151,6 +151,16 @@ def rules(output_format: str) -> None:
         click.echo(f"{r.code}  {r.name:<20} {r.severity.value:<8} {summary}")
 
 
+@cli.command()
+def server() -> None:
+    """Run the Language Server over stdio (needs the `lsp` extra)."""
+    try:
+        from queuelint.server import main as serve
+    except ImportError:
+        _fail("the language server needs the lsp extra: pip install 'queuelint[lsp]'")
+    serve()
+
+
 @cli.command("debug-config")
 @config_option
 @click.option("--select", multiple=True)

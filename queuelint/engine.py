@@ -32,20 +32,58 @@ class Result:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> tuple[FileFacts | None, str | None]:
+class Workspace:
+    """What a long-lived caller (the language server) keeps between runs: the text of open
+    buffers, which wins over the disk, and the facts of files that have not changed since."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, bytes] = {}
+        self._memo: dict[tuple[str, object, frontends.Options], tuple[FileFacts | None, str | None]] = {}
+
+    def read(self, path: str) -> bytes:
+        buffer = self.buffers.get(path)
+        if buffer is not None:
+            return buffer
+        with open(path, "rb") as handle:
+            return handle.read()
+
+    def _key(self, path: str) -> object:
+        buffer = self.buffers.get(path)
+        if buffer is not None:
+            return ("buffer", hash(buffer))
+        status = os.stat(path)
+        return ("disk", status.st_mtime_ns, status.st_size)
+
+    def facts(self, path: str, options: frontends.Options) -> tuple[FileFacts | None, str | None]:
+        try:
+            key = (path, self._key(path), options)
+        except OSError:
+            return read_facts(path, options)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = read_facts(path, options, self)
+        return found
+
+
+def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS,
+               workspace: Workspace | None = None) -> tuple[FileFacts | None, str | None]:
     """Facts for one file, or None when the prefilter rules it out; never raises.
 
     The second value is an internal error message: a bug of ours, reported as such.
     """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = workspace.read(path) if workspace is not None else _read(path)
     except OSError as error:
         problem = Problem(Span(path, 1, 1, 1, 1), f"cannot read file: {error.strerror or error}", "io")
         return FileFacts(path=path, language="unknown", problems=(problem,)), None
     if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
         return None, None
     return extract_bytes(path, data, options)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def extract_bytes(path: str, data: bytes, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> tuple[FileFacts, str | None]:
@@ -76,8 +114,10 @@ def extract_all(paths: Sequence[str], jobs: int,
 class FactStore:
     """Facts by path; files the prefilter skipped are extracted when resolution asks for them."""
 
-    def __init__(self, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> None:
+    def __init__(self, options: frontends.Options = frontends.DEFAULT_OPTIONS,
+                 workspace: Workspace | None = None) -> None:
         self.options = options
+        self.workspace = workspace
         self.facts: dict[str, FileFacts] = {}
         self._asked: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.errors: list[str] = []
@@ -93,8 +133,7 @@ class FactStore:
         calls, handlers = calls | earlier_calls, handlers | earlier_handlers
         self._asked[path] = (calls, handlers)
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = self.workspace.read(path) if self.workspace else _read(path)
         except OSError:
             return
         try:
@@ -112,8 +151,7 @@ class FactStore:
             self._missing.add(path)
             return None
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = self.workspace.read(path) if self.workspace else _read(path)
         except OSError:
             self._missing.add(path)
             return None
@@ -124,13 +162,14 @@ class FactStore:
         return facts
 
 
-def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1) -> Result:
+def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: Workspace | None = None) -> Result:
     found = discover(paths, settings)
     options = frontends.Options(frozenset(spec.call for spec in settings.producers), settings.consumers)
-    store = FactStore(options)
+    store = FactStore(options, workspace)
     analysed = 0
     passed_over: list[str] = []
-    for path, (facts, error) in zip(found.files, extract_all(found.files, jobs, options), strict=True):
+    extracted = [workspace.facts(p, options) for p in found.files] if workspace else extract_all(found.files, jobs, options)
+    for path, (facts, error) in zip(found.files, extracted, strict=True):
         if error is not None:
             store.errors.append(error)
         if facts is not None:

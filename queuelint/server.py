@@ -1,0 +1,191 @@
+"""`queuelint server`: a Language Server over stdio (pygls), a thin adapter over the engine.
+
+It analyses the workspace, uses open buffers over the disk, re-extracts only files that
+changed (the engine's `Workspace` keeps the rest), and republishes diagnostics for every
+file whose set changed, so fixing a worker clears the warning in the producer's file.
+Config edits are picked up; a broken config is shown and the last good settings are kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer  # the `lsp` extra; `queuelint server` says so if missing
+
+from queuelint import __version__, config, engine
+from queuelint.model import Diagnostic
+from queuelint.reporters.lsp import SEVERITY, lsp_range, rule_page_uri
+from queuelint.rules import lookup
+
+DEBOUNCE_SECONDS = 0.25
+CONFIG_FILES = ("queuelint.toml", "pyproject.toml")
+
+
+def path_of(uri: str) -> str:
+    return os.path.normpath(unquote(urlparse(uri).path))
+
+
+def uri_of(path: str) -> str:
+    return Path(path).resolve().as_uri()
+
+
+class QueuelintServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("queuelint", __version__)
+        self.workspace_state = engine.Workspace()
+        self.settings: config.Settings | None = None
+        self.root = "."
+        self.published: dict[str, list[types.Diagnostic]] = {}
+        self.last: list[Diagnostic] = []
+        self.generation = 0
+
+    # --- analysis ---------------------------------------------------------------
+
+    def load_settings(self) -> None:
+        try:
+            self.settings = config.load(None, self.root)
+        except config.ConfigError as error:
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"queuelint: {error}"))
+            if self.settings is None:
+                self.settings = config.Settings(root=self.root)
+
+    def analyse(self) -> None:
+        if self.settings is None:
+            self.load_settings()
+        assert self.settings is not None
+        buffers = self.workspace_state.buffers
+        buffers.clear()
+        for document in self.workspace.text_documents.values():
+            buffers[path_of(document.uri)] = document.source.encode("utf-8")
+        started = time.perf_counter()
+        result = engine.analyse([self.root], self.settings, jobs=1, workspace=self.workspace_state)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.window_log_message(types.LogMessageParams(types.MessageType.Log,
+            f"queuelint: {result.files_analysed} files, {len(result.diagnostics)} findings, "
+            f"{len(buffers)} open buffers, {elapsed:.0f} ms"))
+        self.last = result.diagnostics
+        by_uri: dict[str, list[types.Diagnostic]] = {}
+        for diagnostic in result.diagnostics:
+            by_uri.setdefault(uri_of(diagnostic.span.path), []).append(self.to_lsp(diagnostic))
+        for uri in sorted(set(by_uri) | set(self.published)):
+            diagnostics = by_uri.get(uri, [])
+            if self.published.get(uri) != diagnostics:
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+        self.published = {uri: items for uri, items in by_uri.items() if items}
+        for error in result.internal_errors:
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"queuelint: {error}"))
+
+    def to_lsp(self, d: Diagnostic) -> types.Diagnostic:
+        text = self.workspace_state.buffers.get(d.span.path)
+        source = text.decode("utf-8", "replace") if text is not None else None
+        href = rule_page_uri(d.code)
+        return types.Diagnostic(
+            range=_range(lsp_range(d.span, source)),
+            severity=types.DiagnosticSeverity(SEVERITY[d.severity]),
+            code=d.code,
+            code_description=types.CodeDescription(href=href) if href else None,
+            source="queuelint",
+            message=f"{d.message}\n{d.hint}" if d.hint else d.message,
+            related_information=[
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(uri=uri_of(r.span.path), range=_range(lsp_range(r.span))),
+                    message=r.message,
+                )
+                for r in d.related
+            ] or None,
+        )
+
+    async def analyse_soon(self) -> None:
+        """Debounced: a burst of edits leads to one analysis, of the latest text."""
+        self.generation += 1
+        mine = self.generation
+        await asyncio.sleep(DEBOUNCE_SECONDS)
+        if mine == self.generation:
+            self.analyse()
+
+
+def _range(data: dict[str, Any]) -> types.Range:
+    return types.Range(
+        start=types.Position(line=data["start"]["line"], character=data["start"]["character"]),
+        end=types.Position(line=data["end"]["line"], character=data["end"]["character"]),
+    )
+
+
+server = QueuelintServer()
+
+
+@server.feature(types.INITIALIZED)
+def initialized(ls: QueuelintServer, params: types.InitializedParams) -> None:
+    ls.root = ls.workspace.root_path or os.getcwd()
+    ls.load_settings()
+    ls.analyse()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+async def did_open(ls: QueuelintServer, params: types.DidOpenTextDocumentParams) -> None:
+    await ls.analyse_soon()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+async def did_change(ls: QueuelintServer, params: types.DidChangeTextDocumentParams) -> None:
+    await ls.analyse_soon()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+async def did_save(ls: QueuelintServer, params: types.DidSaveTextDocumentParams) -> None:
+    if os.path.basename(path_of(params.text_document.uri)) in CONFIG_FILES:
+        ls.load_settings()
+    await ls.analyse_soon()
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+async def did_close(ls: QueuelintServer, params: types.DidCloseTextDocumentParams) -> None:
+    await ls.analyse_soon()  # the file on disk counts again
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+async def watched_files(ls: QueuelintServer, params: types.DidChangeWatchedFilesParams) -> None:
+    if any(os.path.basename(path_of(change.uri)) in CONFIG_FILES for change in params.changes):
+        ls.load_settings()
+    await ls.analyse_soon()
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
+def code_action(ls: QueuelintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Insert a suppression for a queuelint finding on that line."""
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    lines = document.source.splitlines()
+    actions = []
+    for diagnostic in params.context.diagnostics:
+        if diagnostic.source != "queuelint" or not isinstance(diagnostic.code, str) or lookup(diagnostic.code) is None:
+            continue
+        line = diagnostic.range.start.line
+        text = lines[line] if line < len(lines) else ""
+        if document.uri.endswith(".py"):
+            edit = types.TextEdit(range=types.Range(types.Position(line, len(text)), types.Position(line, len(text))),
+                                  new_text=f"  # noqa: {diagnostic.code}")
+        else:
+            indent = text[: len(text) - len(text.lstrip())]
+            edit = types.TextEdit(range=types.Range(types.Position(line, 0), types.Position(line, 0)),
+                                  new_text=f"{indent}// queuelint-disable-next-line {diagnostic.code}\n")
+        actions.append(types.CodeAction(
+            title=f"Suppress {diagnostic.code} on this line",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            edit=types.WorkspaceEdit(changes={document.uri: [edit]}),
+        ))
+    return actions
+
+
+def main() -> None:
+    server.start_io()
+

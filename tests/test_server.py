@@ -1,0 +1,107 @@
+"""The language server as an editor drives it (pytest-lsp as the client, the real server
+over stdio): diagnostics appear in the producer, clear when the worker is fixed, and a code
+action inserts a suppression."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.helpers import write_project
+from tests.test_cli import BAD
+
+FIXED_WORKER = BAD["src/worker.ts"].replace("case 'welcome': return welcome(job.data);",
+                                            "case 'welcome': return welcome(job.data);\n"
+                                            "            case 'digest': return digest(job.data);")
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "queuelint", "server"]))  # type: ignore[untyped-decorator]
+async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LanguageClient]:
+    root = tmp_path_factory.mktemp("workspace")
+    write_project(root, BAD)
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=root.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="workspace")],
+    ))
+    lsp_client.root = root  # type: ignore[attr-defined]
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+async def wait_for(client: LanguageClient, uri: str, predicate: Callable[[Sequence[types.Diagnostic]], bool],
+                   timeout: float = 20) -> Sequence[types.Diagnostic]:
+    async def poll() -> Sequence[types.Diagnostic]:
+        while True:
+            found = client.diagnostics.get(uri)
+            if found is not None and predicate(found):
+                return found
+            await asyncio.sleep(0.05)
+    return await asyncio.wait_for(poll(), timeout)
+
+
+@pytest.mark.asyncio
+async def test_fixing_the_worker_clears_the_producer(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    producer, worker = (root / "src/producer.ts").as_uri(), (root / "src/worker.ts").as_uri()
+
+    (diagnostic,) = await wait_for(client, producer, lambda d: len(d) == 1)
+    assert diagnostic.code == "QL102" and diagnostic.source == "queuelint"
+    assert diagnostic.range.start == types.Position(line=4, character=12)
+    assert diagnostic.code_description is not None and diagnostic.code_description.href.endswith("QL102-unhandled-job-name.md")
+    assert diagnostic.related_information and diagnostic.related_information[0].location.uri == worker
+
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=worker, language_id="typescript", version=1, text=BAD["src/worker.ts"])))
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=worker, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=FIXED_WORKER)]))
+    assert len(await wait_for(client, producer, lambda d: len(d) == 0)) == 0
+
+    # Undo in the buffer (not on disk): the finding comes back.
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=worker, version=3),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=BAD["src/worker.ts"])]))
+    await wait_for(client, producer, lambda d: len(d) == 1)
+
+
+@pytest.mark.asyncio
+async def test_code_action_inserts_a_suppression(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    producer = (root / "src/producer.ts").as_uri()
+    (diagnostic,) = await wait_for(client, producer, lambda d: len(d) == 1)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=producer, language_id="typescript", version=1, text=(root / "src/producer.ts").read_text())))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=producer), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    assert actions is not None
+    (action,) = actions
+    assert isinstance(action, types.CodeAction) and action.title == "Suppress QL102 on this line"
+    assert action.edit is not None and action.edit.changes is not None
+    (edit,) = action.edit.changes[producer]
+    assert edit.new_text == "// queuelint-disable-next-line QL102\n" and edit.range.start.line == 4
+
+
+@pytest.mark.asyncio
+async def test_config_changes_apply_and_a_broken_config_keeps_the_last_good(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    producer, config_file = (root / "src/producer.ts").as_uri(), root / "queuelint.toml"
+    await wait_for(client, producer, lambda d: len(d) == 1)
+
+    config_file.write_text('ignore = ["QL102"]\n')
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(config_file.as_uri())))
+    await wait_for(client, producer, lambda d: len(d) == 0)
+
+    config_file.write_text('ignore = ["QL102"\n')  # invalid TOML
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(config_file.as_uri())))
+    message = await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
+    assert message.type == types.MessageType.Error and "invalid TOML" in message.message
+    await asyncio.sleep(0.5)
+    assert len(client.diagnostics[producer]) == 0  # still the last good settings
