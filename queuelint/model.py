@@ -151,6 +151,7 @@ class Producer:
     job: Expr
     options: tuple[JobOption, ...] = ()  # statically known keys of the job options
     via: str = ""  # the wrapper function this producer calls, when it was found through one
+    arguments: tuple[Span, ...] = ()  # the call's arguments, for edits (quick fixes)
 
     def option(self, key: str) -> JobOption | None:
         return next((o for o in self.options if o.key == key), None)

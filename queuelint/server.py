@@ -19,8 +19,9 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer  # the `lsp` extra; `queuelint server` says so if missing
 
 from queuelint import __version__, config, engine
-from queuelint.model import Diagnostic
-from queuelint.reporters.lsp import SEVERITY, lsp_range, rule_page_uri
+from queuelint.graph import QueueGraph
+from queuelint.model import DEFAULT_JOB, Diagnostic, Span
+from queuelint.reporters.lsp import SEVERITY, lsp_range, rule_page_uri, utf16_column
 from queuelint.rules import lookup
 
 DEBOUNCE_SECONDS = 0.25
@@ -43,6 +44,7 @@ class QueuelintServer(LanguageServer):
         self.root = "."
         self.published: dict[str, list[types.Diagnostic]] = {}
         self.last: list[Diagnostic] = []
+        self.graph: QueueGraph | None = None
         self.generation = 0
 
     # --- analysis ---------------------------------------------------------------
@@ -70,6 +72,7 @@ class QueuelintServer(LanguageServer):
             f"queuelint: {result.files_analysed} files, {len(result.diagnostics)} findings, "
             f"{len(buffers)} open buffers, {elapsed:.0f} ms"))
         self.last = result.diagnostics
+        self.graph = result.graph
         by_uri: dict[str, list[types.Diagnostic]] = {}
         for diagnostic in result.diagnostics:
             by_uri.setdefault(uri_of(diagnostic.span.path), []).append(self.to_lsp(diagnostic))
@@ -177,6 +180,9 @@ def code_action(ls: QueuelintServer, params: types.CodeActionParams) -> list[typ
             indent = text[: len(text) - len(text.lstrip())]
             edit = types.TextEdit(range=types.Range(types.Position(line, 0), types.Position(line, 0)),
                                   new_text=f"{indent}// queuelint-disable-next-line {diagnostic.code}\n")
+        fix = _job_id_fix(ls, document.uri, document.source, diagnostic) if diagnostic.code == "QL101" else None
+        if fix is not None:
+            actions.append(fix)
         actions.append(types.CodeAction(
             title=f"Suppress {diagnostic.code} on this line",
             kind=types.CodeActionKind.QuickFix,
@@ -184,6 +190,56 @@ def code_action(ls: QueuelintServer, params: types.CodeActionParams) -> list[typ
             edit=types.WorkspaceEdit(changes={document.uri: [edit]}),
         ))
     return actions
+
+
+def _job_id_fix(ls: QueuelintServer, uri: str, source: str, diagnostic: types.Diagnostic) -> types.CodeAction | None:
+    """Seed 000's fix, where it is certain: a Bull `queue.add(perInstanceId, data[, opts])` on a
+    queue whose consumers only handle unnamed jobs becomes `queue.add(data, { jobId, …opts })`."""
+    if ls.graph is None:
+        return None
+    path = path_of(uri)
+    line = diagnostic.range.start.line + 1
+    for site in ls.graph.producers():
+        producer = site.producer
+        if site.path != path or producer.span.line != line or producer.library != "bull" or producer.call != "add":
+            continue
+        if not site.queue.is_value or set(ls.graph.handled(site.queue.value).names) != {DEFAULT_JOB}:
+            return None
+        if len(producer.arguments) not in (2, 3):
+            return None
+        texts = [_text(source, span) for span in producer.arguments]
+        name, data = texts[0], texts[1]
+        if len(texts) == 3:
+            opts = texts[2].strip()
+            if not (opts.startswith("{") and opts.endswith("}")):
+                return None
+            rest = opts[1:].strip()
+            new_opts = f"{{ jobId: {name}, {rest}" if rest != "}" else f"{{ jobId: {name} }}"
+        else:
+            new_opts = f"{{ jobId: {name} }}"
+        first, last = producer.arguments[0], producer.arguments[-1]
+        edit_range = types.Range(
+            types.Position(first.line - 1, utf16_column(path, first.line, first.column, source)),
+            types.Position(last.end_line - 1, utf16_column(path, last.end_line, last.end_column, source)),
+        )
+        return types.CodeAction(
+            title=f"Move {name} to opts.jobId (the job keeps the default name)",
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[diagnostic],
+            is_preferred=True,
+            edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(range=edit_range, new_text=f"{data}, {new_opts}")]}),
+        )
+    return None
+
+
+def _text(source: str, span: Span) -> str:
+    """The source text of a span (1-based lines, 1-based character columns)."""
+    lines = source.splitlines(keepends=True)
+    if span.line == span.end_line:
+        return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+    parts = [lines[span.line - 1][span.column - 1 :], *lines[span.line : span.end_line - 1],
+             lines[span.end_line - 1][: span.end_column - 1]]
+    return "".join(parts)
 
 
 def main() -> None:

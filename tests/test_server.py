@@ -17,6 +17,24 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 from tests.helpers import write_project
 from tests.test_cli import BAD
 
+DYNAMIC = {
+    "src/persona.service.ts": """
+        import Queue from 'bull';
+        const personas = new Queue('personas');
+        export async function generate(orgId: string) {
+          const jobId = `preset-${Date.now()}`;
+          await personas.add(jobId, { orgId }, { attempts: 3 });
+        }
+    """,
+    "src/persona.processor.ts": """
+        import { Processor, Process } from '@nestjs/bull';
+        @Processor('personas')
+        export class PersonaProcessor {
+          @Process()
+          async handle(job: any) {}
+        }
+    """,
+}
 FIXED_WORKER = BAD["src/worker.ts"].replace("case 'welcome': return welcome(job.data);",
                                             "case 'welcome': return welcome(job.data);\n"
                                             "            case 'digest': return digest(job.data);")
@@ -25,7 +43,7 @@ FIXED_WORKER = BAD["src/worker.ts"].replace("case 'welcome': return welcome(job.
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "queuelint", "server"]))  # type: ignore[untyped-decorator]
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LanguageClient]:
     root = tmp_path_factory.mktemp("workspace")
-    write_project(root, BAD)
+    write_project(root, {**BAD, **DYNAMIC})
     await lsp_client.initialize_session(types.InitializeParams(
         capabilities=types.ClientCapabilities(), root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="workspace")],
@@ -105,3 +123,22 @@ async def test_config_changes_apply_and_a_broken_config_keeps_the_last_good(clie
     assert message.type == types.MessageType.Error and "invalid TOML" in message.message
     await asyncio.sleep(0.5)
     assert len(client.diagnostics[producer]) == 0  # still the last good settings
+
+
+@pytest.mark.asyncio
+async def test_ql101_quick_fix_moves_the_id_into_opts(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    service = (root / "src/persona.service.ts").as_uri()
+    (diagnostic,) = await wait_for(client, service, lambda d: len(d) == 1)
+    assert diagnostic.code == "QL101"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=service, language_id="typescript", version=1, text=(root / "src/persona.service.ts").read_text())))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=service), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    assert actions is not None
+    fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Move jobId"))
+    assert fix.edit is not None and fix.edit.changes is not None
+    (edit,) = fix.edit.changes[service]
+    assert edit.new_text == "{ orgId }, { jobId: jobId, attempts: 3 }"
+    assert (edit.range.start.line, edit.range.start.character) == (5, 21)

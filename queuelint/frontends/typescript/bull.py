@@ -59,7 +59,7 @@ def _add(call: Node, args: list[Node], queue: QueueObject, state: Extraction) ->
         add_producer(state, args[0], queue.library, "add", queue.name, Expr.unknown(shorten(state.src.text(args[0]))))
     elif named:
         add_producer(state, args[0], queue.library, "add", queue.name, expr_of(args[0], state.src),
-                     args[2] if len(args) > 2 else None)
+                     args[2] if len(args) > 2 else None, args)
     else:
         add_producer(state, call, queue.library, "add", queue.name, Expr.literal(DEFAULT_JOB), args[1] if len(args) > 1 else None)
 

@@ -230,6 +230,8 @@ def add_opaque_bulk(state: Extraction, call: Node, queue: QueueObject) -> None:
 
 
 def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue: Expr, job: Expr,
-                 options: Node | None = None) -> None:
-    state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state)))
+                 options: Node | None = None, arguments: list[Node] | None = None) -> None:
+    spans = tuple(state.src.span(a) for a in arguments or ())
+    state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state),
+                                    arguments=spans))
 
