@@ -41,13 +41,15 @@ def _split(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int) -> engine.Result:
+def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: bool = True) -> engine.Result:
+    root = project_root(settings)
+    cache_dir = os.path.join(root, settings.cache_dir) if cache else None
     try:
         if paths and all(os.path.isfile(p) for p in paths):
             # Files only (a pre-commit hook, an editor): a mismatch spans files, so analyse the
             # whole project and keep the findings in, or pointing at, the files given.
-            return engine.analyse_for_files(paths, project_root(settings), settings, jobs=jobs)
-        return engine.analyse(paths or ["."], settings, jobs=jobs)
+            return engine.analyse_for_files(paths, root, settings, jobs=jobs, cache_dir=cache_dir)
+        return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir)
     except PathError as error:
         _fail(str(error))
 
@@ -75,6 +77,8 @@ def _report_problems(result: engine.Result) -> None:
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help="Read settings from this file instead of the nearest queuelint.toml / pyproject.toml.")
+cache_option = click.option("--no-cache", "no_cache", is_flag=True,
+                            help="Read every file afresh and do not write .queuelint_cache/.")
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                            help="Processes for extraction (default: one per core).")
 
@@ -93,11 +97,12 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @config_option
 @jobs_option
+@cache_option
 def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], output_format: str,
-          exit_zero: bool, config_path: str | None, jobs: int | None) -> None:
+          exit_zero: bool, config_path: str | None, jobs: int | None, no_cache: bool) -> None:
     """Check PATHS (default: the current directory) for queue mismatches."""
     settings = _settings(config_path, select, ignore)
-    result = _analyse(paths, settings, jobs or engine.default_jobs())
+    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
     click.echo(REPORTERS[output_format](result.diagnostics, len(result.internal_errors)), nl=False)
     _report_problems(result)
     if result.internal_errors:
@@ -110,10 +115,12 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
 @click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="json", show_default=True)
 @config_option
 @jobs_option
-def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, jobs: int | None) -> None:
+@cache_option
+def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, jobs: int | None,
+          no_cache: bool) -> None:
     """Show the queues, job names, producers and consumers that were understood."""
     settings = _settings(config_path, (), ())
-    result = _analyse(paths, settings, jobs or engine.default_jobs())
+    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
     click.echo(RENDERERS[output_format](result.graph), nl=False)
     _report_problems(result)
     sys.exit(EXIT_INTERNAL if result.internal_errors else EXIT_CLEAN)

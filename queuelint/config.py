@@ -25,7 +25,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_FILE = "queuelint.toml"
 KNOWN_KEYS = ("select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "external", "producers",
-              "consumers")
+              "consumers", "cache-dir")
 PRODUCER_KEYS = ("call", "library", "name-arg", "name-key", "queue", "queue-arg")
 CONSUMER_KEYS = ("decorator", "library", "name-arg", "name-key", "queue")
 LIBRARIES = ("bull", "bullmq")
@@ -48,6 +48,7 @@ class Settings:
     external_consumed: frozenset[str] = frozenset()  # queues consumed elsewhere
     external_produced: frozenset[str] = frozenset()  # queues produced elsewhere
     external_jobs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # queue -> job names produced elsewhere
+    cache_dir: str = ".queuelint_cache"  # relative to `root`
     producers: tuple[ProducerSpec, ...] = ()  # in-house producer functions (`addJob(name, …)`)
     consumers: tuple[ConsumerSpec, ...] = ()  # in-house handler decorators (`@ProcessJob({ name })`)
 
@@ -172,7 +173,10 @@ def from_table(table: Any, path: str) -> Settings:
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of rule codes")
         per_file.append((pattern, validate_selectors(codes, f"{where} per-file-ignores {pattern!r}")))
-    settings = replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin,
+    cache_dir = table.get("cache-dir", ".queuelint_cache")
+    if not isinstance(cache_dir, str) or not cache_dir:
+        raise ConfigError(f"{where}: 'cache-dir' must be a directory name")
+    settings = replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin, cache_dir=cache_dir,
                        producers=tuple(_producer(item, f"{where} producers[{i}]")
                                        for i, item in enumerate(_tables(table, "producers", where))),
                        consumers=tuple(_consumer(item, f"{where} consumers[{i}]")

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from queuelint import frontends, suppress, wrappers
+from queuelint.cache import Entry, FactCache, code_salt, entry_for
 from queuelint.config import Settings
 from queuelint.discover import PathError, discover, looks_minified, may_hold_queue_code
 from queuelint.graph import QueueGraph
@@ -101,6 +102,50 @@ def _read_chunk(paths: list[str], options: frontends.Options) -> list[tuple[File
     return [read_facts(p, options) for p in paths]
 
 
+def _read_chunk_for_cache(paths: list[str], options: frontends.Options) -> list[Entry | None]:
+    entries: list[Entry | None] = []
+    for path in paths:
+        try:
+            data = _read(path)
+        except OSError:
+            entries.append(None)
+            continue
+        if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
+            entries.append(entry_for(path, data, None, None))
+        else:
+            entries.append(entry_for(path, data, *extract_bytes(path, data, options)))
+    return entries
+
+
+def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
+                   cache: FactCache) -> list[tuple[FileFacts | None, str | None]]:
+    """Like `extract_all`, reading only the files whose size or mtime changed."""
+    results: list[tuple[FileFacts | None, str | None] | None] = []
+    todo: list[int] = []
+    for index, path in enumerate(paths):
+        entry = cache.lookup(path)
+        if entry is None:
+            todo.append(index)
+            results.append(None)
+        else:
+            results.append((entry.facts, entry.error))
+    changed = [paths[i] for i in todo]
+    if jobs <= 1 or len(changed) < PARALLEL_THRESHOLD:
+        fresh = _read_chunk_for_cache(changed, options)
+    else:
+        size = max(8, len(changed) // (jobs * 4))
+        chunks = [changed[i : i + size] for i in range(0, len(changed), size)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            fresh = [e for chunk in pool.map(_read_chunk_for_cache, chunks, [options] * len(chunks)) for e in chunk]
+    for index, entry in zip(todo, fresh, strict=True):
+        if entry is None:  # unreadable now: report it as such
+            results[index] = read_facts(paths[index], options)
+        else:
+            cache.store(paths[index], entry)
+            results[index] = (entry.facts, entry.error)
+    return [r if r is not None else (None, None) for r in results]
+
+
 def extract_all(paths: Sequence[str], jobs: int,
                 options: frontends.Options = frontends.DEFAULT_OPTIONS) -> list[tuple[FileFacts | None, str | None]]:
     if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
@@ -115,9 +160,10 @@ class FactStore:
     """Facts by path; files the prefilter skipped are extracted when resolution asks for them."""
 
     def __init__(self, options: frontends.Options = frontends.DEFAULT_OPTIONS,
-                 workspace: Workspace | None = None) -> None:
+                 workspace: Workspace | None = None, cache: FactCache | None = None) -> None:
         self.options = options
         self.workspace = workspace
+        self.cache = cache
         self.facts: dict[str, FileFacts] = {}
         self._asked: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self.errors: list[str] = []
@@ -150,25 +196,40 @@ class FactStore:
         if frontends.language_of(path) is None:
             self._missing.add(path)
             return None
+        cached = self.cache.lookup(path) if self.cache is not None else None
+        if cached is not None and cached.facts is not None:
+            self.facts[path] = cached.facts
+            return cached.facts
         try:
             data = self.workspace.read(path) if self.workspace else _read(path)
         except OSError:
             self._missing.add(path)
             return None
         facts, error = extract_bytes(path, data, self.options)
+        if self.cache is not None:
+            entry = entry_for(path, data, facts, error)
+            if entry is not None:
+                self.cache.store(path, entry)
         if error is not None:
             self.errors.append(error)
         self.facts[path] = facts
         return facts
 
 
-def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: Workspace | None = None) -> Result:
+def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: Workspace | None = None,
+            cache_dir: str | None = None) -> Result:
     found = discover(paths, settings)
     options = frontends.Options(frozenset(spec.call for spec in settings.producers), settings.consumers)
-    store = FactStore(options, workspace)
+    cache = FactCache(cache_dir, f"{code_salt()}\0{options!r}") if cache_dir else None
+    store = FactStore(options, workspace, cache)
     analysed = 0
     passed_over: list[str] = []
-    extracted = [workspace.facts(p, options) for p in found.files] if workspace else extract_all(found.files, jobs, options)
+    if workspace is not None:
+        extracted = [workspace.facts(p, options) for p in found.files]
+    elif cache is not None:
+        extracted = extract_cached(found.files, jobs, options, cache)
+    else:
+        extracted = extract_all(found.files, jobs, options)
     for path, (facts, error) in zip(found.files, extracted, strict=True):
         if error is not None:
             store.errors.append(error)
@@ -202,6 +263,8 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     diagnostics = [d for d in diagnostics if not settings.ignored_in(d.span.path, d.code)]
     all_facts = list(store.facts.values())
     diagnostics = suppress.apply(diagnostics, all_facts, settings)
+    if cache is not None:
+        cache.save()
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
     return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped)
@@ -280,13 +343,14 @@ def _files_using(names: set[bytes], paths: Sequence[str]) -> list[str]:
     return selected
 
 
-def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1) -> Result:
+def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1,
+                      cache_dir: str | None = None) -> Result:
     """The project's analysis, narrowed to findings located in, or related to, `files`."""
     wanted = {os.path.abspath(f) for f in files}
     for path in wanted:
         if not os.path.isfile(path):
             raise PathError(f"{path}: no such file")
-    result = analyse([root], settings, jobs)
+    result = analyse([root], settings, jobs, cache_dir=cache_dir)
     result.diagnostics = [d for d in result.diagnostics
                           if d.span.path in wanted or any(r.span.path in wanted for r in d.related)]
     return result

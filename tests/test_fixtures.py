@@ -40,21 +40,21 @@ def compare(project: Path, name: str, actual: str) -> None:
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_text_output(project: Path) -> None:
-    status, out = run_cli(project, "check", ".", "--jobs", "1")
+    status, out = run_cli(project, "check", ".", "--jobs", "1", "--no-cache")
     compare(project, "expected.txt", out)
     assert status == (0 if out == "All checks passed.\n" else 1)
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_json_output(project: Path) -> None:
-    status, out = run_cli(project, "check", ".", "--output-format", "json", "--jobs", "1")
+    status, out = run_cli(project, "check", ".", "--output-format", "json", "--jobs", "1", "--no-cache")
     compare(project, "expected.json", out)
     assert status == (1 if json.loads(out) else 0)
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_graph_output(project: Path) -> None:
-    status, out = run_cli(project, "graph", ".", "--jobs", "1")
+    status, out = run_cli(project, "graph", ".", "--jobs", "1", "--no-cache")
     compare(project, "expected-graph.json", out)
     assert status == 0
 

@@ -24,7 +24,7 @@ def test_sample_output_is_what_the_tool_prints() -> None:
     previous = os.getcwd()
     os.chdir(REPO)
     try:
-        result = CliRunner().invoke(cli, ["check", match.group(1), "--jobs", "1"])
+        result = CliRunner().invoke(cli, ["check", match.group(1), "--jobs", "1", "--no-cache"])
     finally:
         os.chdir(previous)
     assert result.stdout == match.group(2)
@@ -54,7 +54,7 @@ def test_queue_picture_is_what_the_tool_draws() -> None:
     previous = os.getcwd()
     os.chdir(REPO)
     try:
-        result = CliRunner().invoke(cli, ["graph", match.group(1), "--format", "mermaid", "--jobs", "1"])
+        result = CliRunner().invoke(cli, ["graph", match.group(1), "--format", "mermaid", "--jobs", "1", "--no-cache"])
     finally:
         os.chdir(previous)
     assert result.stdout == match.group(2)

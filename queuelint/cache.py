@@ -1,0 +1,125 @@
+"""Facts per file, kept between runs in `.queuelint_cache/`.
+
+A file whose size and modification time are unchanged is not read at all; one whose content
+hash is unchanged is not parsed. Entries are keyed by the tool version and the extraction
+options, so an upgrade or a config change that alters extraction starts afresh. The index
+is written atomically (temp file + rename): concurrent runs cannot corrupt it, the last one
+wins. An unreadable or corrupt index is ignored and rebuilt. It is JSON, never pickle: a
+cache directory committed to a repository must not be able to run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from queuelint import __version__
+from queuelint.model import FileFacts, from_json, to_json
+
+INDEX = "facts.json"
+
+
+@dataclass
+class Entry:
+    mtime_ns: int
+    size: int
+    digest: str
+    facts: FileFacts | None  # None: the prefilter ruled the file out
+    error: str | None = None
+
+
+class FactCache:
+    def __init__(self, directory: str, salt: str) -> None:
+        self.directory = directory
+        self.key = hashlib.sha256(f"{__version__}\0{salt}".encode()).hexdigest()[:16]
+        self.entries: dict[str, Entry] = {}
+        self.dirty = False
+        self.hits = self.misses = 0
+        self._load()
+
+    def _path(self) -> str:
+        return os.path.join(self.directory, f"{self.key}-{INDEX}")
+
+    def _load(self) -> None:
+        try:
+            with open(self._path(), encoding="utf-8") as handle:
+                data = json.load(handle)
+            self.entries = {path: _entry(item) for path, item in data.items()}
+        except FileNotFoundError:
+            return
+        except Exception:  # corrupt, truncated, or from an incompatible version: start afresh
+            self.entries = {}
+            self.dirty = True
+
+    def lookup(self, path: str) -> Entry | None:
+        """The cached entry when the file's size and mtime are unchanged (no read needed)."""
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size:
+            self.hits += 1
+            return entry
+        return None
+
+    def store(self, path: str, entry: Entry) -> None:
+        self.misses += 1
+        self.entries[path] = entry
+        self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            ignore = os.path.join(self.directory, ".gitignore")
+            if not os.path.exists(ignore):
+                with open(ignore, "w", encoding="utf-8") as handle:
+                    handle.write("# created by queuelint\n*\n")
+            descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump({path: _item(entry) for path, entry in self.entries.items()}, handle, separators=(",", ":"))
+            os.replace(temporary, self._path())
+        except OSError:
+            return  # a read-only tree still gets its findings, just no cache
+        self.dirty = False
+
+
+def _item(entry: Entry) -> list[Any]:
+    return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error]
+
+
+def _entry(item: list[Any]) -> Entry:
+    mtime_ns, size, content, facts, error = item
+    return Entry(int(mtime_ns), int(size), str(content), from_json(FileFacts, facts) if facts else None, error)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def entry_for(path: str, data: bytes, facts: FileFacts | None, error: str | None) -> Entry | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return Entry(status.st_mtime_ns, status.st_size, digest(data), facts, error)
+
+
+def code_salt() -> str:
+    """Changes whenever queuelint's own code does (an editable install, an upgrade)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    parts = []
+    for directory, _, files in os.walk(package):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                status = os.stat(os.path.join(directory, name))
+                parts.append(f"{name}:{status.st_size}:{status.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()[:16]

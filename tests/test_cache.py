@@ -1,0 +1,73 @@
+"""The facts cache: a warm run reads nothing unchanged, an edit re-reads one file, a corrupt
+or concurrently written cache is ignored and rebuilt, and results never depend on it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from queuelint import engine
+from queuelint.cli import cli
+from tests.helpers import write_project
+from tests.test_cli import BAD
+
+
+def check(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["check", "--jobs", "1", *args])
+    return result.exit_code, result.stdout
+
+
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reads: list[str] = []
+    real = engine._read
+
+    def counting(path: str) -> bytes:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(engine, "_read", counting)
+    return reads
+
+
+def test_warm_run_reads_no_unchanged_file_and_agrees(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(in_tmp, BAD)
+    write_project(in_tmp, {f"src/other{i}.ts": "export const x = 1;\n" for i in range(20)})
+    cold = check()
+    assert (in_tmp / ".queuelint_cache" / ".gitignore").read_text().endswith("*\n")
+    reads = count_reads(monkeypatch)
+    assert check() == cold
+    assert reads == []
+    (in_tmp / "src/producer.ts").write_text((in_tmp / "src/producer.ts").read_text().replace("'digest'", "'welcome'"))
+    assert check() == (0, "All checks passed.\n")
+    assert [Path(p).name for p in reads] == ["producer.ts"]
+
+
+def test_corrupt_cache_is_ignored_and_rebuilt(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    cold = check()
+    (index,) = (in_tmp / ".queuelint_cache").glob("*-facts.json")
+    index.write_text('{"truncated": [1, 2')
+    assert check() == cold
+    json.loads(index.read_text())  # rewritten whole
+
+
+def test_no_cache_writes_nothing(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    check("--no-cache")
+    assert not (in_tmp / ".queuelint_cache").exists()
+
+
+def test_concurrent_runs_leave_a_valid_cache(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    runs = [subprocess.Popen([sys.executable, "-m", "queuelint", "check", ".", "--jobs", "1"], cwd=in_tmp,
+                             stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = {run.communicate(timeout=120)[0] for run in runs}
+    assert len(outputs) == 1 and "QL102" in outputs.pop()
+    for index in (in_tmp / ".queuelint_cache").glob("*-facts.json"):
+        json.loads(index.read_text())
+    assert not list((in_tmp / ".queuelint_cache").glob(".facts-*.tmp"))
