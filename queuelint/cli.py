@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from queuelint import __version__, catalogue, config, engine
+from queuelint import __version__, catalogue, config, engine, exchange
 from queuelint.discover import PathError
 from queuelint.graph_output import RENDERERS
 from queuelint.reporters import REPORTERS
@@ -41,16 +41,18 @@ def _split(values: Sequence[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: bool = True) -> engine.Result:
+def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: bool = True,
+             facts: Sequence[str] = ()) -> engine.Result:
     root = project_root(settings)
     cache_dir = os.path.join(root, settings.cache_dir) if cache else None
     try:
+        imported = [f for source in facts for f in exchange.load(source, root)]
         if paths and all(os.path.isfile(p) for p in paths):
             # Files only (a pre-commit hook, an editor): a mismatch spans files, so analyse the
             # whole project and keep the findings in, or pointing at, the files given.
-            return engine.analyse_for_files(paths, root, settings, jobs=jobs, cache_dir=cache_dir)
-        return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir)
-    except PathError as error:
+            return engine.analyse_for_files(paths, root, settings, jobs=jobs, cache_dir=cache_dir, imported=imported)
+        return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir, imported=imported)
+    except (PathError, exchange.FactsError) as error:
         _fail(str(error))
 
 
@@ -98,11 +100,13 @@ def cli() -> None:
 @config_option
 @jobs_option
 @cache_option
+@click.option("--facts", "facts", multiple=True, type=click.Path(dir_okay=False),
+              help="Also use facts exported by `queuelint extract` (another repository, or a shard).")
 def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], output_format: str,
-          exit_zero: bool, config_path: str | None, jobs: int | None, no_cache: bool) -> None:
+          exit_zero: bool, config_path: str | None, jobs: int | None, no_cache: bool, facts: tuple[str, ...]) -> None:
     """Check PATHS (default: the current directory) for queue mismatches."""
     settings = _settings(config_path, select, ignore)
-    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
+    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache, facts=facts)
     click.echo(REPORTERS[output_format](result.diagnostics, len(result.internal_errors)), nl=False)
     _report_problems(result)
     if result.internal_errors:
@@ -122,6 +126,26 @@ def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, j
     settings = _settings(config_path, (), ())
     result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
     click.echo(RENDERERS[output_format](result.graph), nl=False)
+    _report_problems(result)
+    sys.exit(EXIT_INTERNAL if result.internal_errors else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--output", "-o", "output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the facts (JSON).")
+@config_option
+@jobs_option
+@cache_option
+def extract(paths: tuple[str, ...], output: str, config_path: str | None, jobs: int | None, no_cache: bool) -> None:
+    """Export the producers and consumers of PATHS, names resolved, for `check --facts`."""
+    settings = _settings(config_path, (), ())
+    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
+    try:
+        count = exchange.write(result.graph, project_root(settings), output)
+    except OSError as error:
+        _fail(f"{output}: cannot write: {error.strerror}")
+    click.echo(f"{output}: facts of {count} file{'s' if count != 1 else ''}", err=True)
     _report_problems(result)
     sys.exit(EXIT_INTERNAL if result.internal_errors else EXIT_CLEAN)
 

@@ -217,7 +217,8 @@ class FactStore:
 
 
 def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: Workspace | None = None,
-            cache_dir: str | None = None) -> Result:
+            cache_dir: str | None = None, imported: Sequence[FileFacts] = ()) -> Result:
+    """`imported`: facts exported elsewhere (`queuelint extract`), joined into the graph."""
     found = discover(paths, settings)
     options = frontends.Options(frozenset(spec.call for spec in settings.producers), settings.consumers)
     cache = FactCache(cache_dir, f"{code_salt()}\0{options!r}") if cache_dir else None
@@ -247,8 +248,10 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     resolver = Resolver(store.load, ModuleLocator(roots))
     producers = _through_wrappers(store, found.files, resolver, settings.producers)
     consumers = _imported_processors(store, resolver)
+    local = set(store.facts)
     queue_files = [f for f in store.facts.values()
                    if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls]
+    queue_files += [f for f in imported if f.path not in local]
     graph = QueueGraph(queue_files, resolver, producers, consumers)
     context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
@@ -260,7 +263,8 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
         except Exception as error:  # one broken rule must not hide the others
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             store.errors.append(f"rule {rule.code} ({rule.name}) failed: {detail}")
-    diagnostics = [d for d in diagnostics if not settings.ignored_in(d.span.path, d.code)]
+    foreign = {f.path for f in imported} - local  # findings there belong to the other repository
+    diagnostics = [d for d in diagnostics if not settings.ignored_in(d.span.path, d.code) and d.span.path not in foreign]
     all_facts = list(store.facts.values())
     diagnostics = suppress.apply(diagnostics, all_facts, settings)
     if cache is not None:
@@ -344,13 +348,13 @@ def _files_using(names: set[bytes], paths: Sequence[str]) -> list[str]:
 
 
 def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1,
-                      cache_dir: str | None = None) -> Result:
+                      cache_dir: str | None = None, imported: Sequence[FileFacts] = ()) -> Result:
     """The project's analysis, narrowed to findings located in, or related to, `files`."""
     wanted = {os.path.abspath(f) for f in files}
     for path in wanted:
         if not os.path.isfile(path):
             raise PathError(f"{path}: no such file")
-    result = analyse([root], settings, jobs, cache_dir=cache_dir)
+    result = analyse([root], settings, jobs, cache_dir=cache_dir, imported=imported)
     result.diagnostics = [d for d in result.diagnostics
                           if d.span.path in wanted or any(r.span.path in wanted for r in d.related)]
     return result
