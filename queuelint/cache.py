@@ -30,6 +30,7 @@ class Entry:
     digest: str
     facts: FileFacts | None  # None: the prefilter ruled the file out
     error: str | None = None
+    receivers: tuple[str, ...] | None = None  # for skipped files: names used as `x.add(` / `x.name`
 
 
 class FactCache:
@@ -93,12 +94,14 @@ class FactCache:
 
 
 def _item(entry: Entry) -> list[Any]:
-    return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error]
+    return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error,
+            list(entry.receivers) if entry.receivers is not None else None]
 
 
 def _entry(item: list[Any]) -> Entry:
-    mtime_ns, size, content, facts, error = item
-    return Entry(int(mtime_ns), int(size), str(content), from_json(FileFacts, facts) if facts else None, error)
+    mtime_ns, size, content, facts, error, receivers = item
+    return Entry(int(mtime_ns), int(size), str(content), from_json(FileFacts, facts) if facts else None, error,
+                 tuple(receivers) if receivers is not None else None)
 
 
 def digest(data: bytes) -> str:

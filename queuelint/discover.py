@@ -110,7 +110,8 @@ def _inherited_ignores(top: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ..
         if parent == current:
             return ()  # not inside a repository: only the tree's own ignores count
         current = parent
-    return tuple(reversed(found))
+    # A directory named explicitly is checked even if an outer .gitignore lists it.
+    return tuple((base, spec) for base, spec in reversed(found) if not _ignored(top, True, ((base, spec),)))
 
 
 def _ignored(path: str, is_dir: bool, ignores: tuple[tuple[str, pathspec.GitIgnoreSpec], ...]) -> bool:

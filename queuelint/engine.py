@@ -20,7 +20,9 @@ from queuelint.modules import ModuleLocator
 from queuelint.resolve import Resolver
 from queuelint.rules import REGISTRY, RuleContext
 
-PARALLEL_THRESHOLD = 64  # below this many files, a process pool costs more than it saves
+PARALLEL_THRESHOLD = 64
+# `mailQueue.add(`, `mailQueue.name`: receivers a skipped file might use an exported queue as.
+RECEIVER = re.compile(rb"\b([A-Za-z_$][\w$]*)\s*\??\.\s*(?:add|addBulk|process|name)\b")  # below this many files, a process pool costs more than it saves
 
 
 @dataclass
@@ -111,7 +113,10 @@ def _read_chunk_for_cache(paths: list[str], options: frontends.Options) -> list[
             entries.append(None)
             continue
         if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
-            entries.append(entry_for(path, data, None, None))
+            entry = entry_for(path, data, None, None)
+            if entry is not None:
+                entry.receivers = tuple(sorted({m.decode() for m in RECEIVER.findall(data)}))
+            entries.append(entry)
         else:
             entries.append(entry_for(path, data, *extract_bytes(path, data, options)))
     return entries
@@ -241,7 +246,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
             passed_over.append(path)
     # Demand-driven second look: files that use a queue object exported by a queue file
     # (`import { mailQueue } from './queues'; mailQueue.add(…)`) need not mention the library.
-    for path in _files_using(exported_queue_names(store.facts.values()), passed_over):
+    for path in _queue_users(exported_queue_names(store.facts.values()), passed_over, cache):
         if store.load(path) is not None:
             analysed += 1
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
@@ -329,6 +334,23 @@ def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
         exported = {local for _, local in file.exports}
         names.update(name.encode() for name, expr in file.bindings if expr.kind == "queue" and name in exported)
     return names
+
+
+def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None) -> list[str]:
+    """Files calling a method on (or reading `.name` of) one of `names`; the cache remembers
+    each file's receivers, so unchanged files are not read again."""
+    if not names:
+        return []
+    wanted = {n.decode() for n in names}
+    selected, unknown = [], []
+    for path in paths:
+        entry = cache.entries.get(path) if cache is not None else None
+        if entry is not None and entry.receivers is not None and cache is not None and cache.lookup(path):
+            if wanted.intersection(entry.receivers):
+                selected.append(path)
+        else:
+            unknown.append(path)
+    return selected + _files_using(names, unknown)
 
 
 def _files_using(names: set[bytes], paths: Sequence[str]) -> list[str]:

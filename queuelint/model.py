@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union
 
@@ -341,31 +342,52 @@ def to_json(value: Any) -> Any:
 
 def from_json(cls: type[T], data: Any) -> T:
     """Rebuild a record of type ``cls`` from `to_json` output."""
-    return typing.cast(T, _decode(cls, data))
+    return typing.cast(T, _decoder(cls)(data))
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
+Decoder = Callable[[Any], Any]
+_DECODERS: dict[Any, Decoder] = {}
 
 
-def _decode(tp: Any, data: Any) -> Any:
+def _identity(data: Any) -> Any:
+    return data
+
+
+def _decoder(tp: Any) -> Decoder:
+    """A decoding function per type, built once: the cache reads thousands of records."""
+    found = _DECODERS.get(tp)
+    if found is None:
+        # Records can nest themselves (`Expr.parts`): hand out a forwarder while building.
+        _DECODERS[tp] = lambda data: _DECODERS[tp](data)
+        found = _DECODERS[tp] = _build(tp)
+    return found
+
+
+def _build(tp: Any) -> Decoder:
     origin = typing.get_origin(tp)
     if origin is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], item) for item in data)
-        return tuple(_decode(arg, item) for arg, item in zip(args, data, strict=False))
+            item = _decoder(args[0])
+            return lambda data: tuple(item(value) for value in data)
+        items = [_decoder(arg) for arg in args]
+        return lambda data: tuple(decode(value) for decode, value in zip(items, data, strict=False))
     if origin in (Union, types.UnionType):
-        if data is None:
-            return None
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _decode(inner, data)
+        decode_inner = _decoder(inner)
+        return lambda data: None if data is None else decode_inner(data)
     if origin is Literal:
-        return data
+        return _identity
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return tp(data)
+        return tp
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        hints = _HINTS.get(tp)
-        if hints is None:
-            hints = _HINTS[tp] = typing.get_type_hints(tp)
-        return tp(**{name: _decode(hints[name], value) for name, value in data.items()})
-    return data
+        hints = typing.get_type_hints(tp)
+        fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(tp)}
+        plain = {name for name, decode in fields.items() if decode is _identity}
+        record = typing.cast(Callable[..., Any], tp)
+
+        def decode_record(data: Any) -> Any:
+            return record(**{name: value if name in plain else fields[name](value) for name, value in data.items()})
+
+        return decode_record
+    return _identity

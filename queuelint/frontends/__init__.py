@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from queuelint.frontends import typescript
-from queuelint.frontends.python import extract as python_extract
 from queuelint.model import ConsumerSpec, FileFacts, Problem, Span
 
 
@@ -66,5 +65,7 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
         return typescript.extract(path, data, decode_problem(path, data), options.wanted_calls, options.consumers,
                                   options.handlers)
     if language == "python":
+        from queuelint.frontends.python import extract as python_extract  # libcst: only when needed
+
         return python_extract.extract(path, data, decode_problem(path, data), options.wanted_calls)
     return FileFacts(path=path, language="unknown")

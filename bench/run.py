@@ -1,0 +1,88 @@
+"""Run the benchmark: cold, warm and one-file-changed times, lines per second, peak memory,
+and whether the findings equal the planted bugs. Works on any tree (`--tree PATH`); the
+planted check needs a tree made by `generate.py`.
+
+    python bench/run.py                       # generates bench/generated/monorepo if missing
+    python bench/run.py --tree ~/src/some-monorepo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUFFIXES = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts", ".py")
+
+
+def count_lines(tree: str) -> int:
+    total = 0
+    for directory, subdirectories, files in os.walk(tree):
+        subdirectories[:] = [d for d in subdirectories if d not in ("node_modules", ".git", ".queuelint_cache")]
+        for name in files:
+            if name.endswith(SUFFIXES):
+                with open(os.path.join(directory, name), "rb") as handle:
+                    total += handle.read().count(b"\n")
+    return total
+
+
+def run(tree: str, *extra: str) -> tuple[float, int, list[dict[str, object]]]:
+    """Seconds, peak RSS of this run in MB, and the findings."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "queuelint", "check", ".", "--output-format", "json", "--exit-zero",
+                           *extra], cwd=tree, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"queuelint failed ({done.returncode}):\n{done.stderr}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return elapsed, peak, json.loads(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tree", help="a tree to measure (default: the generated monorepo)")
+    parser.add_argument("--lines", type=int, default=1_000_000, help="size of the generated monorepo")
+    parser.add_argument("--jobs", default=str(os.cpu_count() or 1))
+    args = parser.parse_args()
+    tree = args.tree or os.path.join(HERE, "generated", "monorepo")
+    if args.tree is None and not os.path.exists(os.path.join(tree, "planted.json")):
+        subprocess.run([sys.executable, os.path.join(HERE, "generate.py"), "--lines", str(args.lines), "--out", tree],
+                       check=True)
+    shutil.rmtree(os.path.join(tree, ".queuelint_cache"), ignore_errors=True)
+    lines = count_lines(tree)
+    jobs = ("--jobs", args.jobs)
+    cold, cold_peak, findings = run(tree, *jobs)
+    warm, warm_peak, warm_findings = run(tree, *jobs)
+    changed_file = next((os.path.join(d, f) for d, _, fs in os.walk(tree) for f in fs if f == "producer.ts"), None)
+    changed = changed_peak = 0.0
+    if changed_file is not None:
+        with open(changed_file, "a", encoding="utf-8") as handle:
+            handle.write("// touched by the benchmark\n")
+        changed, changed_peak, _ = run(tree, *jobs)
+    print(f"tree: {tree}")
+    print(f"lines: {lines:,}  jobs: {args.jobs}")
+    print(f"cold: {cold:.2f} s ({lines / cold:,.0f} lines/s)")
+    print(f"warm: {warm:.2f} s")
+    if changed_file is not None:
+        print(f"one file changed: {changed:.2f} s")
+    print(f"peak memory: {max(cold_peak, warm_peak, int(changed_peak))} MB")
+    print(f"findings: {len(findings)} (warm run agrees: {findings == warm_findings})")
+    planted_file = os.path.join(tree, "planted.json")
+    if os.path.exists(planted_file):
+        with open(planted_file, encoding="utf-8") as handle:
+            planted = {(p["path"], p["line"], p["code"]) for p in json.load(handle)["planted"]}
+        found = {(f["path"], f["line"], f["code"]) for f in findings}
+        print(f"planted bugs: {len(planted)}; found exactly them: {found == planted}")
+        if found != planted:
+            print(f"  missed: {sorted(planted - found)[:10]}")
+            print(f"  unexpected: {sorted(found - planted)[:10]}")
+
+
+if __name__ == "__main__":
+    main()
