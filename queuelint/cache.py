@@ -40,6 +40,7 @@ class FactCache:
         self.entries: dict[str, Entry] = {}
         self.dirty = False
         self.hits = self.misses = 0
+        self.fresh: set[str] = set()  # paths whose entry was confirmed by stat in this run
         self._load()
 
     def _path(self) -> str:
@@ -67,12 +68,14 @@ class FactCache:
             return None
         if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size:
             self.hits += 1
+            self.fresh.add(path)
             return entry
         return None
 
     def store(self, path: str, entry: Entry) -> None:
         self.misses += 1
         self.entries[path] = entry
+        self.fresh.add(path)
         self.dirty = True
 
     def save(self) -> None:

@@ -344,8 +344,8 @@ def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
     wanted = {n.decode() for n in names}
     selected, unknown = [], []
     for path in paths:
-        entry = cache.entries.get(path) if cache is not None else None
-        if entry is not None and entry.receivers is not None and cache is not None and cache.lookup(path):
+        entry = cache.entries.get(path) if cache is not None and path in cache.fresh else None
+        if entry is not None and entry.receivers is not None:
             if wanted.intersection(entry.receivers):
                 selected.append(path)
         else:

@@ -52,7 +52,9 @@ def rule(*, code: str, name: str, severity: Severity, libraries: tuple[str, ...]
 
 
 def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:
-    matches = difflib.get_close_matches(value, sorted(candidates), n=1, cutoff=0.75)
+    # A ratio >= 0.75 needs 2*min(len) >= 0.75*(sum of lens), i.e. longer <= 5/3 shorter.
+    near = sorted(c for c in candidates if 3 * max(len(c), len(value)) <= 5 * min(len(c), len(value)))
+    matches = difflib.get_close_matches(value, near, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
 
