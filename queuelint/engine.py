@@ -42,6 +42,8 @@ class Workspace:
     def __init__(self) -> None:
         self.buffers: dict[str, bytes] = {}
         self._memo: dict[tuple[str, object, frontends.Options], tuple[FileFacts | None, str | None]] = {}
+        self._demanded: dict[tuple[str, object, frontends.Options, str], tuple[FileFacts, str | None]] = {}
+        self._receivers: dict[tuple[str, object], frozenset[str]] = {}
 
     def read(self, path: str) -> bytes:
         buffer = self.buffers.get(path)
@@ -66,6 +68,28 @@ class Workspace:
         if found is None:
             found = self._memo[key] = read_facts(path, options, self)
         return found
+
+    def demanded(self, path: str, options: frontends.Options) -> tuple[FileFacts, str | None] | None:
+        """Facts of a file resolution needs, prefilter or not; memoised like `facts`."""
+        try:
+            key = (path, self._key(path), options, "demanded")
+        except OSError:
+            return None
+        found = self._demanded.get(key)
+        if found is None:
+            found = self._demanded[key] = extract_bytes(path, self.read(path), options)
+        return found
+
+    def uses(self, path: str, names: set[str]) -> bool:
+        """Whether a file calls a method on (or reads `.name` of) one of `names`."""
+        try:
+            key = (path, self._key(path))
+        except OSError:
+            return False
+        receivers = self._receivers.get(key)
+        if receivers is None:
+            receivers = self._receivers[key] = frozenset(m.decode() for m in RECEIVER.findall(self.read(path)))
+        return not names.isdisjoint(receivers)
 
 
 def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS,
@@ -205,6 +229,15 @@ class FactStore:
         if cached is not None and cached.facts is not None:
             self.facts[path] = cached.facts
             return cached.facts
+        if self.workspace is not None:
+            demanded = self.workspace.demanded(path, self.options)
+            if demanded is None:
+                self._missing.add(path)
+                return None
+            self.facts[path] = demanded[0]
+            if demanded[1] is not None:
+                self.errors.append(demanded[1])
+            return demanded[0]
         try:
             data = self.workspace.read(path) if self.workspace else _read(path)
         except OSError:
@@ -246,7 +279,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
             passed_over.append(path)
     # Demand-driven second look: files that use a queue object exported by a queue file
     # (`import { mailQueue } from './queues'; mailQueue.add(…)`) need not mention the library.
-    for path in _queue_users(exported_queue_names(store.facts.values()), passed_over, cache):
+    for path in _queue_users(exported_queue_names(store.facts.values()), passed_over, cache, workspace):
         if store.load(path) is not None:
             analysed += 1
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
@@ -336,12 +369,16 @@ def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
     return names
 
 
-def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None) -> list[str]:
-    """Files calling a method on (or reading `.name` of) one of `names`; the cache remembers
-    each file's receivers, so unchanged files are not read again."""
+def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,
+                 workspace: Workspace | None = None) -> list[str]:
+    """Files calling a method on (or reading `.name` of) one of `names`; the cache (or the
+    language server's workspace) remembers each file's receivers, so unchanged files are not
+    read again."""
     if not names:
         return []
     wanted = {n.decode() for n in names}
+    if workspace is not None:
+        return [path for path in paths if workspace.uses(path, wanted)]
     selected, unknown = [], []
     for path in paths:
         entry = cache.entries.get(path) if cache is not None and path in cache.fresh else None

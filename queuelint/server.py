@@ -24,7 +24,7 @@ from queuelint.model import DEFAULT_JOB, Diagnostic, Span
 from queuelint.reporters.lsp import SEVERITY, lsp_range, rule_page_uri, utf16_column
 from queuelint.rules import lookup
 
-DEBOUNCE_SECONDS = 0.25
+DEBOUNCE_SECONDS = 0.02  # coalesces a burst of keystrokes; the analysis itself reuses unchanged facts
 CONFIG_FILES = ("queuelint.toml", "pyproject.toml")
 
 

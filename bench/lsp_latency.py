@@ -1,0 +1,92 @@
+"""Time from an edit to republished diagnostics in the language server, on a real workspace.
+
+    python bench/lsp_latency.py PATH [--edits 20]
+
+Starts `queuelint server` over stdio, opens the first `producer.ts` it finds, and alternately
+breaks and fixes a job name; prints the median and worst latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+class Client:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "queuelint", "server"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.next_id = 0
+
+    def send(self, method: str, params: dict[str, Any], request: bool = False) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
+        if request:
+            self.next_id += 1
+            message["id"] = self.next_id
+        body = json.dumps(message).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def receive(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        length = 0
+        while True:
+            line = self.process.stdout.readline().strip()
+            if not line:
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        data: dict[str, Any] = json.loads(self.process.stdout.read(length))
+        return data
+
+    def wait_for(self, method: str, uri: str | None = None) -> dict[str, Any]:
+        while True:
+            message = self.receive()
+            if message.get("method") == method and (uri is None or message["params"]["uri"] == uri):
+                return message
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tree")
+    parser.add_argument("--edits", type=int, default=20)
+    args = parser.parse_args()
+    root = Path(args.tree).resolve()
+    producer = next(Path(d) / f for d, _, fs in os.walk(root) for f in fs if f == "producer.ts")
+    text = producer.read_text()
+    broken = text.replace("JobName.Export", "'no-such-job'")
+    client = Client()
+    started = time.perf_counter()
+    client.send("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}, request=True)
+    client.receive()
+    client.send("initialized", {})
+    client.wait_for("window/logMessage")
+    print(f"first analysis: {time.perf_counter() - started:.2f} s")
+    uri = producer.as_uri()
+    client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "typescript", "version": 1,
+                                                          "text": text}})
+    client.wait_for("window/logMessage")
+    latencies = []
+    for version in range(2, args.edits + 2):
+        edited = broken if version % 2 == 0 else text
+        sent = time.perf_counter()
+        client.send("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                               "contentChanges": [{"text": edited}]})
+        client.wait_for("textDocument/publishDiagnostics", uri)
+        latencies.append((time.perf_counter() - sent) * 1000)
+    client.send("shutdown", {}, request=True)
+    client.send("exit", {})
+    print(f"edit -> diagnostics: median {statistics.median(latencies):.0f} ms, worst {max(latencies):.0f} ms "
+          f"over {len(latencies)} edits")
+
+
+if __name__ == "__main__":
+    main()
