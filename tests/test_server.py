@@ -142,3 +142,36 @@ async def test_ql101_quick_fix_moves_the_id_into_opts(client: LanguageClient) ->
     (edit,) = fix.edit.changes[service]
     assert edit.new_text == "{ orgId }, { jobId: jobId, attempts: 3 }"
     assert (edit.range.start.line, edit.range.start.character) == (5, 21)
+
+
+@pytest.mark.asyncio
+async def test_a_storm_of_edits_ends_with_the_last_text(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    producer, worker = (root / "src/producer.ts").as_uri(), (root / "src/worker.ts").as_uri()
+    await wait_for(client, producer, lambda d: len(d) == 1)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=worker, language_id="typescript", version=1, text=BAD["src/worker.ts"])))
+    for version in range(2, 1002):
+        text = FIXED_WORKER if version % 2 == 0 else BAD["src/worker.ts"]
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=worker, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    # version 1001 is the broken worker: the finding stays (or comes back)
+    await asyncio.sleep(1)
+    assert len(await wait_for(client, producer, lambda d: len(d) == 1)) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_file_deleted_while_open(client: LanguageClient) -> None:
+    root: Path = client.root  # type: ignore[attr-defined]
+    producer, worker_path = (root / "src/producer.ts").as_uri(), root / "src/worker.ts"
+    await wait_for(client, producer, lambda d: len(d) == 1)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=worker_path.as_uri(), language_id="typescript", version=1, text=worker_path.read_text())))
+    worker_path.unlink()
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(worker_path.as_uri())))
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=worker_path.as_uri(), type=types.FileChangeType.Deleted)]))
+    # No worker any more: no name mismatch, only a queue nobody consumes (and no crash).
+    remaining = await wait_for(client, producer, lambda d: all(x.code != "QL102" for x in d))
+    assert [d.code for d in remaining] == ["QL105"]

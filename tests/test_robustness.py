@@ -1,0 +1,181 @@
+"""Never crash, never lose a finding: arbitrary and mutated input to both front-ends, and the
+bad inputs a repository can hold, each with what the user sees (docs/bad-inputs.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from queuelint import frontends
+from queuelint.cli import cli
+from queuelint.model import FileFacts
+from tests.conftest import FIXTURES
+from tests.helpers import found, run, write_project
+from tests.test_cli import BAD
+
+SAMPLES = {
+    path.suffix: path.read_bytes()
+    for path in [FIXTURES / "seed-001-silent-default/apps/worker/src/processors/main.processor.ts",
+                 FIXTURES / "python-django-celery/shop/orders/tasks.py"]
+}
+SUFFIXES = [".ts", ".tsx", ".js", ".py"]
+
+
+def extract_ok(suffix: str, data: bytes) -> FileFacts:
+    facts = frontends.extract(f"fuzz/file{suffix}", data)
+    assert isinstance(facts, FileFacts)
+    return facts
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(suffix=st.sampled_from(SUFFIXES), data=st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise(suffix: str, data: bytes) -> None:
+    extract_ok(suffix, data)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
+    suffix = draw(st.sampled_from(sorted(SAMPLES)))
+    data = bytearray(SAMPLES[suffix])
+    for _ in range(draw(st.integers(1, 6))):
+        if not data:
+            break
+        at = draw(st.integers(0, len(data) - 1))
+        length = draw(st.integers(1, 40))
+        action = draw(st.sampled_from(["truncate", "delete", "duplicate", "insert"]))
+        if action == "truncate":
+            del data[at:]
+        elif action == "delete":
+            del data[at : at + length]
+        elif action == "duplicate":
+            data[at:at] = data[at : at + length]
+        else:
+            data[at:at] = draw(st.binary(min_size=1, max_size=length))
+    return suffix, bytes(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_mutated_real_files_never_raise(case: tuple[str, bytes]) -> None:
+    extract_ok(*case)
+
+
+def test_a_broken_file_does_not_change_the_findings_of_the_others(tmp_path: Path) -> None:
+    clean = found(tmp_path, run(tmp_path, BAD))
+    (tmp_path / "src/zz-broken.ts").write_bytes(b"import { Queue } from 'bullmq';\nconst q = new Queue('x';\n\xff\xfe")
+    (tmp_path / "src/zz-broken.py").write_bytes(b"import celery\nprint 'py2'\n")
+    with_broken = found(tmp_path, run(tmp_path))
+    assert clean <= with_broken  # nothing lost
+    added = with_broken - clean
+    assert {path for path, _, _ in added} == {"src/zz-broken.ts", "src/zz-broken.py"}
+    assert all(code == "QL001" for _, _, code in added)
+
+
+# --- the bad-inputs table -------------------------------------------------------------
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_bom_crlf_lone_cr_nul_and_empty_files(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    producer = (in_tmp / "src/producer.ts").read_bytes()
+    (in_tmp / "src/producer.ts").write_bytes(b"\xef\xbb\xbf" + producer.replace(b"\n", b"\r\n"))
+    (in_tmp / "src/cr.ts").write_bytes(producer.replace(b"'digest'", b"'digest-cr'").replace(b"\n", b"\r"))
+    (in_tmp / "src/nul.ts").write_bytes(b"import { Queue } from 'bullmq';\x00\nconst q = new Queue('mail');\n")
+    (in_tmp / "src/empty.ts").write_bytes(b"")
+    status, out, err = invoke("check", "--no-cache")
+    assert status == 1 and err == ""
+    assert "src/producer.ts:5:13: QL102" in out  # CRLF and a BOM do not move positions
+    assert "src/cr.ts:5:13: QL102" in out and "'digest-cr'" in out
+
+
+def test_minified_bundle_is_skipped_quickly(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    bundle = b"var a=require('bullmq');" + b"function x(){return 1};" * 900_000  # ~20 MB, one line
+    (in_tmp / "src/bundle.js").write_bytes(bundle)
+    status, out, _ = invoke("check", "--no-cache")
+    assert status == 1 and "bundle.js" not in out
+
+
+def test_deep_nesting_is_a_parse_problem_not_a_crash(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    (in_tmp / "src/deep.ts").write_text("import { Queue } from 'bullmq';\nconst x = " + "[" * 10_000 + "]" * 10_000 + ";\n")
+    (in_tmp / "deep.py").write_text("import celery\nx = " + "(" * 10_000 + ")" * 10_000 + "\n")
+    status, out, err = invoke("check", "--no-cache")
+    assert status == 1 and "Traceback" not in err
+    assert "src/producer.ts:5:13: QL102" in out
+
+
+def test_permission_denied_directory_is_named_and_the_rest_checked(in_tmp: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # Simulated: the tests may run as root, who can read anything.
+    write_project(in_tmp, BAD)
+    (in_tmp / "secret").mkdir()
+    real = os.scandir
+
+    def scandir(path: str) -> object:
+        if str(path).endswith("secret"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    status, out, err = invoke("check", "--no-cache")
+    assert status == 1 and "secret: skipped: Permission denied" in err and "QL102" in out
+
+
+def test_file_vanishing_mid_run_is_reported(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from queuelint import engine
+
+    write_project(in_tmp, BAD)
+    write_project(in_tmp, {"src/gone.ts": "import { Queue } from 'bullmq';\n"})
+    real = engine._read
+
+    def vanish(path: str) -> bytes:
+        if path.endswith("gone.ts"):
+            raise FileNotFoundError(2, "No such file or directory")
+        return real(path)
+
+    monkeypatch.setattr(engine, "_read", vanish)
+    status, out, _ = invoke("check", "--no-cache", "--jobs", "1")
+    assert status == 1
+    assert "src/gone.ts:1:1: QL001 [parse-error] cannot read file: No such file or directory" in out
+    assert "src/producer.ts:5:13: QL102" in out
+
+
+def test_symlink_loops_and_links_outside_are_not_followed(in_tmp: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    write_project(in_tmp, BAD)
+    outside = tmp_path_factory.mktemp("outside")
+    write_project(outside, {"p.ts": BAD["src/producer.ts"].replace("'digest'", "'outside'")})
+    (in_tmp / "src/loop").symlink_to(in_tmp / "src")
+    (in_tmp / "src/out").symlink_to(outside)
+    status, out, _ = invoke("check", "--no-cache")
+    assert status == 1 and "outside" not in out and out.count("QL102") == 1
+
+
+def test_paths_with_spaces_and_non_ascii(in_tmp: Path) -> None:
+    write_project(in_tmp, {f"dir with spaces/ünïcødé/{name}": text for name, text in BAD.items()})
+    status, out, _ = invoke("check", "--no-cache")
+    assert status == 1 and "dir with spaces/ünïcødé/src/producer.ts:5:13: QL102" in out
+
+
+def test_a_file_where_a_directory_is_expected(in_tmp: Path) -> None:
+    (in_tmp / "notes.txt").write_text("not code")
+    assert invoke("check", "notes.txt", "--no-cache")[0] == 0  # a file of no supported language: nothing to check
+    assert invoke("check", "missing/dir")[0] == 2
+
+
+def test_output_is_byte_identical_across_runs_jobs_and_cache(in_tmp: Path) -> None:
+    for i in range(70):
+        write_project(in_tmp, {f"src/p{i}.ts": BAD["src/producer.ts"].replace("'digest'", f"'d{i}'")})
+    write_project(in_tmp, {"src/worker.ts": BAD["src/worker.ts"]})
+    outputs = {invoke("check", "--jobs", jobs, *extra, "--output-format", fmt)[1]
+               for fmt in ("json",) for jobs in ("1", "2") for extra in ((), ("--no-cache",), ())}
+    assert len(outputs) == 1
