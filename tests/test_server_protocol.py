@@ -17,7 +17,7 @@ def frame(message: dict[str, Any] | bytes) -> bytes:
 
 def test_malformed_messages_do_not_stop_the_server(tmp_path: Path) -> None:
     (tmp_path / "readme.md").write_text("no queue code here")
-    messages = [
+    messages: list[dict[str, Any] | bytes] = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize",
          "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}},
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
