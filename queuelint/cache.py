@@ -38,6 +38,9 @@ class FactCache:
         self.directory = directory
         self.key = hashlib.sha256(f"{__version__}\0{salt}".encode()).hexdigest()[:16]
         self.entries: dict[str, Entry] = {}
+        # Files read again for wrapper call sites or imported handlers: (what was asked, facts).
+        self.reloads: dict[str, tuple[str, Entry]] = {}
+        self.mentions: dict[str, set[str]] = {}  # wrapper names searched -> files that mention them
         self.dirty = False
         self.hits = self.misses = 0
         self.fresh: set[str] = set()  # paths whose entry was confirmed by stat in this run
@@ -50,11 +53,13 @@ class FactCache:
         try:
             with open(self._path(), encoding="utf-8") as handle:
                 data = json.load(handle)
-            self.entries = {path: _entry(item) for path, item in data.items()}
+            self.entries = {path: _entry(item) for path, item in data["files"].items()}
+            self.reloads = {path: (key, _entry(item)) for path, (key, item) in data["reloads"].items()}
+            self.mentions = {key: set(paths) for key, paths in data["mentions"].items()}
         except FileNotFoundError:
             return
         except Exception:  # corrupt, truncated, or from an incompatible version: start afresh
-            self.entries = {}
+            self.entries, self.reloads, self.mentions = {}, {}, {}
             self.dirty = True
 
     def lookup(self, path: str) -> Entry | None:
@@ -71,6 +76,31 @@ class FactCache:
             self.fresh.add(path)
             return entry
         return None
+
+    def remember_mentions(self, key: str, paths: list[str]) -> None:
+        if self.mentions.get(key) != set(paths):
+            self.mentions[key] = set(paths)
+            self.dirty = True
+
+    def reloaded(self, path: str, key: str) -> FileFacts | None:
+        """Facts of an earlier run's re-read of this file for the same wrappers/handlers."""
+        found = self.reloads.get(path)
+        if found is None or found[0] != key:
+            return None
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        entry = found[1]
+        if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size:
+            return entry.facts
+        return None
+
+    def store_reload(self, path: str, key: str, data: bytes, facts: FileFacts) -> None:
+        entry = entry_for(path, data, facts, None)
+        if entry is not None:
+            self.reloads[path] = (key, entry)
+            self.dirty = True
 
     def store(self, path: str, entry: Entry) -> None:
         self.misses += 1
@@ -89,7 +119,10 @@ class FactCache:
                     handle.write("# created by queuelint\n*\n")
             descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump({path: _item(entry) for path, entry in self.entries.items()}, handle, separators=(",", ":"))
+                json.dump({"files": {path: _item(entry) for path, entry in self.entries.items()},
+                           "reloads": {path: [key, _item(entry)] for path, (key, entry) in self.reloads.items()},
+                           "mentions": {key: sorted(paths) for key, paths in self.mentions.items()}},
+                          handle, separators=(",", ":"))
             os.replace(temporary, self._path())
         except OSError:
             return  # a read-only tree still gets its findings, just no cache

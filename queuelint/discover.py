@@ -5,6 +5,7 @@ can hold queue code at all."""
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -53,7 +54,11 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovered:
             continue
         if not os.path.isdir(path):
             raise PathError(f"{given}: not a file or directory")
-        files.update(_walk(path, settings.root, excludes, skipped))
+        listed = _git_files(path)
+        if listed is None:
+            files.update(_walk(path, settings.root, excludes, skipped))
+        else:
+            files.update(p for p in listed if _wanted(p, path, settings.root, excludes))
     return Discovered(sorted(files), skipped)
 
 
@@ -79,12 +84,57 @@ def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec, skipped: list[t
                 continue
             if is_dir and entry.name in SKIPPED_DIRECTORIES:
                 continue
+            if not is_dir and (language_of(entry.name) is None or entry.name.endswith(SKIPPED_SUFFIXES)):
+                continue  # cheap checks first: most files are not ours anyway
             if _ignored(entry.path, is_dir, ignores) or _excluded(entry.path, is_dir, root, excludes):
                 continue
             if is_dir:
                 stack.append((entry.path, ignores))
-            elif language_of(entry.name) is not None and not entry.name.endswith(SKIPPED_SUFFIXES):
+            else:
                 yield entry.path
+
+
+def _git_files(top: str) -> list[str] | None:
+    """The files git would consider under `top` (tracked, and untracked but not ignored): git
+    applies every .gitignore rule exactly and fast. None outside a work tree or without git."""
+    if not _inside_work_tree(top):
+        return None
+    try:
+        ignored = subprocess.run(["git", "-C", top, "check-ignore", "-q", "."], capture_output=True, timeout=30)
+        if ignored.returncode == 0:
+            return None  # named explicitly though git ignores it: walk it ourselves
+        done = subprocess.run(["git", "-C", top, "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                              capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted({os.path.join(top, name) for name in names if name})
+
+
+def _inside_work_tree(top: str) -> bool:
+    current = top
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
+def _wanted(path: str, top: str, root: str, excludes: pathspec.GitIgnoreSpec) -> bool:
+    """A file git listed: ours if it is source we read, outside skipped directories, not a
+    link, not excluded by the config, and still there."""
+    name = os.path.basename(path)
+    if language_of(name) is None or name.endswith(SKIPPED_SUFFIXES):
+        return False
+    if any(part in SKIPPED_DIRECTORIES for part in os.path.relpath(path, top).split(os.sep)[:-1]):
+        return False
+    if os.path.islink(path) or not os.path.isfile(path):
+        return False
+    return not _excluded(path, False, root, excludes)
 
 
 def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:

@@ -207,13 +207,21 @@ class FactStore:
         earlier_calls, earlier_handlers = self._asked.get(path, (frozenset(), frozenset()))
         calls, handlers = calls | earlier_calls, handlers | earlier_handlers
         self._asked[path] = (calls, handlers)
+        options = replace(self.options, wanted_calls=self.options.wanted_calls | calls, handlers=handlers)
+        key = repr((sorted(options.wanted_calls), sorted(options.handlers)))
+        if self.cache is not None and self.workspace is None:
+            cached = self.cache.reloaded(path, key)
+            if cached is not None:
+                self.facts[path] = cached
+                return
         try:
             data = self.workspace.read(path) if self.workspace else _read(path)
         except OSError:
             return
         try:
-            options = replace(self.options, wanted_calls=self.options.wanted_calls | calls, handlers=handlers)
             self.facts[path] = frontends.extract(path, data, options)
+            if self.cache is not None and self.workspace is None:
+                self.cache.store_reload(path, key, data, self.facts[path])
         except Exception as error:  # a bug of ours: keep the facts we had
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             self.errors.append(f"{path}: internal error while extracting: {detail}")
@@ -324,7 +332,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
         if names <= searched:
             break
         searched = searched | names
-        for path in _files_using({n.encode() for n in names}, files):
+        for path in _files_using({n.encode() for n in names}, files, store.cache):
             store.reload(path, calls=searched)
         producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
@@ -390,9 +398,25 @@ def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
     return selected + _files_using(names, unknown)
 
 
-def _files_using(names: set[bytes], paths: Sequence[str]) -> list[str]:
+def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | None = None) -> list[str]:
+    """Files that mention one of `names`; with a cache, only changed files are read again."""
     if not names:
         return []
+    key = b",".join(sorted(names)).decode()
+    known = cache.mentions.get(key) if cache is not None else None
+    if cache is not None and known is not None:
+        unchanged = [p for p in paths if p in cache.fresh and p in cache.entries]
+        changed = [p for p in paths if not (p in cache.fresh and p in cache.entries)]
+        selected = [p for p in unchanged if p in known] + _files_using(names, changed)
+        cache.remember_mentions(key, selected)
+        return selected
+    selected = _scan(names, paths)
+    if cache is not None:
+        cache.remember_mentions(key, selected)
+    return selected
+
+
+def _scan(names: set[bytes], paths: Sequence[str]) -> list[str]:
     pattern = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
     selected = []
     for path in paths:

@@ -172,3 +172,16 @@ def test_console_script_entry_point(in_tmp: Path) -> None:
     write_project(in_tmp, BAD)
     done = subprocess.run([sys.executable, "-m", "queuelint", "check", "."], capture_output=True, text=True)
     assert done.returncode == 1 and "QL102" in done.stdout and done.stderr == ""
+
+
+def test_inside_a_git_work_tree_git_decides_what_is_ignored(in_tmp: Path) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=in_tmp, check=True)
+    write_project(in_tmp, BAD)
+    (in_tmp / ".gitignore").write_text("generated/\n!generated/keep.ts\n*.gen.ts\n")
+    write_project(in_tmp, {"generated/p.ts": BAD["src/producer.ts"], "src/x.gen.ts": BAD["src/producer.ts"],
+                           "node_modules/m/p.ts": BAD["src/producer.ts"]})
+    status, out, _ = invoke("check", "--output-format", "json", "--no-cache")
+    assert status == 1 and {f["path"] for f in json.loads(out)} == {"src/producer.ts"}
+    # A directory git ignores is still read when named explicitly.
+    status, out, _ = invoke("graph", "generated", "--no-cache")
+    assert {p["path"] for q in json.loads(out)["queues"] for p in q["producers"]} == {"generated/p.ts"}
