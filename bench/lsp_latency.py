@@ -54,10 +54,22 @@ class Client:
                 return message
 
 
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tree")
     parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--memory", action="store_true", help="report the server's resident memory before and after")
     args = parser.parse_args()
     root = Path(args.tree).resolve()
     producer = next(Path(d) / f for d, _, fs in os.walk(root) for f in fs if f == "producer.ts")
@@ -74,6 +86,7 @@ def main() -> None:
     client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "typescript", "version": 1,
                                                           "text": text}})
     client.wait_for("window/logMessage")
+    before = rss_mb(client.process.pid)
     latencies = []
     for version in range(2, args.edits + 2):
         edited = broken if version % 2 == 0 else text
@@ -82,6 +95,9 @@ def main() -> None:
                                                "contentChanges": [{"text": edited}]})
         client.wait_for("textDocument/publishDiagnostics", uri)
         latencies.append((time.perf_counter() - sent) * 1000)
+    if args.memory:
+        print(f"server memory: {before:.0f} MB after the first analysis, {rss_mb(client.process.pid):.0f} MB "
+              f"after {args.edits} edits")
     client.send("shutdown", {}, request=True)
     client.send("exit", {})
     print(f"edit -> diagnostics: median {statistics.median(latencies):.0f} ms, worst {max(latencies):.0f} ms "
