@@ -58,3 +58,12 @@ def test_queue_picture_is_what_the_tool_draws() -> None:
     finally:
         os.chdir(previous)
     assert result.stdout == match.group(2)
+
+
+def test_bad_inputs_table_names_tests_that_exist() -> None:
+    text = (REPO / "docs" / "bad-inputs.md").read_text(encoding="utf-8")
+    references = re.findall(r"`(test_\w+\.py)::(\w+)`", text)
+    assert len(references) >= 12
+    for module, name in references:
+        source = (REPO / "tests" / module).read_text(encoding="utf-8")
+        assert f"def {name}(" in source, f"{module}::{name} is named in docs/bad-inputs.md but does not exist"
