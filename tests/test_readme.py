@@ -17,17 +17,21 @@ def test_rule_table_is_generated_from_the_catalogue() -> None:
     assert catalogue.readme_with_table(readme) == readme, "run `python -m queuelint.catalogue README.md`"
 
 
+def at_repo_root(*args: str) -> str:
+    """The CLI's output, run from the repository root as the README shows it."""
+    previous = os.getcwd()
+    os.chdir(REPO)
+    try:
+        return CliRunner().invoke(cli, [*args, "--jobs", "1", "--no-cache"]).stdout
+    finally:
+        os.chdir(previous)
+
+
 def test_sample_output_is_what_the_tool_prints() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     match = re.search(r"Sample output \(`queuelint check (\S+)`\):\n\n```text\n(.*?)```", readme, re.S)
     assert match is not None
-    previous = os.getcwd()
-    os.chdir(REPO)
-    try:
-        result = CliRunner().invoke(cli, ["check", match.group(1), "--jobs", "1", "--no-cache"])
-    finally:
-        os.chdir(previous)
-    assert result.stdout == match.group(2)
+    assert at_repo_root("check", match.group(1)) == match.group(2)
 
 
 def test_every_toml_example_is_a_valid_config(tmp_path: object) -> None:
@@ -51,13 +55,7 @@ def test_queue_picture_is_what_the_tool_draws() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     match = re.search(r"This is `queuelint graph (\S+) --format mermaid`:\n\n```mermaid\n(.*?)```", readme, re.S)
     assert match is not None
-    previous = os.getcwd()
-    os.chdir(REPO)
-    try:
-        result = CliRunner().invoke(cli, ["graph", match.group(1), "--format", "mermaid", "--jobs", "1", "--no-cache"])
-    finally:
-        os.chdir(previous)
-    assert result.stdout == match.group(2)
+    assert at_repo_root("graph", match.group(1), "--format", "mermaid") == match.group(2)
 
 
 def test_bad_inputs_table_names_tests_that_exist() -> None:
