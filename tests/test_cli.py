@@ -185,3 +185,23 @@ def test_inside_a_git_work_tree_git_decides_what_is_ignored(in_tmp: Path) -> Non
     # A directory git ignores is still read when named explicitly.
     status, out, _ = invoke("graph", "generated", "--no-cache")
     assert {p["path"] for q in json.loads(out)["queues"] for p in q["producers"]} == {"generated/p.ts"}
+
+
+def test_internal_error_in_one_rule_is_reported_and_other_rules_still_run(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from queuelint import engine as engine_module
+    from queuelint.rules import REGISTRY
+
+    def broken(self: object, context: object) -> object:
+        raise KeyError("simulated rule bug")
+
+    registry = tuple(replace(r, check=broken) if r.code == "QL203" else r for r in REGISTRY)  # type: ignore[arg-type]
+    monkeypatch.setattr(engine_module, "REGISTRY", registry)
+    write_project(in_tmp, BAD)
+    status, out, err = invoke("check", "--no-cache", "--jobs", "1")
+    assert status == 101
+    assert "rule QL203 (silent-default) failed: KeyError: 'simulated rule bug'" in err
+    assert "QL102" in out and "Analysis incomplete" in out
