@@ -41,9 +41,11 @@ class Workspace:
 
     def __init__(self) -> None:
         self.buffers: dict[str, bytes] = {}
-        self._memo: dict[tuple[str, object, frontends.Options], tuple[FileFacts | None, str | None]] = {}
-        self._demanded: dict[tuple[str, object, frontends.Options, str], tuple[FileFacts, str | None]] = {}
-        self._receivers: dict[tuple[str, object], frozenset[str]] = {}
+        # One entry per file (and options), replaced when the file changes: memory stays flat
+        # however many edits a session sees.
+        self._memo: dict[tuple[str, frontends.Options], tuple[object, tuple[FileFacts | None, str | None]]] = {}
+        self._demanded: dict[tuple[str, frontends.Options], tuple[object, tuple[FileFacts, str | None]]] = {}
+        self._receivers: dict[str, tuple[object, frozenset[str]]] = {}
 
     def read(self, path: str) -> bytes:
         buffer = self.buffers.get(path)
@@ -61,35 +63,39 @@ class Workspace:
 
     def facts(self, path: str, options: frontends.Options) -> tuple[FileFacts | None, str | None]:
         try:
-            key = (path, self._key(path), options)
+            version = self._key(path)
         except OSError:
             return read_facts(path, options)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = read_facts(path, options, self)
-        return found
+        found = self._memo.get((path, options))
+        if found is not None and found[0] == version:
+            return found[1]
+        result = read_facts(path, options, self)
+        self._memo[(path, options)] = (version, result)
+        return result
 
     def demanded(self, path: str, options: frontends.Options) -> tuple[FileFacts, str | None] | None:
         """Facts of a file resolution needs, prefilter or not; memoised like `facts`."""
         try:
-            key = (path, self._key(path), options, "demanded")
+            version = self._key(path)
         except OSError:
             return None
-        found = self._demanded.get(key)
-        if found is None:
-            found = self._demanded[key] = extract_bytes(path, self.read(path), options)
-        return found
+        found = self._demanded.get((path, options))
+        if found is not None and found[0] == version:
+            return found[1]
+        result = extract_bytes(path, self.read(path), options)
+        self._demanded[(path, options)] = (version, result)
+        return result
 
     def uses(self, path: str, names: set[str]) -> bool:
         """Whether a file calls a method on (or reads `.name` of) one of `names`."""
         try:
-            key = (path, self._key(path))
+            version = self._key(path)
         except OSError:
             return False
-        receivers = self._receivers.get(key)
-        if receivers is None:
-            receivers = self._receivers[key] = frozenset(m.decode() for m in RECEIVER.findall(self.read(path)))
-        return not names.isdisjoint(receivers)
+        found = self._receivers.get(path)
+        if found is None or found[0] != version:
+            found = self._receivers[path] = (version, frozenset(m.decode() for m in RECEIVER.findall(self.read(path))))
+        return not names.isdisjoint(found[1])
 
 
 def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS,
