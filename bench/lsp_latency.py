@@ -2,8 +2,9 @@
 
     python bench/lsp_latency.py PATH [--edits 20]
 
-Starts `queuelint server` over stdio, opens the first `producer.ts` it finds, and alternately
-breaks and fixes a job name; prints the median and worst latency.
+Starts `queuelint server` over stdio (or `$QUEUELINT_SERVER_COMMAND`), opens the first
+`producer.ts` it finds, and alternately breaks and fixes a job name; prints the median and
+worst latency (and, with `--memory`, the server's resident memory before and after).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 
 class Client:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "queuelint", "server"], stdin=subprocess.PIPE,
+        command = os.environ.get("QUEUELINT_SERVER_COMMAND", f"{sys.executable} -m queuelint server").split()
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.next_id = 0
 
