@@ -446,10 +446,9 @@ def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:
             if key in pairs and pairs[key].type == "false":
                 return True
         for key in ("error", "err"):
-            if key in pairs and unwrap(pairs[key]) is not None:
-                kind = unwrap(pairs[key]).type  # type: ignore[union-attr]
-                if kind not in ("null", "undefined", "false") and src.text(pairs[key]) not in ("undefined",):
-                    return True
+            value = unwrap(pairs.get(key))
+            if value is not None and value.type not in ("null", "undefined", "false") and src.text(value) != "undefined":
+                return True
         status = pairs.get("status")
         return status is not None and src.text(status).strip("'\"`") in ("failed", "error", "failure")
     if node.type == "new_expression":
