@@ -446,8 +446,8 @@ def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:
             if key in pairs and pairs[key].type == "false":
                 return True
         for key in ("error", "err"):
-            value = unwrap(pairs.get(key))
-            if value is not None and value.type not in ("null", "undefined", "false") and src.text(value) != "undefined":
+            found = unwrap(pairs.get(key))
+            if found is not None and found.type not in ("null", "undefined", "false") and src.text(found) != "undefined":
                 return True
         status = pairs.get("status")
         return status is not None and src.text(status).strip("'\"`") in ("failed", "error", "failure")
