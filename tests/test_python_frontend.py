@@ -224,3 +224,34 @@ class Base(Task):
     (consumer,) = f.consumers
     assert (consumer.handler, consumer.routes[0].job.text) == ("Sync.run", "accounts.sync")
     assert len(consumer.swallowed_errors) == 1
+
+
+def test_slicing_keeps_lines_and_what_matters() -> None:
+    from queuelint.frontends.python.slicing import slice_source
+
+    text = (
+        "import os\n"
+        "NAME = 'x'\n"
+        "\n"
+        "def helper(a):\n"
+        "    return a + 1\n"
+        "\n"
+        "@shared_task\n"
+        "def job():\n"
+        "    helper(1)\n"
+        "class Names:\n"
+        "    A = 'a'\n"
+        "class Model:\n"
+        "    def save(self):\n"
+        "        pass\n"
+    )
+    sliced = slice_source(text)
+    assert sliced is not None
+    lines = sliced.splitlines()
+    assert len(lines) == len(text.splitlines())
+    assert lines[3] == "def helper(): ..." and lines[4] == ""
+    assert lines[6:9] == ["@shared_task", "def job():", "    helper(1)"]
+    assert lines[9:11] == ["class Names:", "    A = 'a'"]
+    assert lines[11] == "class Model: ..."
+    newer = "try:\n    pass\nexcept A, B:\n    pass\n"
+    assert slice_source(newer) in (None, newer)  # syntax the running Python lacks: parsed whole by libcst

@@ -14,6 +14,7 @@ import tokenize
 import libcst as cst
 
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
+from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value
 from queuelint.frontends.python.values import parameter_expr
@@ -227,7 +228,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     text = data.decode("utf-8", "replace")
     problems = [decode_problem] if decode_problem else []
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(slice_source(text, wanted_calls) or text)
     except cst.ParserSyntaxError as error:
         line, column = error.raw_line, error.raw_column + 1
         message = f"cannot parse: {error.message.splitlines()[0].rstrip('.')}; the file was skipped"
