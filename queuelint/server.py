@@ -104,13 +104,29 @@ class QueuelintServer(LanguageServer):
             ] or None,
         )
 
-    async def analyse_soon(self) -> None:
-        """Debounced: a burst of edits leads to one analysis, of the latest text."""
+    def analyse_soon(self) -> None:
+        """Debounced: a burst of edits leads to one analysis, of the latest text.
+
+        The handlers that call this are plain functions: pygls keeps the task of every
+        coroutine notification handler, so coroutines would grow memory with each edit.
+        """
         self.generation += 1
         mine = self.generation
-        await asyncio.sleep(DEBOUNCE_SECONDS)
-        if mine == self.generation:
+        asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self._analyse_if_latest, mine)
+
+    def _analyse_if_latest(self, generation: int) -> None:
+        if generation == self.generation:
             self.analyse()
+        self._forget_finished_notifications()
+
+    def _forget_finished_notifications(self) -> None:
+        """pygls 2.1 files every notification's future under a fresh id and never removes it
+        (requests are removed when answered): drop the finished ones, or memory grows with
+        every keystroke."""
+        futures = getattr(self.protocol, "_request_futures", None)
+        if isinstance(futures, dict):
+            for key in [key for key, future in futures.items() if future.done()]:
+                del futures[key]
 
 
 def _range(data: dict[str, Any]) -> types.Range:
@@ -131,32 +147,32 @@ def initialized(ls: QueuelintServer, params: types.InitializedParams) -> None:
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-async def did_open(ls: QueuelintServer, params: types.DidOpenTextDocumentParams) -> None:
-    await ls.analyse_soon()
+def did_open(ls: QueuelintServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.analyse_soon()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-async def did_change(ls: QueuelintServer, params: types.DidChangeTextDocumentParams) -> None:
-    await ls.analyse_soon()
+def did_change(ls: QueuelintServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.analyse_soon()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-async def did_save(ls: QueuelintServer, params: types.DidSaveTextDocumentParams) -> None:
+def did_save(ls: QueuelintServer, params: types.DidSaveTextDocumentParams) -> None:
     if os.path.basename(path_of(params.text_document.uri)) in CONFIG_FILES:
         ls.load_settings()
-    await ls.analyse_soon()
+    ls.analyse_soon()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-async def did_close(ls: QueuelintServer, params: types.DidCloseTextDocumentParams) -> None:
-    await ls.analyse_soon()  # the file on disk counts again
+def did_close(ls: QueuelintServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.analyse_soon()  # the file on disk counts again
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-async def watched_files(ls: QueuelintServer, params: types.DidChangeWatchedFilesParams) -> None:
+def watched_files(ls: QueuelintServer, params: types.DidChangeWatchedFilesParams) -> None:
     if any(os.path.basename(path_of(change.uri)) in CONFIG_FILES for change in params.changes):
         ls.load_settings()
-    await ls.analyse_soon()
+    ls.analyse_soon()
 
 
 @server.feature(
