@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -95,6 +94,3 @@ def _paths(item: Any, convert: Any) -> Any:
         return [_paths(v, convert) for v in item]
     return item
 
-
-def paths_of(facts: Iterable[FileFacts]) -> set[str]:
-    return {f.path for f in facts}

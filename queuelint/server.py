@@ -43,7 +43,6 @@ class QueuelintServer(LanguageServer):
         self.settings: config.Settings | None = None
         self.root = "."
         self.published: dict[str, list[types.Diagnostic]] = {}
-        self.last: list[Diagnostic] = []
         self.graph: QueueGraph | None = None
         self.generation = 0
 
@@ -71,7 +70,6 @@ class QueuelintServer(LanguageServer):
         self.window_log_message(types.LogMessageParams(types.MessageType.Log,
             f"queuelint: {result.files_analysed} files, {len(result.diagnostics)} findings, "
             f"{len(buffers)} open buffers, {elapsed:.0f} ms"))
-        self.last = result.diagnostics
         self.graph = result.graph
         by_uri: dict[str, list[types.Diagnostic]] = {}
         for diagnostic in result.diagnostics:

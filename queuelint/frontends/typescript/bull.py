@@ -17,7 +17,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of, lookup_local
-from queuelint.model import DEFAULT_JOB, Expr, QueueDecl, Route, Unresolved
+from queuelint.model import DEFAULT_JOB, Expr, QueueDecl, Route
 
 LIBRARY = "bull"
 JOB_OPTIONS = frozenset(
@@ -54,8 +54,7 @@ def _add(call: Node, args: list[Node], queue: QueueObject, state: Extraction) ->
     if not args:
         return
     named = _is_named_add(args, state)
-    if named is None:
-        state.unresolved.append(Unresolved(state.src.span(call), f"cannot tell whether `{shorten(state.src.text(call), 50)}` names its job"))
+    if named is None:  # the graph lists it as unresolved; never a mismatch
         add_producer(state, args[0], queue.library, "add", queue.name, Expr.unknown(shorten(state.src.text(args[0]))))
     elif named:
         add_producer(state, args[0], queue.library, "add", queue.name, expr_of(args[0], state.src),
