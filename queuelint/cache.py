@@ -1,7 +1,8 @@
 """Facts per file, kept between runs in `.queuelint_cache/`.
 
 A file whose size and modification time are unchanged is not read at all; one whose content
-hash is unchanged is not parsed. Entries are keyed by the tool version and the extraction
+hash is unchanged is not parsed. A file modified shortly before the run that cached it is
+not trusted on its stat (a write within the same clock tick keeps the mtime: "racy git"). Entries are keyed by the tool version and the extraction
 options, so an upgrade or a config change that alters extraction starts afresh. The index
 is written atomically (temp file + rename): concurrent runs cannot corrupt it, the last one
 wins. An unreadable or corrupt index is ignored and rebuilt. It is JSON, never pickle: a
@@ -14,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,9 @@ from queuelint import __version__
 from queuelint.model import FileFacts, from_json, to_json
 
 INDEX = "facts.json"
+# Modification times are coarse (a kernel tick, 2 s on FAT): a file modified this close to
+# the start of the run that cached it may have changed again without its mtime moving.
+RACY_NS = 2_000_000_000
 
 
 @dataclass
@@ -31,6 +36,9 @@ class Entry:
     facts: FileFacts | None  # None: the prefilter ruled the file out
     error: str | None = None
     receivers: tuple[str, ...] | None = None  # for skipped files: names used as `x.add(` / `x.name`
+    # Digest of everything the analysis takes from the file (facts, error, receivers): a file
+    # whose content changed but whose signature did not cannot change the findings.
+    signature: str = ""
 
 
 class FactCache:
@@ -41,9 +49,14 @@ class FactCache:
         # Files read again for wrapper call sites or imported handlers: (what was asked, facts).
         self.reloads: dict[str, tuple[str, Entry]] = {}
         self.mentions: dict[str, set[str]] = {}  # wrapper names searched -> files that mention them
+        self.mentions_used: set[str] = set()  # the searches made by this run
         self.dirty = False
         self.hits = self.misses = 0
-        self.fresh: set[str] = set()  # paths whose entry was confirmed by stat in this run
+        self.fresh: set[str] = set()  # paths whose entry is current: confirmed by stat, or just read
+        # Confirmed by stat: what earlier runs learnt about these (`mentions`) still holds.
+        self.unchanged: set[str] = set()
+        self.started_ns = time.time_ns()  # before any file is read
+        self.trusted_before_ns = 0  # entries modified after this are checked, not trusted
         self._load()
 
     def _path(self) -> str:
@@ -56,6 +69,7 @@ class FactCache:
             self.entries = {path: _entry(item) for path, item in data["files"].items()}
             self.reloads = {path: (key, _entry(item)) for path, (key, item) in data["reloads"].items()}
             self.mentions = {key: set(paths) for key, paths in data["mentions"].items()}
+            self.trusted_before_ns = int(data["started_ns"]) - RACY_NS
         except FileNotFoundError:
             return
         except Exception:  # corrupt, truncated, or from an incompatible version: start afresh
@@ -71,13 +85,16 @@ class FactCache:
             status = os.stat(path)
         except OSError:
             return None
-        if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size:
+        if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size \
+                and entry.mtime_ns < self.trusted_before_ns:
             self.hits += 1
             self.fresh.add(path)
+            self.unchanged.add(path)
             return entry
         return None
 
     def remember_mentions(self, key: str, paths: list[str]) -> None:
+        self.mentions_used.add(key)
         if self.mentions.get(key) != set(paths):
             self.mentions[key] = set(paths)
             self.dirty = True
@@ -92,7 +109,8 @@ class FactCache:
         except OSError:
             return None
         entry = found[1]
-        if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size:
+        if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size \
+                and entry.mtime_ns < self.trusted_before_ns:
             return entry.facts
         return None
 
@@ -121,9 +139,13 @@ class FactCache:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 json.dump({"files": {path: _item(entry) for path, entry in self.entries.items()},
                            "reloads": {path: [key, _item(entry)] for path, (key, entry) in self.reloads.items()},
-                           "mentions": {key: sorted(paths) for key, paths in self.mentions.items()}},
+                           "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
+                           "started_ns": self.started_ns},
                           handle, separators=(",", ":"))
             os.replace(temporary, self._path())
+            for name in os.listdir(self.directory):  # indexes of other versions or settings
+                if name.endswith(f"-{INDEX}") and not name.startswith(self.key):
+                    os.remove(os.path.join(self.directory, name))
         except OSError:
             return  # a read-only tree still gets its findings, just no cache
         self.dirty = False
@@ -131,25 +153,32 @@ class FactCache:
 
 def _item(entry: Entry) -> list[Any]:
     return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error,
-            list(entry.receivers) if entry.receivers is not None else None]
+            list(entry.receivers) if entry.receivers is not None else None, entry.signature]
 
 
 def _entry(item: list[Any]) -> Entry:
-    mtime_ns, size, content, facts, error, receivers = item
+    mtime_ns, size, content, facts, error, receivers, signature = item
     return Entry(int(mtime_ns), int(size), str(content), from_json(FileFacts, facts) if facts else None, error,
-                 tuple(receivers) if receivers is not None else None)
+                 tuple(receivers) if receivers is not None else None, str(signature))
 
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def entry_for(path: str, data: bytes, facts: FileFacts | None, error: str | None) -> Entry | None:
+def entry_for(path: str, data: bytes, facts: FileFacts | None, error: str | None,
+              receivers: tuple[str, ...] | None = None) -> Entry | None:
     try:
         status = os.stat(path)
     except OSError:
         return None
-    return Entry(status.st_mtime_ns, status.st_size, digest(data), facts, error)
+    return Entry(status.st_mtime_ns, status.st_size, digest(data), facts, error, receivers,
+                 signature(facts, error, receivers))
+
+
+def signature(facts: FileFacts | None, error: str | None, receivers: tuple[str, ...] | None) -> str:
+    payload = json.dumps([to_json(facts) if facts is not None else None, error, receivers], separators=(",", ":"))
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
 def code_salt() -> str:

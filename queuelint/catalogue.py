@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from queuelint.rules import REGISTRY
@@ -41,6 +40,8 @@ class Page:
 
 
 def pages_directory() -> Path:
+    from importlib import resources  # 20 ms: only when a page is wanted
+
     shipped = resources.files("queuelint") / "_pages"
     if shipped.is_dir():
         return Path(str(shipped))

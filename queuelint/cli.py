@@ -42,7 +42,7 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: bool = True,
-             facts: Sequence[str] = ()) -> engine.Result:
+             facts: Sequence[str] = (), reuse: bool = False) -> engine.Result:
     root = project_root(settings)
     cache_dir = os.path.join(root, settings.cache_dir) if cache else None
     try:
@@ -50,8 +50,9 @@ def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: 
         if paths and all(os.path.isfile(p) for p in paths):
             # Files only (a pre-commit hook, an editor): a mismatch spans files, so analyse the
             # whole project and keep the findings in, or pointing at, the files given.
-            return engine.analyse_for_files(paths, root, settings, jobs=jobs, cache_dir=cache_dir, imported=imported)
-        return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir, imported=imported)
+            return engine.analyse_for_files(paths, root, settings, jobs=jobs, cache_dir=cache_dir, imported=imported,
+                                            reuse=reuse)
+        return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir, imported=imported, reuse=reuse)
     except (PathError, exchange.FactsError) as error:
         _fail(str(error))
 
@@ -106,7 +107,7 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
           exit_zero: bool, config_path: str | None, jobs: int | None, no_cache: bool, facts: tuple[str, ...]) -> None:
     """Check PATHS (default: the current directory) for queue mismatches."""
     settings = _settings(config_path, select, ignore)
-    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache, facts=facts)
+    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache, facts=facts, reuse=True)
     click.echo(REPORTERS[output_format](result.diagnostics, len(result.internal_errors)), nl=False)
     _report_problems(result)
     if result.internal_errors:
@@ -125,6 +126,7 @@ def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, j
     """Show the queues, job names, producers and consumers that were understood."""
     settings = _settings(config_path, (), ())
     result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
+    assert result.graph is not None  # only `check` reuses a result, which has no graph
     click.echo(RENDERERS[output_format](result.graph), nl=False)
     _report_problems(result)
     sys.exit(EXIT_INTERNAL if result.internal_errors else EXIT_CLEAN)
@@ -141,6 +143,7 @@ def extract(paths: tuple[str, ...], output: str, config_path: str | None, jobs: 
     """Export the producers and consumers of PATHS, names resolved, for `check --facts`."""
     settings = _settings(config_path, (), ())
     result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
+    assert result.graph is not None  # only `check` reuses a result, which has no graph
     try:
         count = exchange.write(result.graph, project_root(settings), output)
     except OSError as error:

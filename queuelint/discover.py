@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pathspec
 
+from queuelint import probes
 from queuelint.config import Settings
 from queuelint.frontends import language_of
 
@@ -38,11 +39,15 @@ class PathError(Exception):
 class Discovered:
     files: list[str]  # absolute paths, sorted
     skipped: list[tuple[str, str]]  # (path, why) for what the user asked for but we could not read
+    # True when the list came from our own walk, whose directories and .gitignore files were
+    # recorded as probes: while they are unchanged, so is the list (no git to ask).
+    walked: bool = False
 
 
 def discover(paths: Sequence[str], settings: Settings) -> Discovered:
     files: set[str] = set()
     skipped: list[tuple[str, str]] = []
+    walked = True
     excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
     for given in paths:
         path = os.path.abspath(given)
@@ -58,8 +63,9 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovered:
         if listed is None:
             files.update(_walk(path, settings.root, excludes, skipped))
         else:
+            walked = False
             files.update(p for p in listed if _wanted(p, path, settings.root, excludes))
-    return Discovered(sorted(files), skipped)
+    return Discovered(sorted(files), skipped, walked)
 
 
 def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec, skipped: list[tuple[str, str]]) -> Iterator[str]:
@@ -67,6 +73,7 @@ def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec, skipped: list[t
     stack: list[tuple[str, tuple[tuple[str, pathspec.GitIgnoreSpec], ...]]] = [(top, _inherited_ignores(top))]
     while stack:
         directory, ignores = stack.pop()
+        probes.walked(directory)
         own = _gitignore(directory)
         if own is not None:
             ignores = (*ignores, (directory, own))
@@ -116,7 +123,7 @@ def _git_files(top: str) -> list[str] | None:
 def _inside_work_tree(top: str) -> bool:
     current = top
     while True:
-        if os.path.exists(os.path.join(current, ".git")):
+        if probes.exists(os.path.join(current, ".git")):
             return True
         parent = os.path.dirname(current)
         if parent == current:
@@ -139,6 +146,7 @@ def _wanted(path: str, top: str, root: str, excludes: pathspec.GitIgnoreSpec) ->
 
 def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
     path = os.path.join(directory, ".gitignore")
+    probes.opened(path)  # also when absent: creating it changes what is ignored
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return pathspec.GitIgnoreSpec.from_lines(handle)
@@ -154,7 +162,7 @@ def _inherited_ignores(top: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ..
         spec = _gitignore(current)
         if spec is not None:
             found.append((current, spec))
-        if os.path.isdir(os.path.join(current, ".git")):
+        if probes.exists(os.path.join(current, ".git")):
             break
         parent = os.path.dirname(current)
         if parent == current:

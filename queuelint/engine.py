@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from queuelint import frontends, suppress, wrappers
-from queuelint.cache import Entry, FactCache, code_salt, entry_for
+from queuelint import frontends, probes, runcache, suppress
+from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, entry_for
 from queuelint.config import Settings
-from queuelint.discover import PathError, discover, looks_minified, may_hold_queue_code
-from queuelint.graph import QueueGraph
+from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
 from queuelint.model import Consumer, Diagnostic, FileFacts, Handler, Problem, Producer, ProducerSpec, Span
-from queuelint.modules import ModuleLocator
-from queuelint.resolve import Resolver
 from queuelint.rules import REGISTRY, RuleContext
+
+if TYPE_CHECKING:
+    from queuelint.graph import QueueGraph
+    from queuelint.resolve import Resolver
 
 PARALLEL_THRESHOLD = 64
 # `mailQueue.add(`, `mailQueue.name`: receivers a skipped file might use an exported queue as.
@@ -28,11 +30,13 @@ RECEIVER = re.compile(rb"\b([A-Za-z_$][\w$]*)\s*\??\.\s*(?:add|addBulk|process|n
 @dataclass
 class Result:
     diagnostics: list[Diagnostic]
-    graph: QueueGraph
+    graph: QueueGraph | None  # None when the findings were reused from the last run
     files_discovered: int
     files_analysed: int
     internal_errors: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    fact_cache: FactCache | None = field(default=None, repr=False)
+    reread: set[str] = field(default_factory=set, repr=False)  # files read again with wider options
 
 
 class Workspace:
@@ -142,14 +146,20 @@ def _read_chunk_for_cache(paths: list[str], options: frontends.Options) -> list[
         except OSError:
             entries.append(None)
             continue
-        if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
-            entry = entry_for(path, data, None, None)
-            if entry is not None:
-                entry.receivers = tuple(sorted({m.decode() for m in RECEIVER.findall(data)}))
-            entries.append(entry)
-        else:
-            entries.append(entry_for(path, data, *extract_bytes(path, data, options)))
+        entries.append(cache_entry(path, data, options))
     return entries
+
+
+def cache_entry(path: str, data: bytes, options: frontends.Options) -> Entry | None:
+    """What the first pass learns from a file: facts if the prefilter lets it through, else the
+    receivers a second look would search for."""
+    if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
+        return entry_for(path, data, None, None, receivers_in(data))
+    return entry_for(path, data, *extract_bytes(path, data, options))
+
+
+def receivers_in(data: bytes) -> tuple[str, ...]:
+    return tuple(sorted({m.decode() for m in RECEIVER.findall(data)}))
 
 
 def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
@@ -170,6 +180,8 @@ def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
     else:
         size = max(8, len(changed) // (jobs * 4))
         chunks = [changed[i : i + size] for i in range(0, len(changed), size)]
+        from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for a cold run
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             fresh = [e for chunk in pool.map(_read_chunk_for_cache, chunks, [options] * len(chunks)) for e in chunk]
     for index, entry in zip(todo, fresh, strict=True):
@@ -187,6 +199,8 @@ def extract_all(paths: Sequence[str], jobs: int,
         return [read_facts(p, options) for p in paths]
     size = max(8, len(paths) // (jobs * 4))
     chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
+    from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for a cold run
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         return [item for chunk in pool.map(_read_chunk, chunks, [options] * len(chunks)) for item in chunk]
 
@@ -206,6 +220,11 @@ class FactStore:
 
     def add(self, facts: FileFacts) -> None:
         self.facts[facts.path] = facts
+
+    @property
+    def reread(self) -> set[str]:
+        """Files read again for wrapper call sites or imported processors."""
+        return set(self._asked)
 
     def reload(self, path: str, calls: frozenset[str] = frozenset(), handlers: frozenset[str] = frozenset()) -> None:
         """Extract again, also recording the call sites of `calls` and the handler facts of the
@@ -259,7 +278,7 @@ class FactStore:
             return None
         facts, error = extract_bytes(path, data, self.options)
         if self.cache is not None:
-            entry = entry_for(path, data, facts, error)
+            entry = entry_for(path, data, facts, error, receivers_in(data))
             if entry is not None:
                 self.cache.store(path, entry)
         if error is not None:
@@ -269,11 +288,88 @@ class FactStore:
 
 
 def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: Workspace | None = None,
-            cache_dir: str | None = None, imported: Sequence[FileFacts] = ()) -> Result:
-    """`imported`: facts exported elsewhere (`queuelint extract`), joined into the graph."""
-    found = discover(paths, settings)
+            cache_dir: str | None = None, imported: Sequence[FileFacts] = (), reuse: bool = False) -> Result:
+    """`imported`: facts exported elsewhere (`queuelint extract`), joined into the graph.
+    `reuse`: give back the last run's findings when nothing that decides them changed (the
+    result then has no graph)."""
     options = frontends.Options(frozenset(spec.call for spec in settings.producers), settings.consumers)
-    cache = FactCache(cache_dir, f"{code_salt()}\0{options!r}") if cache_dir else None
+    salt = f"{code_salt()}\0{runcache.run_key('', options, [])}"
+    if not (reuse and cache_dir and workspace is None and not imported):
+        return _analyse(discover(paths, settings), paths, settings, options, jobs, workspace, cache_dir, salt,
+                        imported)
+    key = runcache.run_key(salt, settings, [os.path.abspath(p) for p in paths])
+    snapshot = runcache.load(cache_dir, key)
+    if snapshot is not None and snapshot.probes.unchanged(snapshot.started_ns - RACY_NS):
+        # Unchanged directories (and .gitignore files) list the same files: no need to walk.
+        found = Discovered(list(snapshot.files), [], True) if snapshot.walked else discover(paths, settings)
+        reused = _reuse(cache_dir, snapshot, found, options)
+        if reused is not None:
+            return reused
+    os.makedirs(cache_dir, exist_ok=True)  # before the run: creating it changes the probed root's mtime
+    started_ns = time.time_ns()
+    with probes.recording() as probed:
+        found = discover(paths, settings)
+        result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported)
+    cache = result.fact_cache
+    if cache is not None and not result.internal_errors and not found.skipped \
+            and all(path in cache.entries for path in found.files):
+        entries = [(path, cache.entries[path]) for path in found.files]
+        runcache.save(cache_dir, runcache.Snapshot(
+            key, {path: runcache.FileState(e.mtime_ns, e.size) for path, e in entries},
+            {path: (e.digest, e.signature) for path, e in entries}, found.walked, probed,
+            {k: sorted(cache.mentions[k]) for k in cache.mentions_used}, frozenset(result.reread),
+            result.diagnostics, result.files_analysed, started_ns))
+    return result
+
+
+def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, options: frontends.Options) -> Result | None:
+    """The last run's result, if every file that changed since gives the analysis what it gave
+    then (see `runcache`)."""
+    started_ns = time.time_ns()
+    changed = runcache.touched(snapshot, found.files)
+    if changed is None:
+        return None
+    details = runcache.details(cache_dir, snapshot) if changed else {}
+    if details is None:
+        return None
+    for path in changed:
+        try:
+            data = _read(path)
+        except OSError:
+            return None
+        content, before = details[path]
+        if digest(data) != content:
+            if path in snapshot.reread:
+                return None
+            entry = cache_entry(path, data, options)
+            if entry is not None and entry.signature != before and entry.facts is None:
+                # Read on demand last time (a constants module, a user of an exported queue).
+                entry = entry_for(path, data, *extract_bytes(path, data, options), entry.receivers)
+            if entry is None or entry.signature != before:
+                return None
+            for names, matched in snapshot.mentions.items():
+                if _mentions(_names_pattern({n.encode() for n in names.split(",")}), data) != (path in matched):
+                    return None
+            details[path] = (digest(data), before)
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        snapshot.files[path] = runcache.FileState(status.st_mtime_ns, status.st_size)
+    if changed:
+        snapshot.started_ns = started_ns
+        runcache.save(cache_dir, snapshot)  # the next run need not read them again
+    return Result(snapshot.diagnostics, None, len(found.files), snapshot.files_analysed, [], found.skipped)
+
+
+def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options, jobs: int,
+             workspace: Workspace | None, cache_dir: str | None, salt: str, imported: Sequence[FileFacts]) -> Result:
+    # Resolution and the graph are imported here: a run answered by `_reuse` needs neither.
+    from queuelint.graph import QueueGraph
+    from queuelint.modules import ModuleLocator
+    from queuelint.resolve import Resolver
+
+    cache = FactCache(cache_dir, salt) if cache_dir else None
     store = FactStore(options, workspace, cache)
     analysed = 0
     passed_over: list[str] = []
@@ -323,13 +419,15 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
         cache.save()
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
-    return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped)
+    return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped, cache, set(store.reread))
 
 
 def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver,
                       specs: tuple[ProducerSpec, ...]) -> dict[str, list[Producer]]:
     """Producers per file: configured producers at their call sites, and producer wrappers
     expanded at theirs (whose files are found and re-read on demand)."""
+    from queuelint import wrappers
+
     searched = store.options.wanted_calls  # configured producers: recorded on the first pass
     names = wrappers.wrapper_names(store.facts.values())
     producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
@@ -411,8 +509,8 @@ def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
     key = b",".join(sorted(names)).decode()
     known = cache.mentions.get(key) if cache is not None else None
     if cache is not None and known is not None:
-        unchanged = [p for p in paths if p in cache.fresh and p in cache.entries]
-        changed = [p for p in paths if not (p in cache.fresh and p in cache.entries)]
+        unchanged = [p for p in paths if p in cache.unchanged]
+        changed = [p for p in paths if p not in cache.unchanged]
         selected = [p for p in unchanged if p in known] + _files_using(names, changed)
         cache.remember_mentions(key, selected)
         return selected
@@ -423,7 +521,7 @@ def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
 
 
 def _scan(names: set[bytes], paths: Sequence[str]) -> list[str]:
-    pattern = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
+    pattern = _names_pattern(names)
     selected = []
     for path in paths:
         try:
@@ -431,19 +529,27 @@ def _scan(names: set[bytes], paths: Sequence[str]) -> list[str]:
                 data = handle.read()
         except OSError:
             continue
-        if pattern.search(data) and not looks_minified(data):
+        if _mentions(pattern, data):
             selected.append(path)
     return selected
 
 
+def _names_pattern(names: set[bytes]) -> re.Pattern[bytes]:
+    return re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
+
+
+def _mentions(pattern: re.Pattern[bytes], data: bytes) -> bool:
+    return pattern.search(data) is not None and not looks_minified(data)
+
+
 def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1,
-                      cache_dir: str | None = None, imported: Sequence[FileFacts] = ()) -> Result:
+                      cache_dir: str | None = None, imported: Sequence[FileFacts] = (), reuse: bool = False) -> Result:
     """The project's analysis, narrowed to findings located in, or related to, `files`."""
     wanted = {os.path.abspath(f) for f in files}
     for path in wanted:
         if not os.path.isfile(path):
             raise PathError(f"{path}: no such file")
-    result = analyse([root], settings, jobs, cache_dir=cache_dir, imported=imported)
+    result = analyse([root], settings, jobs, cache_dir=cache_dir, imported=imported, reuse=reuse)
     result.diagnostics = [d for d in result.diagnostics
                           if d.span.path in wanted or any(r.span.path in wanted for r in d.related)]
     return result

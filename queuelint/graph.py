@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from typing import TYPE_CHECKING
 
-import networkx as nx
-
+from queuelint import probes
 from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route, Span
 from queuelint.resolve import Name, Resolver
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,10 @@ class QueueGraph:
         processors were followed)."""
         self.facts = sorted(facts, key=lambda f: f.path)
         self.resolver = resolver
-        self.graph = nx.MultiDiGraph()
+        self._package_roots: dict[str, str] = {}
+        import networkx as nx  # 0.2 s to import: not paid by runs answered from the cache
+
+        self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.producer_sites: list[ProducerSite] = []
         self.consumer_sites: list[ConsumerSite] = []
         self.unresolved: list[tuple[Span, str]] = []
@@ -177,15 +182,18 @@ class QueueGraph:
                 yield file.path, module
 
     def package_of(self, path: str) -> str:
-        return _package_root(os.path.dirname(path))
+        """The nearest directory with a package manifest: the unit that runs as one app."""
+        directory = os.path.dirname(path)
+        found = self._package_roots.get(directory)
+        if found is None:
+            found = self._package_roots[directory] = _package_root(directory)
+        return found
 
 
-@cache
 def _package_root(directory: str) -> str:
-    """The nearest directory with a package manifest: the unit that runs as one app."""
     current = directory
     while True:
-        if any(os.path.isfile(os.path.join(current, m)) for m in ("package.json", "pyproject.toml", "setup.py")):
+        if any(probes.is_file(os.path.join(current, m)) for m in ("package.json", "pyproject.toml", "setup.py")):
             return current
         parent = os.path.dirname(current)
         if parent == current:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from queuelint.graph import QueueGraph
 from queuelint.reporters.paths import display_path
+
+if TYPE_CHECKING:
+    from queuelint.graph import QueueGraph
 
 ANY_NAME = "*"
 

@@ -11,10 +11,11 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import json5
+
+from queuelint import probes
 
 SCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 TS_FOR_JS = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
@@ -40,7 +41,7 @@ def source_file(base: str) -> str | None:
     candidates += [stem + s for s in TS_FOR_JS.get(suffix, ())]
     candidates += [os.path.join(base, "index" + s) for s in SCRIPT_SUFFIXES]
     for candidate in candidates:
-        if os.path.isfile(candidate) and not candidate.endswith((".d.ts", ".d.mts", ".d.cts")):
+        if probes.is_file(candidate) and not candidate.endswith((".d.ts", ".d.mts", ".d.cts")):
             return candidate
     return None
 
@@ -69,7 +70,7 @@ def python_module(module: str, importer: str) -> str | None:
 
 def _python_file(base: str) -> str | None:
     for candidate in (base + ".py", os.path.join(base, "__init__.py")):
-        if os.path.isfile(candidate):
+        if probes.is_file(candidate):
             return os.path.normpath(candidate)
     return None
 
@@ -79,6 +80,7 @@ class ModuleLocator:
         self._roots = [os.path.abspath(r) for r in roots]
         self._packages: dict[str, str] | None = None
         self._config_for_dir: dict[str, PathConfig | None] = {}
+        self._read_configs: dict[str, PathConfig | None] = {}  # per locator: a later run sees edits
 
     def locate(self, specifier: str, importer: str) -> str | None:
         if importer.endswith(".py"):
@@ -104,8 +106,8 @@ class ModuleLocator:
         found: PathConfig | None = None
         for name in CONFIG_NAMES:
             candidate = os.path.join(directory, name)
-            if os.path.isfile(candidate):
-                found = _read_config(candidate)
+            if probes.is_file(candidate):
+                found = _read_config(candidate, self._read_configs)
                 break
         else:
             parent = os.path.dirname(directory)
@@ -160,7 +162,7 @@ class ModuleLocator:
             top = root
             current = root
             while True:
-                if os.path.exists(os.path.join(current, ".git")):
+                if probes.exists(os.path.join(current, ".git")):
                     top = current
                     break
                 parent = os.path.dirname(current)
@@ -185,9 +187,14 @@ def _match(pattern: str, specifier: str) -> str | None:
     return None
 
 
-@cache
-def _read_config(path: str, depth: int = 0) -> PathConfig | None:
+def _read_config(path: str, memo: dict[str, PathConfig | None], depth: int = 0) -> PathConfig | None:
     """`compilerOptions.baseUrl` and `paths`, with `extends` (relative files) applied first."""
+    if path not in memo:
+        memo[path] = _parse_config(path, memo, depth)
+    return memo[path]
+
+
+def _parse_config(path: str, memo: dict[str, PathConfig | None], depth: int) -> PathConfig | None:
     data = _read_jsonc(path)
     directory = os.path.dirname(path)
     inherited: PathConfig | None = None
@@ -197,8 +204,8 @@ def _read_config(path: str, depth: int = 0) -> PathConfig | None:
             target = os.path.normpath(os.path.join(directory, parent))
             if not target.endswith(".json"):
                 target += ".json"
-            if os.path.isfile(target):
-                inherited = _read_config(target, depth + 1) or inherited
+            if probes.is_file(target):
+                inherited = _read_config(target, memo, depth + 1) or inherited
     options = data.get("compilerOptions")
     options = options if isinstance(options, dict) else {}
     base_url = inherited.base_url if inherited else None
@@ -219,6 +226,7 @@ def _read_config(path: str, depth: int = 0) -> PathConfig | None:
 
 
 def _read_jsonc(path: str) -> dict[str, Any]:
+    probes.opened(path)
     try:
         with open(path, encoding="utf-8-sig") as handle:
             data = json5.loads(handle.read())
@@ -228,6 +236,7 @@ def _read_jsonc(path: str) -> dict[str, Any]:
 
 
 def _read_json(path: str) -> dict[str, Any]:
+    probes.opened(path)
     try:
         with open(path, encoding="utf-8-sig") as handle:
             data = json.load(handle)
@@ -238,6 +247,7 @@ def _read_json(path: str) -> dict[str, Any]:
 
 def _manifests(root: str) -> Iterable[str]:
     for directory, subdirectories, files in os.walk(root):
+        probes.walked(directory)
         subdirectories[:] = [d for d in subdirectories if d not in SKIPPED_DIRECTORIES and not d.startswith(".")]
         if "package.json" in files:
             yield os.path.join(directory, "package.json")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from queuelint.frontends import typescript
 from queuelint.model import ConsumerSpec, FileFacts, Problem, Span
 
 
@@ -25,11 +24,14 @@ class Options:
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
+# The suffixes live here, not in the front-ends, so that deciding which files are ours does
+# not load tree-sitter or libcst (a warm run answered from the cache needs neither).
+TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 PYTHON_SUFFIXES = (".py",)
 
 
 def language_of(path: str) -> str | None:
-    if path.endswith(typescript.SUFFIXES):
+    if path.endswith(TYPESCRIPT_SUFFIXES):
         return "typescript"
     if path.endswith(PYTHON_SUFFIXES):
         return "python"
@@ -62,6 +64,8 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
         data = data.replace(b"\r", b"\n")  # lone CR line ends: tree-sitter counts rows by LF
     language = language_of(path)
     if language == "typescript":
+        from queuelint.frontends import typescript  # tree-sitter: only when needed
+
         return typescript.extract(path, data, decode_problem(path, data), options.wanted_calls, options.consumers,
                                   options.handlers)
     if language == "python":

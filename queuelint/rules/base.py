@@ -7,12 +7,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from queuelint.graph import QueueGraph
-
-if TYPE_CHECKING:  # config imports the registry, which imports this module
-    from queuelint.config import Settings
-
 from queuelint.model import BodyFact, Consumer, Diagnostic, FileFacts, Related, Severity, Span
+
+if TYPE_CHECKING:  # config imports the registry; the graph is only needed to run the rules
+    from queuelint.config import Settings
+    from queuelint.graph import QueueGraph
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from queuelint.graph import Handled
 from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
+
+if TYPE_CHECKING:
+    from queuelint.graph import Handled
 
 
 @rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR,

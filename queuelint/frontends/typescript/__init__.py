@@ -2,6 +2,4 @@
 
 from queuelint.frontends.typescript.extract import extract
 
-SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
-
-__all__ = ["SUFFIXES", "extract"]
+__all__ = ["extract"]

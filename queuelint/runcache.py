@@ -1,0 +1,167 @@
+"""The last run's findings, kept in `.queuelint_cache/` and given back when nothing that could
+change them has changed.
+
+A run is reusable when the tool, the settings and the paths are the same, the discovered file
+list is the same, every file-system answer resolution relied on (`probes`) is the same, and
+every file either kept its size and mtime or, read again, gives the analysis exactly what it
+gave before: the same facts, error and receivers (its cache signature) and the same answers
+to the run's byte searches. That second test is an early cut-off: editing a file that holds no
+queue code, or only a comment after the queue code, does not re-run the analysis. Anything
+else (a new file, a changed queue file, a re-read wrapper file) runs it in full.
+
+Like the facts cache this is JSON, written atomically, and ignored when unreadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, fields
+from typing import Any
+
+from queuelint import probes
+from queuelint.cache import RACY_NS
+from queuelint.model import Diagnostic, Related, Severity, Span, to_json
+
+INDEX = "last-run.json"
+# Content digests and signatures, only read when a file's stat changed: the index stays small.
+DETAILS = "last-run-files.json"
+
+
+@dataclass
+class FileState:
+    mtime_ns: int
+    size: int
+
+
+@dataclass
+class Snapshot:
+    key: str
+    files: dict[str, FileState]
+    details: dict[str, tuple[str, str]] | None  # path -> (content digest, signature); read lazily
+    walked: bool  # the file list came from our own walk, whose directories are among the probes
+    probes: probes.Record
+    mentions: dict[str, list[str]]  # byte searches made (names joined by ",") -> files that matched
+    reread: frozenset[str]  # files read again with wider options (wrapper call sites, processors)
+    diagnostics: list[Diagnostic]
+    files_analysed: int
+    started_ns: int  # when the files were looked at; those modified shortly before are re-checked
+
+
+def run_key(salt: str, settings: object, paths: list[str]) -> str:
+    """Everything besides the files that decides the findings, spelt the same in every process
+    (sets sorted: their repr follows the per-process string hash)."""
+    return hashlib.sha256(json.dumps([salt, _canonical(settings), sorted(paths)], default=str).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, (frozenset, set)):
+        return sorted(_canonical(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value) if f.compare}
+    return value
+
+
+def _record(seen: dict[str, list[Any] | None], existence: dict[str, bool]) -> probes.Record:
+    record = probes.Record()
+    record.seen = {path: (int(f[0]), int(f[1]), bool(f[2])) if f is not None else None for path, f in seen.items()}
+    record.existence = {path: bool(found) for path, found in existence.items()}
+    return record
+
+
+def load(directory: str, key: str) -> Snapshot | None:
+    try:
+        with open(os.path.join(directory, INDEX), encoding="utf-8") as handle:
+            data = json.load(handle)
+        if data["key"] != key:
+            return None
+        return Snapshot(
+            key=key,
+            files={path: FileState(*state) for path, state in data["files"].items()},
+            details=None,
+            walked=bool(data["walked"]),
+            probes=_record(data["probes"], data["existence"]),
+            mentions=data["mentions"],
+            reread=frozenset(data["reread"]),
+            diagnostics=[_diagnostic(d) for d in data["diagnostics"]],
+            files_analysed=int(data["files_analysed"]),
+            started_ns=int(data["started_ns"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent, corrupt, or from another version: the run is simply made afresh
+
+
+def _diagnostic(data: dict[str, Any]) -> Diagnostic:
+    # Spelt out rather than `model.from_json`: that one evaluates type hints, a third of a
+    # warm run's time.
+    return Diagnostic(data["code"], data["name"], Severity(data["severity"]), data["message"], Span(**data["span"]),
+                      data["hint"], tuple(Related(Span(**r["span"]), r["message"]) for r in data["related"]))
+
+
+def details(directory: str, snapshot: Snapshot) -> dict[str, tuple[str, str]] | None:
+    if snapshot.details is None:
+        try:
+            with open(os.path.join(directory, DETAILS), encoding="utf-8") as handle:
+                data = json.load(handle)
+            if data["key"] == snapshot.key:
+                snapshot.details = {path: (str(d), str(s)) for path, (d, s) in data["files"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return snapshot.details
+
+
+def save(directory: str, snapshot: Snapshot) -> None:
+    """Written details first: an index is never paired with an older run's details."""
+    if snapshot.details is not None:
+        _write(directory, DETAILS, {"key": snapshot.key, "files": snapshot.details})
+    data = {
+        "key": snapshot.key,
+        "files": {path: [s.mtime_ns, s.size] for path, s in snapshot.files.items()},
+        "walked": snapshot.walked,
+        "probes": snapshot.probes.seen,
+        "existence": snapshot.probes.existence,
+        "mentions": snapshot.mentions,
+        "reread": sorted(snapshot.reread),
+        "diagnostics": [to_json(d) for d in snapshot.diagnostics],
+        "files_analysed": snapshot.files_analysed,
+        "started_ns": snapshot.started_ns,
+    }
+    _write(directory, INDEX, data)
+
+
+def _write(directory: str, name: str, data: object) -> None:
+    try:
+        os.makedirs(directory, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".run-", suffix=".tmp")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        os.replace(temporary, os.path.join(directory, name))
+    except OSError:
+        return  # a read-only tree still gets its findings
+
+
+def touched(snapshot: Snapshot, files: list[str]) -> list[str] | None:
+    """Files whose size or mtime changed since the snapshot, or that were modified so shortly
+    before it that their mtime proves nothing (see `cache.RACY_NS`); None when files were
+    added or removed."""
+    if len(files) != len(snapshot.files):
+        return None
+    trusted_before = snapshot.started_ns - RACY_NS
+    changed = []
+    for path in files:
+        state = snapshot.files.get(path)
+        if state is None:
+            return None
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        if status.st_mtime_ns != state.mtime_ns or status.st_size != state.size or state.mtime_ns >= trusted_before:
+            changed.append(path)
+    return changed

@@ -1,0 +1,181 @@
+"""Reusing the last run's findings: an unchanged tree, or edits that cannot change them, are
+answered without analysing again; every edit that can change them is analysed."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from queuelint import engine
+from queuelint.cli import cli
+from tests.helpers import write_project
+
+WORKER = """
+    import { Worker } from 'bullmq';
+    new Worker('mail', async (job) => {
+      switch (job.name) {
+        case 'welcome': return welcome(job.data);
+        default: throw new Error('unknown');
+      }
+    });
+"""
+PROJECT = {
+    "src/queue.ts": """
+        import { Queue } from 'bullmq';
+        import { JobName } from './names';
+        export const mail = new Queue('mail');
+        export function sendMail(name: string, data: object) {
+          return mail.add(name, data);
+        }
+        await mail.add(JobName.Welcome, {});
+    """,
+    "src/names.ts": "export enum JobName { Welcome = 'welcome' }\n",
+    "src/caller.ts": "import { sendMail } from './queue';\nsendMail('welcome', {});\n",
+    "src/plain.ts": "export const answer = 42;\n",
+    "src/worker.ts": WORKER,
+}
+
+
+def check() -> str:
+    result = CliRunner().invoke(cli, ["check", "--jobs", "1", "--exit-zero"])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def settle(root: Path) -> None:
+    """Date every file and directory 10 s back: modification times this recent would not be
+    trusted (a write in the same clock tick does not move them)."""
+    past = time.time_ns() - 10_000_000_000
+    for directory, _, files in os.walk(root):
+        for path in [directory, *(os.path.join(directory, f) for f in files)]:
+            os.utime(path, ns=(past, past))
+
+
+@pytest.fixture
+def analyses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts full analyses (runs not answered from the last one)."""
+    calls: list[int] = []
+    real = engine._analyse
+
+    def counting(*args: object, **kwargs: object) -> engine.Result:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_analyse", counting)
+    return calls
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def cold(root: Path, analyses: list[int] | None = None) -> str:
+    """Analyse the project afresh, its files (and the cache directory) dated in the past."""
+    write_project(root, PROJECT)
+    check()  # creates the cache directory
+    settle(root)
+    first = check()
+    if analyses is not None:
+        analyses.clear()
+    return first
+
+
+def test_unchanged_tree_is_answered_from_the_last_run(in_tmp: Path, analyses: list[int]) -> None:
+    first = cold(in_tmp, analyses)
+    assert first == "All checks passed.\n"
+    assert check() == first
+    assert check() == first
+    assert analyses == []
+
+
+def test_findings_survive_reuse(in_tmp: Path, analyses: list[int]) -> None:
+    cold(in_tmp, analyses)
+    edit(in_tmp / "src/caller.ts", "'welcome'", "'welcom'")
+    found = check()
+    assert "QL102" in found and "caller.ts" in found
+    assert check() == found
+    assert len(analyses) == 1
+
+
+@pytest.mark.parametrize(("path", "old", "new"), [
+    ("src/plain.ts", "42", "43"),  # a file without queue code
+    ("src/queue.ts", "await mail.add", "// a comment\n\n\nawait mail.add"),  # moves facts: analysed
+])
+def test_edits_that_cannot_or_can_change_findings(in_tmp: Path, analyses: list[int], path: str, old: str,
+                                                   new: str) -> None:
+    cold(in_tmp, analyses)
+    edit(in_tmp / path, old, new)
+    assert check() == "All checks passed.\n"
+    moved = path == "src/queue.ts"
+    assert len(analyses) == (1 if moved else 0)
+
+
+def test_comment_after_queue_code_is_not_analysed_again(in_tmp: Path, analyses: list[int]) -> None:
+    cold(in_tmp, analyses)
+    with open(in_tmp / "src/worker.ts", "a", encoding="utf-8") as handle:
+        handle.write("// reviewed\n")
+    assert check() == "All checks passed.\n"
+    assert analyses == []
+
+
+@pytest.mark.parametrize(("path", "old", "new"), [
+    ("src/names.ts", "'welcome'", "'welcomed'"),  # a constants module read on demand
+    ("src/caller.ts", "'welcome'", "'farewell'"),  # a wrapper's call site in a plain file
+    ("src/plain.ts", "export const answer = 42;", "import { sendMail } from './queue';\nsendMail('bye', {});"),
+])
+def test_edits_outside_queue_files_that_change_findings_are_seen(in_tmp: Path, analyses: list[int], path: str,
+                                                                 old: str, new: str) -> None:
+    cold(in_tmp, analyses)
+    edit(in_tmp / path, old, new)
+    assert "QL102" in check()
+    assert len(analyses) == 1
+
+
+def test_new_and_deleted_files_are_seen(in_tmp: Path) -> None:
+    cold(in_tmp)
+    write_project(in_tmp, {"src/jobs/late.ts": "import { sendMail } from '../queue';\nsendMail('late', {});\n"})
+    assert "late.ts" in check()
+    settle(in_tmp)
+    (in_tmp / "src/jobs/late.ts").unlink()
+    assert check() == "All checks passed.\n"
+
+
+def test_gitignore_and_tsconfig_changes_are_seen(in_tmp: Path) -> None:
+    cold(in_tmp)
+    edit(in_tmp / "src/caller.ts", "'welcome'", "'farewell'")
+    assert "QL102" in check()
+    settle(in_tmp)
+    write_project(in_tmp, {".gitignore": "src/caller.ts\n"})
+    assert check() == "All checks passed.\n"
+    settle(in_tmp)
+    # An alias that leads to another names module: only tsconfig.json says so.
+    write_project(in_tmp, {"src/other/names.ts": "export enum JobName { Welcome = 'hello' }\n"})
+    edit(in_tmp / "src/queue.ts", "from './names'", "from '@names'")
+    assert check() == "All checks passed.\n"  # '@names' does not resolve: nothing to report
+    settle(in_tmp)
+    write_project(in_tmp, {"tsconfig.json": '{"compilerOptions": {"paths": {"@names": ["src/other/names"]}}}'})
+    assert "'hello'" in check()
+
+
+def test_a_rewrite_that_keeps_size_and_mtime_is_still_seen(in_tmp: Path) -> None:
+    """Written in the same clock tick as the run that cached it: the mtime cannot tell."""
+    write_project(in_tmp, PROJECT)
+    assert check() == "All checks passed.\n"
+    caller = in_tmp / "src/caller.ts"
+    before = caller.stat()
+    edit(caller, "'welcome'", "'welcomE'")
+    os.utime(caller, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "QL102" in check()
+
+
+def test_no_cache_neither_reads_nor_writes_the_last_run(in_tmp: Path, analyses: list[int]) -> None:
+    cold(in_tmp, analyses)
+    for _ in range(2):
+        assert CliRunner().invoke(cli, ["check", "--no-cache", "--jobs", "1"]).exit_code == 0
+    assert len(analyses) == 2
