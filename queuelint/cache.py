@@ -137,11 +137,12 @@ class FactCache:
                     handle.write("# created by queuelint\n*\n")
             descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump({"files": {path: _item(entry) for path, entry in self.entries.items()},
-                           "reloads": {path: [key, _item(entry)] for path, (key, entry) in self.reloads.items()},
-                           "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
-                           "started_ns": self.started_ns},
-                          handle, separators=(",", ":"))
+                # `dumps` and one write: `json.dump` encodes in pure Python, several times slower.
+                handle.write(json.dumps({
+                    "files": {path: _item(entry) for path, entry in self.entries.items()},
+                    "reloads": {path: [key, _item(entry)] for path, (key, entry) in self.reloads.items()},
+                    "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
+                    "started_ns": self.started_ns}, separators=(",", ":")))
             os.replace(temporary, self._path())
             for name in os.listdir(self.directory):  # indexes of other versions or settings
                 if name.endswith(f"-{INDEX}") and not name.startswith(self.key):

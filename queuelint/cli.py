@@ -14,10 +14,10 @@ from typing import NoReturn
 
 import click
 
-from queuelint import __version__, catalogue, config, engine, exchange
+from queuelint import __version__, config, engine, exchange
 from queuelint.discover import PathError
 from queuelint.graph_output import RENDERERS
-from queuelint.reporters import REPORTERS
+from queuelint.reporters import REPORTERS, reporter
 from queuelint.reporters.paths import display_path
 from queuelint.rules import REGISTRY, lookup
 
@@ -108,7 +108,7 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     """Check PATHS (default: the current directory) for queue mismatches."""
     settings = _settings(config_path, select, ignore)
     result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache, facts=facts, reuse=True)
-    click.echo(REPORTERS[output_format](result.diagnostics, len(result.internal_errors)), nl=False)
+    click.echo(reporter(output_format)(result.diagnostics, len(result.internal_errors)), nl=False)
     _report_problems(result)
     if result.internal_errors:
         sys.exit(EXIT_INTERNAL)
@@ -160,6 +160,8 @@ def rule(code: str) -> None:
     found = lookup(code)
     if found is None:
         _fail(f"unknown rule {code!r}; `queuelint rules` lists them")
+    from queuelint import catalogue  # the rule pages: only for `rule` and `rules`
+
     page = catalogue.pages().get(found.code)
     if page is None:
         _fail(f"no documentation page for {found.code}", EXIT_INTERNAL)
@@ -171,6 +173,8 @@ def rule(code: str) -> None:
               show_default=True)
 def rules(output_format: str) -> None:
     """List every rule."""
+    from queuelint import catalogue
+
     pages = catalogue.pages()
     if output_format == "markdown":
         click.echo(catalogue.readme_table())

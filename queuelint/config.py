@@ -13,8 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import pathspec
-
 from queuelint.model import ConsumerSpec, ProducerSpec
 from queuelint.rules import BY_CODE, BY_NAME, REGISTRY
 
@@ -73,6 +71,8 @@ class Settings:
     def ignored_in(self, path: str, code: str) -> bool:
         if not self.per_file_ignores:
             return False
+        import pathspec  # only when per-file ignores are configured
+
         relative = os.path.relpath(path, self.root).replace(os.sep, "/")
         for pattern, codes in self.per_file_ignores:
             if _matches_any(code, codes) and pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(relative):

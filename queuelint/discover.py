@@ -5,15 +5,18 @@ can hold queue code at all."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-
-import pathspec
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from queuelint import probes
 from queuelint.config import Settings
 from queuelint.frontends import language_of
+
+if TYPE_CHECKING:
+    import pathspec
 
 SKIPPED_DIRECTORIES = frozenset(
     {"node_modules", ".git", ".hg", ".svn", "dist", "build", "coverage", ".next", ".nuxt", ".turbo", ".cache",
@@ -42,12 +45,17 @@ class Discovered:
     # True when the list came from our own walk, whose directories and .gitignore files were
     # recorded as probes: while they are unchanged, so is the list (no git to ask).
     walked: bool = False
+    # (mtime_ns, size) of files already stat-ed while listing them, so a warm run need not again.
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def discover(paths: Sequence[str], settings: Settings) -> Discovered:
     files: set[str] = set()
     skipped: list[tuple[str, str]] = []
     walked = True
+    stats: dict[str, tuple[int, int]] = {}
+    import pathspec  # 20 ms: not paid by runs answered from the last one
+
     excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
     for given in paths:
         path = os.path.abspath(given)
@@ -64,8 +72,12 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovered:
             files.update(_walk(path, settings.root, excludes, skipped))
         else:
             walked = False
-            files.update(p for p in listed if _wanted(p, path, settings.root, excludes))
-    return Discovered(sorted(files), skipped, walked)
+            for name in listed:
+                wanted = _wanted(name, path, settings.root, excludes)
+                if wanted is not None:
+                    files.add(wanted[0])
+                    stats[wanted[0]] = wanted[1]
+    return Discovered(sorted(files), skipped, walked, stats)
 
 
 def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec, skipped: list[tuple[str, str]]) -> Iterator[str]:
@@ -102,22 +114,23 @@ def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec, skipped: list[t
 
 
 def _git_files(top: str) -> list[str] | None:
-    """The files git would consider under `top` (tracked, and untracked but not ignored): git
+    """The files git would consider under `top` (tracked, and untracked but not ignored), as
+    paths relative to `top` with "/" separators: git
     applies every .gitignore rule exactly and fast. None outside a work tree or without git."""
     if not _inside_work_tree(top):
         return None
     try:
-        ignored = subprocess.run(["git", "-C", top, "check-ignore", "-q", "."], capture_output=True, timeout=30)
-        if ignored.returncode == 0:
-            return None  # named explicitly though git ignores it: walk it ourselves
+        if not os.path.exists(os.path.join(top, ".git")):  # a work tree's root cannot be ignored
+            ignored = subprocess.run(["git", "-C", top, "check-ignore", "-q", "."], capture_output=True, timeout=30)
+            if ignored.returncode == 0:
+                return None  # named explicitly though git ignores it: walk it ourselves
         done = subprocess.run(["git", "-C", top, "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
                               capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
         return None
-    names = done.stdout.decode("utf-8", "surrogateescape").split("\0")
-    return sorted({os.path.join(top, name) for name in names if name})
+    return sorted({name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
 
 def _inside_work_tree(top: str) -> bool:
@@ -131,17 +144,25 @@ def _inside_work_tree(top: str) -> bool:
         current = parent
 
 
-def _wanted(path: str, top: str, root: str, excludes: pathspec.GitIgnoreSpec) -> bool:
-    """A file git listed: ours if it is source we read, outside skipped directories, not a
-    link, not excluded by the config, and still there."""
-    name = os.path.basename(path)
-    if language_of(name) is None or name.endswith(SKIPPED_SUFFIXES):
-        return False
-    if any(part in SKIPPED_DIRECTORIES for part in os.path.relpath(path, top).split(os.sep)[:-1]):
-        return False
-    if os.path.islink(path) or not os.path.isfile(path):
-        return False
-    return not _excluded(path, False, root, excludes)
+def _wanted(name: str, top: str, root: str,
+            excludes: pathspec.GitIgnoreSpec) -> tuple[str, tuple[int, int]] | None:
+    """A file git listed (`name`, relative to `top`): ours if it is source we read, outside
+    skipped directories, not a link, not excluded by the config, and still there. Its path
+    and (mtime_ns, size) when it is."""
+    directories, _, base = name.rpartition("/")
+    if language_of(base) is None or base.endswith(SKIPPED_SUFFIXES):
+        return None
+    if directories and not SKIPPED_DIRECTORIES.isdisjoint(directories.split("/")):
+        return None
+    # git's names are normalised and "/"-separated: no os.path.join/normpath per file.
+    path = f"{top.rstrip(os.sep)}{os.sep}{name if os.sep == '/' else name.replace('/', os.sep)}"
+    try:
+        status = os.lstat(path)  # one call: tracked but deleted, a link, or a regular file
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode) or _excluded(path, False, root, excludes):
+        return None
+    return path, (status.st_mtime_ns, status.st_size)
 
 
 def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
@@ -149,7 +170,9 @@ def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
     probes.opened(path)  # also when absent: creating it changes what is ignored
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle)
+            from pathspec import GitIgnoreSpec
+
+            return GitIgnoreSpec.from_lines(handle)
     except OSError:
         return None
 

@@ -315,7 +315,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
             and all(path in cache.entries for path in found.files):
         entries = [(path, cache.entries[path]) for path in found.files]
         runcache.save(cache_dir, runcache.Snapshot(
-            key, {path: runcache.FileState(e.mtime_ns, e.size) for path, e in entries},
+            key, {path: (e.mtime_ns, e.size) for path, e in entries},
             {path: (e.digest, e.signature) for path, e in entries}, found.walked, probed,
             {k: sorted(cache.mentions[k]) for k in cache.mentions_used}, frozenset(result.reread),
             result.diagnostics, result.files_analysed, started_ns))
@@ -326,7 +326,7 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
     """The last run's result, if every file that changed since gives the analysis what it gave
     then (see `runcache`)."""
     started_ns = time.time_ns()
-    changed = runcache.touched(snapshot, found.files)
+    changed = runcache.touched(snapshot, found.files, found.stats)
     if changed is None:
         return None
     details = runcache.details(cache_dir, snapshot) if changed else {}
@@ -355,7 +355,7 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
             status = os.stat(path)
         except OSError:
             return None
-        snapshot.files[path] = runcache.FileState(status.st_mtime_ns, status.st_size)
+        snapshot.files[path] = (status.st_mtime_ns, status.st_size)
     if changed:
         snapshot.started_ns = started_ns
         runcache.save(cache_dir, snapshot)  # the next run need not read them again

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuelint import __version__
-from queuelint.graph import QueueGraph
 from queuelint.model import Expr, FileFacts, Route, from_json, to_json
-from queuelint.resolve import Name
+
+if TYPE_CHECKING:  # only `export` needs them, given a graph
+    from queuelint.graph import QueueGraph
+    from queuelint.resolve import Name
 
 FORMAT = "queuelint-facts/1"
 

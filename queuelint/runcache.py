@@ -30,10 +30,8 @@ INDEX = "last-run.json"
 DETAILS = "last-run-files.json"
 
 
-@dataclass
-class FileState:
-    mtime_ns: int
-    size: int
+# (mtime_ns, size): plain pairs, not records, because a warm run reads tens of thousands.
+FileState = tuple[int, int]
 
 
 @dataclass
@@ -83,7 +81,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             return None
         return Snapshot(
             key=key,
-            files={path: FileState(*state) for path, state in data["files"].items()},
+            files=data["files"],
             details=None,
             walked=bool(data["walked"]),
             probes=_record(data["probes"], data["existence"]),
@@ -122,7 +120,7 @@ def save(directory: str, snapshot: Snapshot) -> None:
         _write(directory, DETAILS, {"key": snapshot.key, "files": snapshot.details})
     data = {
         "key": snapshot.key,
-        "files": {path: [s.mtime_ns, s.size] for path, s in snapshot.files.items()},
+        "files": snapshot.files,
         "walked": snapshot.walked,
         "probes": snapshot.probes.seen,
         "existence": snapshot.probes.existence,
@@ -140,16 +138,16 @@ def _write(directory: str, name: str, data: object) -> None:
         os.makedirs(directory, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".run-", suffix=".tmp")
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, separators=(",", ":"))
+            handle.write(json.dumps(data, separators=(",", ":")))  # `json.dump` encodes in pure Python
         os.replace(temporary, os.path.join(directory, name))
     except OSError:
         return  # a read-only tree still gets its findings
 
 
-def touched(snapshot: Snapshot, files: list[str]) -> list[str] | None:
+def touched(snapshot: Snapshot, files: list[str], known: dict[str, tuple[int, int]]) -> list[str] | None:
     """Files whose size or mtime changed since the snapshot, or that were modified so shortly
     before it that their mtime proves nothing (see `cache.RACY_NS`); None when files were
-    added or removed."""
+    added or removed. `known`: (mtime_ns, size) of files already stat-ed by discovery."""
     if len(files) != len(snapshot.files):
         return None
     trusted_before = snapshot.started_ns - RACY_NS
@@ -158,10 +156,14 @@ def touched(snapshot: Snapshot, files: list[str]) -> list[str] | None:
         state = snapshot.files.get(path)
         if state is None:
             return None
-        try:
-            status = os.stat(path)
-        except OSError:
-            return None
-        if status.st_mtime_ns != state.mtime_ns or status.st_size != state.size or state.mtime_ns >= trusted_before:
+        now = known.get(path)
+        if now is None:
+            try:
+                status = os.stat(path)
+            except OSError:
+                return None
+            now = status.st_mtime_ns, status.st_size
+        mtime_ns, size = state
+        if now[0] != mtime_ns or now[1] != size or mtime_ns >= trusted_before:
             changed.append(path)
     return changed

@@ -1,21 +1,29 @@
-"""Reporters: diagnostics in, text out. One module per format."""
+"""Reporters: diagnostics in, text out. One module per format, imported when chosen (the SARIF
+and LSP ones read the rule catalogue: a text run need not)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 
 from queuelint.model import Diagnostic
-from queuelint.reporters import github, json_format, lsp, sarif, text
 
 # (diagnostics, number of internal errors) -> output
 Reporter = Callable[[Sequence[Diagnostic], int], str]
 
-REPORTERS: dict[str, Reporter] = {
-    "text": text.render,
-    "json": json_format.render,
-    "sarif": sarif.render,
-    "github": github.render,
-    "lsp": lsp.render,
+# format name -> module of this package that renders it
+REPORTERS: dict[str, str] = {
+    "text": "text",
+    "json": "json_format",
+    "sarif": "sarif",
+    "github": "github",
+    "lsp": "lsp",
 }
 
-__all__ = ["REPORTERS", "Reporter"]
+
+def reporter(name: str) -> Reporter:
+    render: Reporter = importlib.import_module(f"queuelint.reporters.{REPORTERS[name]}").render
+    return render
+
+
+__all__ = ["REPORTERS", "Reporter", "reporter"]
