@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import time
@@ -16,6 +17,7 @@ from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, entry_
 from queuelint.config import Settings
 from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
 from queuelint.model import Consumer, Diagnostic, FileFacts, Handler, Problem, Producer, ProducerSpec, Span
+from queuelint.modules import ModuleLocator
 from queuelint.rules import REGISTRY, RuleContext
 
 if TYPE_CHECKING:
@@ -41,15 +43,47 @@ class Result:
 
 class Workspace:
     """What a long-lived caller (the language server) keeps between runs: the text of open
-    buffers, which wins over the disk, and the facts of files that have not changed since."""
+    buffers, which wins over the disk, and the facts of files that have not changed since.
+
+    The disk is looked at (files listed, each stat-ed) at most every `REVALIDATE_SECONDS`,
+    or sooner when the caller reports a change (`disk_changed`: a save, a file watcher): an
+    analysis per keystroke need not stat thousands of files the editor is not touching."""
+
+    REVALIDATE_SECONDS = 2.0
 
     def __init__(self) -> None:
         self.buffers: dict[str, bytes] = {}
+        self._disk_keys: dict[str, object] = {}  # path -> (mtime, size) when last looked at
+        self._listing: tuple[object, Discovered] | None = None  # (paths and settings, files)
+        self._looked_at = float("-inf")
+        self._generation = 0  # of the disk view: what was learnt from the disk is keyed by it
+        # The first pass and the receiver search over all files, as of a disk generation; the
+        # open buffers' entries are recomputed every run.
+        self._first_pass: tuple[object, list[tuple[FileFacts | None, str | None]]] | None = None
+        self._users: tuple[object, list[str]] | None = None
+        self._locator: tuple[object, ModuleLocator] | None = None
         # One entry per file (and options), replaced when the file changes: memory stays flat
         # however many edits a session sees.
         self._memo: dict[tuple[str, frontends.Options], tuple[object, tuple[FileFacts | None, str | None]]] = {}
         self._demanded: dict[tuple[str, frontends.Options], tuple[object, tuple[FileFacts, str | None]]] = {}
         self._receivers: dict[str, tuple[object, frozenset[str]]] = {}
+
+    def disk_changed(self) -> None:
+        self._disk_keys.clear()
+        self._listing = None
+        self._generation += 1
+
+    def begin_run(self) -> None:
+        if time.monotonic() - self._looked_at > self.REVALIDATE_SECONDS:
+            self.disk_changed()
+            self._looked_at = time.monotonic()
+
+    def discover(self, paths: Sequence[str], settings: Settings) -> Discovered:
+        key = (tuple(paths), runcache.run_key("", settings, []))
+        if self._listing is None or self._listing[0] != key:
+            self._listing = (key, discover(paths, settings))
+            self._generation += 1  # a new list: what was keyed by the old one is stale
+        return self._listing[1]
 
     def read(self, path: str) -> bytes:
         buffer = self.buffers.get(path)
@@ -62,8 +96,48 @@ class Workspace:
         buffer = self.buffers.get(path)
         if buffer is not None:
             return ("buffer", hash(buffer))
-        status = os.stat(path)
-        return ("disk", status.st_mtime_ns, status.st_size)
+        found = self._disk_keys.get(path)
+        if found is None:
+            status = os.stat(path)
+            found = self._disk_keys[path] = ("disk", status.st_mtime_ns, status.st_size)
+        return found
+
+    def locator(self, roots: list[str]) -> ModuleLocator:
+        """One module locator per disk view: where imports lead is asked again every run."""
+        key = (self._generation, tuple(roots))
+        if self._locator is None or self._locator[0] != key:
+            self._locator = (key, ModuleLocator(roots))
+        return self._locator[1]
+
+    def first_pass(self, files: list[str], options: frontends.Options) -> list[tuple[FileFacts | None, str | None]]:
+        """`facts` of every file; only the open buffers are looked at again while the disk view
+        (and so the file list) is unchanged."""
+        key = (self._generation, options)
+        if self._first_pass is None or self._first_pass[0] != key:
+            self._first_pass = (key, [self.facts(path, options) for path in files])
+        results = list(self._first_pass[1])
+        for index in self._buffer_indexes(files):
+            results[index] = self.facts(files[index], options)
+        return results
+
+    def users(self, paths: list[str], names: set[str]) -> list[str]:
+        """The files of `paths` that use one of `names` (see `uses`), buffers looked at again."""
+        key = (self._generation, tuple(paths), frozenset(names))
+        if self._users is None or self._users[0] != key:
+            self._users = (key, [path for path in paths if self.uses(path, names)])
+        open_paths = {paths[i] for i in self._buffer_indexes(paths)}
+        users = [path for path in self._users[1] if path not in open_paths]
+        users += [path for path in open_paths if self.uses(path, names)]
+        return sorted(users)
+
+    def _buffer_indexes(self, files: list[str]) -> list[int]:
+        """Where the open buffers are in the sorted list `files`."""
+        found = []
+        for path in self.buffers:
+            index = bisect.bisect_left(files, path)
+            if index < len(files) and files[index] == path:
+                found.append(index)
+        return found
 
     def facts(self, path: str, options: frontends.Options) -> tuple[FileFacts | None, str | None]:
         try:
@@ -294,9 +368,12 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     result then has no graph)."""
     options = frontends.Options(frozenset(spec.call for spec in settings.producers), settings.consumers)
     salt = f"{code_salt()}\0{runcache.run_key('', options, [])}"
-    if not (reuse and cache_dir and workspace is None and not imported):
-        return _analyse(discover(paths, settings), paths, settings, options, jobs, workspace, cache_dir, salt,
+    if workspace is not None:
+        workspace.begin_run()
+        return _analyse(workspace.discover(paths, settings), paths, settings, options, jobs, workspace, None, salt,
                         imported)
+    if not (reuse and cache_dir and not imported):
+        return _analyse(discover(paths, settings), paths, settings, options, jobs, None, cache_dir, salt, imported)
     key = runcache.run_key(salt, settings, [os.path.abspath(p) for p in paths])
     snapshot = runcache.load(cache_dir, key)
     if snapshot is not None and snapshot.probes.unchanged(snapshot.started_ns - RACY_NS):
@@ -366,7 +443,6 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
              workspace: Workspace | None, cache_dir: str | None, salt: str, imported: Sequence[FileFacts]) -> Result:
     # Resolution and the graph are imported here: a run answered by `_reuse` needs neither.
     from queuelint.graph import QueueGraph
-    from queuelint.modules import ModuleLocator
     from queuelint.resolve import Resolver
 
     cache = FactCache(cache_dir, salt) if cache_dir else None
@@ -374,7 +450,7 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
     analysed = 0
     passed_over: list[str] = []
     if workspace is not None:
-        extracted = [workspace.facts(p, options) for p in found.files]
+        extracted = workspace.first_pass(found.files, options)
     elif cache is not None:
         extracted = extract_cached(found.files, jobs, options, cache)
     else:
@@ -393,7 +469,7 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
         if store.load(path) is not None:
             analysed += 1
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
-    resolver = Resolver(store.load, ModuleLocator(roots))
+    resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
     producers = _through_wrappers(store, found.files, resolver, settings.producers)
     consumers = _imported_processors(store, resolver)
     local = set(store.facts)
@@ -490,7 +566,7 @@ def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
         return []
     wanted = {n.decode() for n in names}
     if workspace is not None:
-        return [path for path in paths if workspace.uses(path, wanted)]
+        return workspace.users(list(paths), wanted)
     selected, unknown = [], []
     for path in paths:
         entry = cache.entries.get(path) if cache is not None and path in cache.fresh else None

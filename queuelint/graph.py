@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from queuelint import probes
 from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route, Span
 from queuelint.resolve import Name, Resolver
 
@@ -65,7 +64,6 @@ class QueueGraph:
         processors were followed)."""
         self.facts = sorted(facts, key=lambda f: f.path)
         self.resolver = resolver
-        self._package_roots: dict[str, str] = {}
         import networkx as nx  # 0.2 s to import: not paid by runs answered from the cache
 
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
@@ -183,19 +181,4 @@ class QueueGraph:
 
     def package_of(self, path: str) -> str:
         """The nearest directory with a package manifest: the unit that runs as one app."""
-        directory = os.path.dirname(path)
-        found = self._package_roots.get(directory)
-        if found is None:
-            found = self._package_roots[directory] = _package_root(directory)
-        return found
-
-
-def _package_root(directory: str) -> str:
-    current = directory
-    while True:
-        if any(probes.is_file(os.path.join(current, m)) for m in ("package.json", "pyproject.toml", "setup.py")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return ""  # no manifest anywhere above: the whole tree is one unit
-        current = parent
+        return self.resolver.package_root(os.path.dirname(path))

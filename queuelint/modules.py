@@ -13,8 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import json5
-
 from queuelint import probes
 
 SCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
@@ -81,8 +79,28 @@ class ModuleLocator:
         self._packages: dict[str, str] | None = None
         self._config_for_dir: dict[str, PathConfig | None] = {}
         self._read_configs: dict[str, PathConfig | None] = {}  # per locator: a later run sees edits
+        self._package_roots: dict[str, str] = {}
+        self._located: dict[tuple[str, str, bool], str | None] = {}
+
+    def package_root(self, directory: str) -> str:
+        """The nearest directory above `directory` with a package manifest ("" if none)."""
+        found = self._package_roots.get(directory)
+        if found is None:
+            if any(probes.is_file(os.path.join(directory, m)) for m in ("package.json", "pyproject.toml", "setup.py")):
+                found = directory
+            else:
+                parent = os.path.dirname(directory)
+                found = "" if parent == directory else self.package_root(parent)
+            self._package_roots[directory] = found
+        return found
 
     def locate(self, specifier: str, importer: str) -> str | None:
+        key = (specifier, os.path.dirname(importer), importer.endswith(".py"))
+        if key not in self._located:
+            self._located[key] = self._locate(specifier, importer)
+        return self._located[key]
+
+    def _locate(self, specifier: str, importer: str) -> str | None:
         if importer.endswith(".py"):
             return python_module(specifier, importer)
         directory = os.path.dirname(importer)
@@ -226,6 +244,8 @@ def _parse_config(path: str, memo: dict[str, PathConfig | None], depth: int) -> 
 
 
 def _read_jsonc(path: str) -> dict[str, Any]:
+    import json5  # tsconfig files allow comments and trailing commas; only read when present
+
     probes.opened(path)
     try:
         with open(path, encoding="utf-8-sig") as handle:

@@ -48,11 +48,16 @@ class Resolver:
         self._locator = modules or ModuleLocator()
         self._bindings: dict[str, dict[str, Expr]] = {}
         self._modules: dict[tuple[str, str], str | None] = {}
+        self._names: dict[tuple[Expr, str], Name] = {}  # the graph and the rules ask again and again
 
     # --- public -----------------------------------------------------------------
 
     def name(self, expr: Expr, path: str) -> Name:
-        return self._evaluate(expr, path, 0)
+        key = (expr, path)
+        found = self._names.get(key)
+        if found is None:
+            found = self._names[key] = self._evaluate(expr, path, 0)
+        return found
 
     def queue_object(self, expr: Expr, path: str) -> tuple[Name, str] | None:
         """For a `queue_name` expression: the queue's name and library, or None if the object
@@ -67,6 +72,9 @@ class Resolver:
     def definition(self, local: str, path: str) -> tuple[str, str] | None:
         """Where a class or function named `local` in `path` is defined: (path, name)."""
         return self._definition(path, local, 0)
+
+    def package_root(self, directory: str) -> str:
+        return self._locator.package_root(directory)
 
     def module_path(self, specifier: str, importer: str) -> str | None:
         key = (specifier, os.path.dirname(importer))

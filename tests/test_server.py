@@ -8,6 +8,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -175,3 +176,51 @@ async def test_a_file_deleted_while_open(client: LanguageClient) -> None:
     # No worker any more: no name mismatch, only a queue nobody consumes (and no crash).
     remaining = await wait_for(client, producer, lambda d: all(x.code != "QL102" for x in d))
     assert [d.code for d in remaining] == ["QL105"]
+
+
+@pytest.mark.asyncio
+async def test_a_change_on_disk_reported_by_the_watcher_is_analysed(client: LanguageClient) -> None:
+    """A checkout or a generator changes a file the editor has not opened."""
+    root: Path = client.root  # type: ignore[attr-defined]
+    producer, worker_path = (root / "src/producer.ts").as_uri(), root / "src/worker.ts"
+    await wait_for(client, producer, lambda d: len(d) == 1)
+    worker_path.write_text(FIXED_WORKER)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=worker_path.as_uri(), type=types.FileChangeType.Changed)]))
+    assert len(await wait_for(client, producer, lambda d: len(d) == 0, timeout=1.5)) == 0
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "queuelint", "server"]))  # type: ignore[untyped-decorator]
+async def watching_client(lsp_client: LanguageClient,
+                          tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LanguageClient]:
+    root = tmp_path_factory.mktemp("workspace")
+    write_project(root, BAD)
+    registrations: list[types.Registration] = []
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)  # type: ignore[untyped-decorator]
+    def register(params: types.RegistrationParams) -> None:
+        registrations.extend(params.registrations)
+
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(workspace=types.WorkspaceClientCapabilities(
+            did_change_watched_files=types.DidChangeWatchedFilesClientCapabilities(dynamic_registration=True))),
+        root_uri=root.as_uri()))
+    lsp_client.registrations = registrations  # type: ignore[attr-defined]
+    yield lsp_client
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_the_server_asks_to_watch_source_and_config_files(watching_client: LanguageClient) -> None:
+    registrations: list[types.Registration] = watching_client.registrations  # type: ignore[attr-defined]
+    await asyncio.wait_for(_until(lambda: bool(registrations)), 20)
+    (registration,) = registrations
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    options: Any = registration.register_options  # raw JSON on the client side
+    patterns = [w["globPattern"] for w in options["watchers"]]
+    assert "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs,py}" in patterns and "**/queuelint.toml" in patterns
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.05)

@@ -4,6 +4,7 @@ linters as commands. Positions are 0-based, columns in UTF-16 code units as LSP 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -15,38 +16,50 @@ from queuelint.model import Diagnostic, Severity, Span
 SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
 
+def file_lines(path: str) -> tuple[str, ...]:
+    """The lines of a file on disk (memoised while its size and mtime stay the same)."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return ()
+    return _read_lines(path, status.st_mtime_ns, status.st_size)
+
+
 @lru_cache(maxsize=256)
-def _lines(path: str) -> tuple[str, ...]:
+def _read_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     try:
         return tuple(Path(path).read_text(encoding="utf-8", errors="replace").splitlines())
     except OSError:
         return ()
 
 
-def utf16_column(path: str, line: int, column: int, text: str | None = None) -> int:
+def utf16_column(lines: Sequence[str], line: int, column: int) -> int:
     """A 1-based character column as a 0-based UTF-16 offset on that line."""
-    lines = text.splitlines() if text is not None else _lines(path)
     if not 1 <= line <= len(lines):
         return max(column - 1, 0)
     prefix = lines[line - 1][: max(column - 1, 0)]
     return len(prefix.encode("utf-16-le")) // 2
 
 
-def lsp_range(span: Span, text: str | None = None) -> dict[str, Any]:
+def lsp_range(span: Span, lines: Sequence[str] | None = None) -> dict[str, Any]:
+    """`lines`: the file's text when it is not the one on disk (an editor buffer)."""
+    if lines is None:
+        lines = file_lines(span.path)
     return {
-        "start": {"line": span.line - 1, "character": utf16_column(span.path, span.line, span.column, text)},
-        "end": {"line": span.end_line - 1, "character": utf16_column(span.path, span.end_line, span.end_column, text)},
+        "start": {"line": span.line - 1, "character": utf16_column(lines, span.line, span.column)},
+        "end": {"line": span.end_line - 1, "character": utf16_column(lines, span.end_line, span.end_column)},
     }
 
 
+@lru_cache(maxsize=64)
 def rule_page_uri(code: str) -> str | None:
     page = catalogue.pages().get(code)
     return Path(page.path).resolve().as_uri() if page else None
 
 
-def as_lsp(d: Diagnostic, text: str | None = None) -> dict[str, Any]:
+def as_lsp(d: Diagnostic) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "range": lsp_range(d.span, text),
+        "range": lsp_range(d.span),
         "severity": SEVERITY[d.severity],
         "code": d.code,
         "source": "queuelint",

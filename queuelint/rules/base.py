@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from queuelint.model import BodyFact, Consumer, Diagnostic, FileFacts, Related, Severity, Span
@@ -52,8 +53,14 @@ def rule(*, code: str, name: str, severity: Severity, libraries: tuple[str, ...]
 
 def did_you_mean(value: str, candidates: Iterable[str]) -> str | None:
     # A ratio >= 0.75 needs 2*min(len) >= 0.75*(sum of lens), i.e. longer <= 5/3 shorter.
-    near = sorted(c for c in candidates if 3 * max(len(c), len(value)) <= 5 * min(len(c), len(value)))
-    matches = difflib.get_close_matches(value, near, n=1, cutoff=0.75)
+    near = tuple(sorted(c for c in candidates if 3 * max(len(c), len(value)) <= 5 * min(len(c), len(value))))
+    return _closest(value, near)
+
+
+@lru_cache(maxsize=4096)
+def _closest(value: str, candidates: tuple[str, ...]) -> str | None:
+    """Memoised: the language server asks the same questions on every keystroke."""
+    matches = difflib.get_close_matches(value, candidates, n=1, cutoff=0.75)
     return matches[0] if matches else None
 
 
