@@ -90,6 +90,7 @@ def main() -> None:
     client.wait_for("window/logMessage")
     before = rss_mb(client.process.pid)
     latencies = []
+    samples: list[tuple[int, float]] = []
     for version in range(2, args.edits + 2):
         edited = broken if version % 2 == 0 else text
         sent = time.perf_counter()
@@ -97,9 +98,13 @@ def main() -> None:
                                                "contentChanges": [{"text": edited}]})
         client.wait_for("textDocument/publishDiagnostics", uri)
         latencies.append((time.perf_counter() - sent) * 1000)
+        done = version - 1
+        if args.memory and done % max(1, args.edits // 10) == 0:
+            samples.append((done, rss_mb(client.process.pid)))
     if args.memory:
+        series = ", ".join(f"{mb:.0f}" for _, mb in samples)
         print(f"server memory: {before:.0f} MB after the first analysis, {rss_mb(client.process.pid):.0f} MB "
-              f"after {args.edits} edits")
+              f"after {args.edits} edits (every {max(1, args.edits // 10)} edits: {series} MB)")
     client.send("shutdown", {}, request=True)
     client.send("exit", {})
     print(f"edit -> diagnostics: median {statistics.median(latencies):.0f} ms, worst {max(latencies):.0f} ms "

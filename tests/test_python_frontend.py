@@ -255,3 +255,57 @@ def test_slicing_keeps_lines_and_what_matters() -> None:
     assert lines[11] == "class Model: ..."
     newer = "try:\n    pass\nexcept A, B:\n    pass\n"
     assert slice_source(newer) in (None, newer)  # syntax the running Python lacks: parsed whole by libcst
+
+
+POSITION_CASES = [
+    "# header comment\nimport x\n\n\n# about f\n@dec  # trailing\n# between decorators\n@dec2(1,\n      2)\n"
+    "async def f(a,\n            b):\n    return g(a); h(b)\n\nclass C(Base):\n    '''doc'''\n    name = 'c'\n\n"
+    "    def run(self):\n        if x: y()\n        return [z(i) for i in range(3)]\n",
+    "a = 1; b = f(\n    2)\nif a:\n    pass\nelse:\n    c = {'k': [1,\n  2]}\n",
+    "def one():\n    return 1\r\n\r\ndef two():\r\n    return 'é' + x(1)\r\n",
+]
+
+
+def test_positions_match_libcst_on_every_node() -> None:
+    """Spans come from rendering one top-level statement, shifted by where the stdlib parser
+    says it starts: they must equal libcst's own positions for the whole module."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from queuelint.frontends.python.syntax import Positions, children
+
+    sources = list(POSITION_CASES)
+    for path in sorted(Path(__file__).resolve().parent.parent.glob("fixtures/**/*.py")):
+        sources.append(path.read_text(encoding="utf-8"))
+    checked = 0
+    for source in sources:
+        module = cst.parse_module(source)
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = Positions("f.py", module, source)
+        stack: list[cst.CSTNode] = list(module.body)
+        while stack:
+            node = stack.pop()
+            stack.extend(children(node))
+            want = expected[node]
+            span = positions.span(node)
+            assert (span.line, span.column, span.end_line, span.end_column) == (
+                want.start.line, want.start.column + 1, want.end.line, want.end.column + 1), (source, node)
+            checked += 1
+    assert checked > 500
+
+
+def test_string_values_equal_python_s_own() -> None:
+    import ast
+
+    import libcst as cst
+
+    from queuelint.frontends.python.syntax import string_value
+
+    for literal in ["'a'", '"b"', "''", '""', "'é x'", r"'a\'b'", r"'\n'", '"""t"""', "'''u'''", "r'a\\b'", "u'v'",
+                    "b'w'", "f'x'", "'a' 'b'", "'#'"]:
+        node = cst.parse_expression(literal)
+        try:
+            expected = ast.literal_eval(literal)
+        except (ValueError, SyntaxError):
+            expected = None
+        assert string_value(node) == (expected if isinstance(expected, str) else None), literal

@@ -16,7 +16,7 @@ import libcst as cst
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
-from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value
+from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value, walk
 from queuelint.frontends.python.values import parameter_expr
 from queuelint.model import (
     Argument,
@@ -200,8 +200,14 @@ def _class_constants(node: cst.ClassDef, state: PyState) -> None:
                 state.bindings.append((f"{node.name.value}.{target.value}", state.expr(value)))
 
 
+def _queuelint_codes(match: re.Match[str]) -> tuple[str, ...]:
+    return tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip()) if c and QUEUELINT_CODE.match(c))
+
+
 def _suppressions(path: str, text: str) -> list[Suppression]:
     found: list[Suppression] = []
+    if not any(_queuelint_codes(match) for match in NOQA.finditer(text)):
+        return found  # the (pure Python) tokenizer only runs on files naming a queuelint rule
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
@@ -212,8 +218,7 @@ def _suppressions(path: str, text: str) -> list[Suppression]:
         match = NOQA.search(token.string)
         if match is None:
             continue
-        codes = tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip())
-                      if c and QUEUELINT_CODE.match(c))
+        codes = _queuelint_codes(match)
         if match.group("codes") and not codes:
             continue  # `# noqa: E501`-style comments of other tools name no queuelint rule
         if not codes and match.group("codes") is None:
@@ -227,8 +232,9 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
     text = data.decode("utf-8", "replace")
     problems = [decode_problem] if decode_problem else []
+    source = slice_source(text, wanted_calls) or text
     try:
-        module = cst.parse_module(slice_source(text, wanted_calls) or text)
+        module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         line, column = error.raw_line, error.raw_column + 1
         message = f"cannot parse: {error.message.splitlines()[0].rstrip('.')}; the file was skipped"
@@ -237,12 +243,12 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         imported = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
         return FileFacts(path=path, language="python", libraries=tuple(imported), problems=tuple(problems),
                          suppressions=tuple(_suppressions(path, text)))
-    positions = Positions(path, module)
+    positions = Positions(path, module, source)
     state = PyState(path, module, positions, module_name(path))
     for statement in module.body:  # functions are known before the calls that use them
         if isinstance(statement, cst.FunctionDef):
             state.definitions[statement.name.value] = statement
-    module.visit(Visitor(state, wanted_calls))
+    walk(module, Visitor(state, wanted_calls))
     libraries = state.libraries
     if state.producers or state.consumers:
         libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from queuelint.frontends.common import HandlerFacts
-from queuelint.frontends.python.syntax import Positions, code, dict_items, dotted_name
+from queuelint.frontends.python.syntax import Positions, children, code, dict_items, dotted_name
 from queuelint.frontends.python.values import Locals, expr_of
 from queuelint.model import BodyFact, Fallback, Route, Router, Span
 
@@ -26,13 +26,13 @@ ERROR_CLASS = re.compile(r"(Error|Exception)$")
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under `node`, not entering nested functions, lambdas or classes."""
-    stack = list(reversed(node.children))
+    stack = list(reversed(children(node)))
     while stack:
         current = stack.pop()
         yield current
         if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             continue
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))
 
 
 def job_parameter(function: cst.FunctionDef, bound: bool) -> str | None:

@@ -5,7 +5,9 @@ become blank lines) so every position libcst reports is the file's own.
 
 Kept: imports, module-level assignments and classes of string constants, and any statement
 whose text mentions queue code (a task decorator, `.delay(`, `send_task`, `enqueue_job`, …). A dropped function or
-class leaves a one-line stub, so what the module defines is still known.
+class leaves a one-line stub, so what the module defines is still known. Inside a kept class,
+methods that mention no queue code are dropped the same way (a class-based task's `run` is
+kept: it is the handler), so one task in a 3,000-line class does not cost the whole class.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ MARKERS = ("celery", "CELERY", "task", "delay(", "apply_async(", ".s(", ".si(", 
            "beat_schedule", "task_routes", "dramatiq", "actor", "send(", "send_with_options", "enqueue",
            "WorkerSettings", "functions", "cron", "Queue", "Worker", "bullmq", "job.name", "rq")
 KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign)
+# Inside a kept class, a method is kept when it can produce or handle: module-level words
+# (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
+METHOD_MARKERS = ("delay(", "apply_async(", ".s(", ".si(", "send_task", "signature(", "send(", "send_with_options",
+                  "enqueue", ".add(", "job.name", "task(", ".task", "actor", "bullmq")
+HANDLER_METHODS = frozenset({"run"})  # a class-based task's body: kept even without markers
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _holds_string_constants(statement: ast.stmt) -> bool:
@@ -43,17 +51,16 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str 
     for statement in tree.body:
         first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
         last = statement.end_lineno or statement.lineno
-        if isinstance(statement, KEEP_ALWAYS) or _holds_string_constants(statement):
+        if isinstance(statement, KEEP_ALWAYS):
             continue
         segment = "".join(lines[first - 1 : last])
-        if any(marker in segment for marker in markers):
+        if _holds_string_constants(statement) or any(marker in segment for marker in markers):
+            if isinstance(statement, ast.ClassDef):
+                for item in statement.body:
+                    if isinstance(item, FUNCTIONS) and item.name not in HANDLER_METHODS:
+                        _drop_unless_marked(item, lines, METHOD_MARKERS + tuple(extra_markers), keep, stubs)
             continue
-        for number in range(first, last + 1):
-            keep[number - 1] = False
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            keyword = {ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDef: "class"}[type(statement)]
-            signature = "()" if keyword != "class" else ""
-            stubs[statement.lineno] = f"{keyword} {statement.name}{signature}: ...\n"
+        _drop(statement, keep, stubs, "")
     if all(keep):
         return text
     out = []
@@ -63,3 +70,24 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str 
         else:
             out.append(stubs.get(number, "\n"))
     return "".join(out)
+
+
+def _drop_unless_marked(statement: ast.stmt, lines: list[str], markers: tuple[str, ...], keep: list[bool],
+                        stubs: dict[int, str]) -> None:
+    first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+    last = statement.end_lineno or statement.lineno
+    if any(marker in "".join(lines[first - 1 : last]) for marker in markers):
+        return
+    line = lines[statement.lineno - 1]
+    _drop(statement, keep, stubs, line[: len(line) - len(line.lstrip())])
+
+
+def _drop(statement: ast.stmt, keep: list[bool], stubs: dict[int, str], indent: str) -> None:
+    """Blank a statement's lines; a function or class leaves `def name(): ...` on its line."""
+    first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+    for number in range(first, (statement.end_lineno or statement.lineno) + 1):
+        keep[number - 1] = False
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        keyword = {ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDef: "class"}[type(statement)]
+        signature = "()" if keyword != "class" else ""
+        stubs[statement.lineno] = f"{indent}{keyword} {statement.name}{signature}: ...\n"

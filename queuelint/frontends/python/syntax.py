@@ -3,41 +3,156 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from queuelint.model import Span
 
+# Nodes no fact is made of: whitespace, comments, brackets, punctuation and operators.
+_TOKENS = (cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,
+           cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+           cst.RightCurlyBrace)
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_HOOKS: dict[tuple[type[object], type[cst.CSTNode]], tuple[Callable[..., Any] | None, Callable[..., Any] | None]] = {}
+
+
+def _child_fields(cls: type[cst.CSTNode]) -> tuple[str, ...]:
+    found = _CHILD_FIELDS.get(cls)
+    if found is None:
+        names = [f.name for f in dataclasses.fields(cls)]
+        # Decorators come first in the source, after the body among the fields.
+        names.sort(key=lambda name: name != "decorators")
+        found = _CHILD_FIELDS[cls] = tuple(names)
+    return found
+
+
+_WANTED_TYPES: dict[type[object], bool] = {}
+
+
+def _wanted(node: object) -> bool:
+    kind = type(node)
+    wanted = _WANTED_TYPES.get(kind)
+    if wanted is None:  # by type, once: isinstance against libcst's ABCs is slow
+        wanted = _WANTED_TYPES[kind] = isinstance(node, cst.CSTNode) and not isinstance(node, _TOKENS) \
+            and kind.__module__ != "libcst._nodes.op"
+    return wanted
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The child nodes that can hold code, in source order. libcst's own `children` (and its
+    visitors) rebuild every node they pass, which costs more than parsing; this reads fields."""
+    found: list[cst.CSTNode] = []
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, (list, tuple)):
+            found.extend(item for item in value if _wanted(item))
+        elif _wanted(value):
+            found.append(value)
+    return found
+
+
+def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """`root.visit(visitor)` for visitors that only read: `visit_<Node>` (False skips the
+    children) and `leave_<Node>`, without rebuilding the tree, and without recursion (deeply
+    nested code must not exhaust the stack)."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = (type(visitor), type(node))
+        hooks = _HOOKS.get(key)
+        if hooks is None:
+            name = type(node).__name__
+            hooks = _HOOKS[key] = (getattr(type(visitor), f"visit_{name}", None),
+                                   getattr(type(visitor), f"leave_{name}", None))
+        if leaving:
+            if hooks[1] is not None:
+                hooks[1](visitor, node)
+            continue
+        stack.append((node, True))
+        if hooks[0] is None or hooks[0](visitor, node) is not False:
+            stack.extend((child, False) for child in reversed(children(node)))
+
 
 class Positions:
-    """Node -> `Span`, from libcst's PositionProvider (lines 1-based, columns 0-based).
+    """Node -> `Span` (lines 1-based, columns 1-based), on demand.
 
-    Computing positions costs about as much as parsing, so it happens on the first span a
-    file needs: most files the prefilter lets through hold nothing to report.
+    libcst's PositionProvider renders a whole module to know where its nodes are, which costs
+    more than parsing it. Here only the top-level statement holding the node is rendered (as
+    a module of its own), and the stdlib parser, ten times faster, says on which line that
+    statement starts. Most files the prefilter lets through need no position at all.
     """
 
-    def __init__(self, path: str, module: cst.Module) -> None:
+    def __init__(self, path: str, module: cst.Module, source: str) -> None:
         self.path = path
         self._module = module
-        self._ranges: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._source = source
+        self._owner: dict[cst.CSTNode, int] | None = None  # node -> index of its top-level statement
+        self._starts: list[int] | None = None  # first line of each top-level statement
+        self._ranges: dict[int, Mapping[cst.CSTNode, CodeRange]] = {}
+        self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def span(self, node: cst.CSTNode) -> Span:
-        if self._ranges is None:
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._ranges = wrapper.resolve(PositionProvider)
-        found = self._ranges.get(node)
+        found = self._range(node)
         if found is None:
             return Span(self.path, 1, 1, 1, 1)
-        return Span(self.path, found.start.line, found.start.column + 1, found.end.line, found.end.column + 1)
+        (start_line, start_column), (end_line, end_column) = found
+        return Span(self.path, start_line, start_column + 1, end_line, end_column + 1)
+
+    def _range(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        if self._owner is None:
+            self._index()
+        index = self._owner.get(node) if self._owner is not None else None
+        if index is None or self._starts is None:
+            return self._from_whole_module(node)
+        statement = self._module.body[index]
+        ranges = self._ranges.get(index)
+        if ranges is None:
+            alone = cst.Module(body=[statement])
+            ranges = self._ranges[index] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        found = ranges.get(node)
+        if found is None:
+            return None
+        shift = self._starts[index] - ranges[statement].start.line
+        return (found.start.line + shift, found.start.column), (found.end.line + shift, found.end.column)
+
+    def _index(self) -> None:
+        self._owner = {}
+        for index, statement in enumerate(self._module.body):
+            stack: list[cst.CSTNode] = [statement]
+            while stack:
+                current = stack.pop()
+                self._owner[current] = index
+                stack.extend(children(current))
+        try:
+            tree = ast.parse(self._source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return  # syntax only libcst knows: positions from the whole module
+        # `a = 1; b = 2` is one libcst statement and two stdlib ones: one start per line.
+        starts = sorted({statement.lineno for statement in tree.body})
+        if len(starts) == len(self._module.body):
+            self._starts = starts
+
+    def _from_whole_module(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        if self._whole is None:
+            self._whole = MetadataWrapper(self._module, unsafe_skip_copy=True).resolve(PositionProvider)
+        found = self._whole.get(node)
+        if found is None:
+            return None
+        return (found.start.line, found.start.column), (found.end.line, found.end.column)
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
     """The value of a plain (non-f) string literal, implicit concatenations included."""
     if isinstance(node, cst.SimpleString):
+        literal = node.value
+        if literal[:1] in ("'", '"') and "\\" not in literal and literal[:3] not in ('"""', "'''"):
+            return literal[1:-1]  # the common case, without a parse
         try:
-            value = ast.literal_eval(node.value)
+            value = ast.literal_eval(literal)
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return None
         return value if isinstance(value, str) else None
