@@ -252,7 +252,7 @@ def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
     if jobs <= 1 or len(changed) < PARALLEL_THRESHOLD:
         fresh = _read_chunk_for_cache(changed, options)
     else:
-        size = max(8, len(changed) // (jobs * 4))
+        size = max(8, len(changed) // (jobs * 16))
         chunks = [changed[i : i + size] for i in range(0, len(changed), size)]
         from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for a cold run
 
@@ -271,7 +271,7 @@ def extract_all(paths: Sequence[str], jobs: int,
                 options: frontends.Options = frontends.DEFAULT_OPTIONS) -> list[tuple[FileFacts | None, str | None]]:
     if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
         return [read_facts(p, options) for p in paths]
-    size = max(8, len(paths) // (jobs * 4))
+    size = max(8, len(paths) // (jobs * 16))
     chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
     from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for a cold run
 

@@ -233,7 +233,7 @@ def test_slicing_keeps_lines_and_what_matters() -> None:
         "import os\n"
         "NAME = 'x'\n"
         "\n"
-        "def helper(a):\n"
+        "def unused(a):\n"
         "    return a + 1\n"
         "\n"
         "@shared_task\n"
@@ -249,7 +249,7 @@ def test_slicing_keeps_lines_and_what_matters() -> None:
     assert sliced is not None
     lines = sliced.splitlines()
     assert len(lines) == len(text.splitlines())
-    assert lines[3] == "def helper(): ..." and lines[4] == ""
+    assert lines[3] == "def unused(): ..." and lines[4] == ""  # `helper`, which the task calls, would stay
     assert lines[6:9] == ["@shared_task", "def job():", "    helper(1)"]
     assert lines[9:11] == ["class Names:", "    A = 'a'"]
     assert lines[11] == "class Model: ..."
@@ -263,6 +263,9 @@ POSITION_CASES = [
     "    def run(self):\n        if x: y()\n        return [z(i) for i in range(3)]\n",
     "a = 1; b = f(\n    2)\nif a:\n    pass\nelse:\n    c = {'k': [1,\n  2]}\n",
     "def one():\n    return 1\r\n\r\ndef two():\r\n    return 'é' + x(1)\r\n",
+    "class Outer:\n    x = 1; y = 2\n\n    # about the method\n    @staticmethod\n    def method(a,\n               b):\n"
+    "        def inner():\n            return call(a,\n                        b)\n        first(); second(\n  a)\n"
+    "        class Deep:\n            def run(self): return go(1)\n\n    def one_liner(self): return 2\n",
 ]
 
 
@@ -309,3 +312,39 @@ def test_string_values_equal_python_s_own() -> None:
         except (ValueError, SyntaxError):
             expected = None
         assert string_value(node) == (expected if isinstance(expected, str) else None), literal
+
+
+def test_a_handler_registered_by_reference_keeps_its_body() -> None:
+    """The arq function holds no queue code itself; `functions = [send_email]` makes it a
+    handler, so the parse must not drop it, nor the helpers it calls."""
+    from queuelint.frontends.python.slicing import slice_source
+
+    source = """from arq import cron
+
+
+def log_failure(error):
+    print(error)
+
+
+async def send_email(ctx, to):
+    try:
+        deliver(to)
+    except Exception as error:
+        log_failure(error)
+        return error
+
+
+async def unrelated(ctx):
+    return 1
+
+
+class WorkerSettings:
+    functions = [send_email]
+"""
+    (consumer,) = extract("worker.py", source.encode()).consumers
+    assert consumer.handler == "send_email"
+    assert [f.detail for f in consumer.returned_errors] == ["return error"]
+    sliced = slice_source(source)
+    assert sliced is not None
+    assert "print(error)" in sliced and "deliver(to)" in sliced
+    assert "return 1" not in sliced and "def unrelated(): ..." in sliced

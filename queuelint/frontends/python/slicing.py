@@ -23,6 +23,9 @@ KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAss
 # (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
 METHOD_MARKERS = ("delay(", "apply_async(", ".s(", ".si(", "send_task", "signature(", "send(", "send_with_options",
                   "enqueue", ".add(", "job.name", "task(", ".task", "actor", "bullmq")
+# A top-level function is kept when its decorators name queue code (`@app.task`, `@actor`) or
+# its body produces, configures or starts a worker: a test named `test_task_…` is not enough.
+FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "Worker(", "Queue(")
 HANDLER_METHODS = frozenset({"run"})  # a class-based task's body: kept even without markers
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -48,18 +51,39 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str 
     markers = MARKERS + tuple(extra_markers)
     keep = [True] * len(lines)
     stubs: dict[int, str] = {}
+    kept: list[ast.stmt] = []
+    unmarked: dict[str, ast.stmt] = {}  # functions without queue code, dropped unless used
     for statement in tree.body:
         first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
         last = statement.end_lineno or statement.lineno
         if isinstance(statement, KEEP_ALWAYS):
+            kept.append(statement)
             continue
         segment = "".join(lines[first - 1 : last])
+        if isinstance(statement, FUNCTIONS):
+            head = "".join(lines[first - 1 : statement.lineno])  # decorators and the `def` line
+            body = segment[len(head):]
+            if any(marker in head for marker in markers) \
+                    or any(marker in body for marker in (*FUNCTION_MARKERS, *extra_markers)):
+                kept.append(statement)
+            else:
+                unmarked[statement.name] = statement
+            continue
         if _holds_string_constants(statement) or any(marker in segment for marker in markers):
+            kept.append(statement)
             if isinstance(statement, ast.ClassDef):
                 for item in statement.body:
                     if isinstance(item, FUNCTIONS) and item.name not in HANDLER_METHODS:
                         _drop_unless_marked(item, lines, METHOD_MARKERS + tuple(extra_markers), keep, stubs)
             continue
+        _drop(statement, keep, stubs, "")
+    # A function the kept code names is kept too: `functions = [send_email]` or
+    # `Worker("mail", process)` make it a handler, and a handler's helpers tell how it fails.
+    used = _names(kept)
+    while used & unmarked.keys():
+        found = [unmarked.pop(name) for name in sorted(used & unmarked.keys())]
+        used |= _names(found)
+    for statement in unmarked.values():
         _drop(statement, keep, stubs, "")
     if all(keep):
         return text
@@ -91,3 +115,7 @@ def _drop(statement: ast.stmt, keep: list[bool], stubs: dict[int, str], indent: 
         keyword = {ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDef: "class"}[type(statement)]
         signature = "()" if keyword != "class" else ""
         stubs[statement.lineno] = f"{indent}{keyword} {statement.name}{signature}: ...\n"
+
+
+def _names(statements: list[ast.stmt]) -> set[str]:
+    return {node.id for statement in statements for node in ast.walk(statement) if isinstance(node, ast.Name)}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -77,22 +77,27 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             stack.extend((child, False) for child in reversed(children(node)))
 
 
+Chain = tuple[int, ...]  # statement indexes from the module down through class and function bodies
+
+
 class Positions:
     """Node -> `Span` (lines 1-based, columns 1-based), on demand.
 
     libcst's PositionProvider renders a whole module to know where its nodes are, which costs
-    more than parsing it. Here only the top-level statement holding the node is rendered (as
-    a module of its own), and the stdlib parser, ten times faster, says on which line that
-    statement starts. Most files the prefilter lets through need no position at all.
+    more than parsing it. Here only the innermost statement holding the node is rendered,
+    inside copies of its enclosing classes and functions emptied of everything else (so its
+    indentation, hence every column, is the file's), and the stdlib parser, ten times faster,
+    says on which line that statement starts. Most files need no position at all.
     """
 
     def __init__(self, path: str, module: cst.Module, source: str) -> None:
         self.path = path
         self._module = module
         self._source = source
-        self._owner: dict[cst.CSTNode, int] | None = None  # node -> index of its top-level statement
-        self._starts: list[int] | None = None  # first line of each top-level statement
-        self._ranges: dict[int, Mapping[cst.CSTNode, CodeRange]] = {}
+        self._owner: dict[cst.CSTNode, Chain] | None = None
+        self._lines: dict[Chain, int] = {}  # first line of each statement, by its chain
+        # chain (-1 appended: header only) -> positions of its render, and the statement as rendered
+        self._ranges: dict[Chain, tuple[Mapping[cst.CSTNode, CodeRange], cst.BaseStatement]] = {}
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
 
     def span(self, node: cst.CSTNode) -> Span:
@@ -105,36 +110,91 @@ class Positions:
     def _range(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
         if self._owner is None:
             self._index()
-        index = self._owner.get(node) if self._owner is not None else None
-        if index is None or self._starts is None:
+        assert self._owner is not None
+        chain = self._owner.get(node)
+        while chain and chain not in self._lines:
+            chain = chain[:-1]  # the stdlib parser saw this body differently: a coarser render
+        if not chain:
             return self._from_whole_module(node)
-        statement = self._module.body[index]
-        ranges = self._ranges.get(index)
-        if ranges is None:
-            alone = cst.Module(body=[statement])
-            ranges = self._ranges[index] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        statement = self._statement(chain)
+        # A class or function's own line (its name, decorators, parameters) needs no body.
+        header = _block(statement) is not None and node is not statement and node is not _block(statement)
+        key = (*chain, -1) if header else chain
+        rendered = self._ranges.get(key)
+        if rendered is None:
+            copy, anchor = self._emptied_copy(chain, header)
+            module = cst.Module(body=[cast("cst.SimpleStatementLine | cst.BaseCompoundStatement", copy)])
+            rendered = self._ranges[key] = (MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider),
+                                            anchor)
+        ranges, anchor = rendered
         found = ranges.get(node)
         if found is None:
             return None
-        shift = self._starts[index] - ranges[statement].start.line
+        shift = self._lines[chain] - ranges[anchor].start.line
         return (found.start.line + shift, found.start.column), (found.end.line + shift, found.end.column)
 
+    def _path(self, chain: Chain) -> list[cst.BaseStatement]:
+        """The statements `chain` goes through, from the module down."""
+        statements: list[cst.BaseStatement] = [self._module.body[chain[0]]]
+        for index in chain[1:]:
+            block = _block(statements[-1])
+            assert block is not None  # chains only go down through blocks
+            statements.append(block.body[index])
+        return statements
+
+    def _statement(self, chain: Chain) -> cst.BaseStatement:
+        return self._path(chain)[-1]
+
+    def _emptied_copy(self, chain: Chain, header: bool = False) -> tuple[cst.BaseStatement, cst.BaseStatement]:
+        """The top-level statement of `chain`, its class/function bodies on the way down holding
+        only the next statement of the chain (the nodes themselves, not copies); with `header`,
+        the last statement's own body emptied too. Also that last statement, as rendered."""
+        path = self._path(chain)
+        node = path[-1]
+        last_block = _block(node)
+        if header and last_block is not None:
+            node = node.with_changes(body=last_block.with_changes(body=[]))
+        anchor = node
+        for parent in reversed(path[:-1]):
+            block = _block(parent)
+            assert block is not None
+            node = parent.with_changes(body=block.with_changes(body=[node]))
+        return node, anchor
+
     def _index(self) -> None:
-        self._owner = {}
-        for index, statement in enumerate(self._module.body):
-            stack: list[cst.CSTNode] = [statement]
-            while stack:
-                current = stack.pop()
-                self._owner[current] = index
-                stack.extend(children(current))
+        owner: dict[cst.CSTNode, Chain] = {}
+        # (node, chain of the innermost statement holding it, whether it is that statement)
+        stack: list[tuple[cst.CSTNode, Chain, bool]] = [(s, (i,), True) for i, s in enumerate(self._module.body)]
+        while stack:
+            current, chain, is_statement = stack.pop()
+            owner[current] = chain
+            block = _block(current) if is_statement else None
+            for child in children(current):
+                if block is not None and child is block:
+                    owner[block] = chain
+                    stack.extend((statement, (*chain, index), True) for index, statement in enumerate(block.body))
+                else:
+                    stack.append((child, chain, False))
+        self._owner = owner
         try:
             tree = ast.parse(self._source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return  # syntax only libcst knows: positions from the whole module
+        self._record_lines(tree.body, self._module.body, ())
+
+    def _record_lines(self, stdlib: list[ast.stmt], statements: Sequence[cst.BaseStatement], chain: Chain) -> None:
         # `a = 1; b = 2` is one libcst statement and two stdlib ones: one start per line.
-        starts = sorted({statement.lineno for statement in tree.body})
-        if len(starts) == len(self._module.body):
-            self._starts = starts
+        by_line: dict[int, ast.stmt] = {}
+        for statement in stdlib:
+            by_line.setdefault(statement.lineno, statement)
+        if len(by_line) != len(statements):
+            return
+        for index, (line, statement) in enumerate(sorted(by_line.items())):
+            here = (*chain, index)
+            self._lines[here] = line
+            inner = _block(statements[index])
+            if inner is not None and isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._record_lines(statement.body, inner.body, here)
 
     def _from_whole_module(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
         if self._whole is None:
@@ -143,6 +203,13 @@ class Positions:
         if found is None:
             return None
         return (found.start.line, found.start.column), (found.end.line, found.end.column)
+
+
+def _block(node: cst.CSTNode) -> cst.IndentedBlock | None:
+    """The body of a class or function written as an indented block."""
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and isinstance(node.body, cst.IndentedBlock):
+        return node.body
+    return None
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
