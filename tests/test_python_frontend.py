@@ -348,3 +348,20 @@ class WorkerSettings:
     assert sliced is not None
     assert "print(error)" in sliced and "deliver(to)" in sliced
     assert "return 1" not in sliced and "def unrelated(): ..." in sliced
+
+
+def test_bullmq_python_producers_inside_functions_are_kept() -> None:
+    facts = extract("producer.py", b"""
+from bullmq import Queue
+
+queue = Queue("mail")
+
+
+async def welcome(user):
+    await queue.add("welcome", {"id": user.id})
+
+
+def unrelated(items, x):
+    items.add(x)
+""")
+    assert [p.job.text for p in facts.producers] == ["welcome"]

@@ -22,7 +22,9 @@ KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAss
 # Inside a kept class, a method is kept when it can produce or handle: module-level words
 # (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
 METHOD_MARKERS = ("delay(", "apply_async(", ".s(", ".si(", "send_task", "signature(", "send(", "send_with_options",
-                  "enqueue", ".add(", "job.name", "task(", ".task", "actor", "bullmq")
+                  "enqueue", "job.name", "task(", ".task", "actor", "bullmq")
+# `queue.add(` produces only where bullmq is imported (elsewhere it is a set, a Django relation…).
+BULLMQ_MARKERS = (".add(", ".addBulk(")
 # A top-level function is kept when its decorators name queue code (`@app.task`, `@actor`) or
 # its body produces, configures or starts a worker: a test named `test_task_…` is not enough.
 FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "Worker(", "Queue(")
@@ -49,6 +51,7 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str 
         return None  # let libcst parse it and say what is wrong (or parse newer syntax)
     lines = text.splitlines(keepends=True)
     markers = MARKERS + tuple(extra_markers)
+    local = (*extra_markers, *(BULLMQ_MARKERS if "bullmq" in text else ()))
     keep = [True] * len(lines)
     stubs: dict[int, str] = {}
     kept: list[ast.stmt] = []
@@ -64,7 +67,7 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str 
             head = "".join(lines[first - 1 : statement.lineno])  # decorators and the `def` line
             body = segment[len(head):]
             if any(marker in head for marker in markers) \
-                    or any(marker in body for marker in (*FUNCTION_MARKERS, *extra_markers)):
+                    or any(marker in body for marker in (*FUNCTION_MARKERS, *local)):
                 kept.append(statement)
             else:
                 unmarked[statement.name] = statement
@@ -74,7 +77,7 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str 
             if isinstance(statement, ast.ClassDef):
                 for item in statement.body:
                     if isinstance(item, FUNCTIONS) and item.name not in HANDLER_METHODS:
-                        _drop_unless_marked(item, lines, METHOD_MARKERS + tuple(extra_markers), keep, stubs)
+                        _drop_unless_marked(item, lines, (*METHOD_MARKERS, *local), keep, stubs)
             continue
         _drop(statement, keep, stubs, "")
     # A function the kept code names is kept too: `functions = [send_email]` or
