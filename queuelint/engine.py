@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from queuelint.graph import QueueGraph
     from queuelint.resolve import Resolver
 
-PARALLEL_THRESHOLD = 64
+PARALLEL_THRESHOLD = 64  # below this many files, a process pool costs more than it saves
 # `mailQueue.add(`, `mailQueue.name`: receivers a skipped file might use an exported queue as.
-RECEIVER = re.compile(rb"\b([A-Za-z_$][\w$]*)\s*\??\.\s*(?:add|addBulk|process|name)\b")  # below this many files, a process pool costs more than it saves
+# Found from the method (rare) back to the name before it: a regex that tries every
+# identifier of every file costs twice as much.
+RECEIVER_METHOD = re.compile(rb"\??\.\s*(?:add|addBulk|process|name)\b")
+RECEIVER_NAME = re.compile(rb"([A-Za-z_$][\w$]*)\s*$")
 
 
 @dataclass
@@ -172,7 +175,7 @@ class Workspace:
             return False
         found = self._receivers.get(path)
         if found is None or found[0] != version:
-            found = self._receivers[path] = (version, frozenset(m.decode() for m in RECEIVER.findall(self.read(path))))
+            found = self._receivers[path] = (version, frozenset(receivers_in(self.read(path))))
         return not names.isdisjoint(found[1])
 
 
@@ -233,7 +236,12 @@ def cache_entry(path: str, data: bytes, options: frontends.Options) -> Entry | N
 
 
 def receivers_in(data: bytes) -> tuple[str, ...]:
-    return tuple(sorted({m.decode() for m in RECEIVER.findall(data)}))
+    found = set()
+    for method in RECEIVER_METHOD.finditer(data):
+        name = RECEIVER_NAME.search(data, max(0, method.start() - 200), method.start())
+        if name is not None:
+            found.add(name.group(1).decode("utf-8", "replace"))
+    return tuple(sorted(found))
 
 
 def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
@@ -279,6 +287,24 @@ def extract_all(paths: Sequence[str], jobs: int,
         return [item for chunk in pool.map(_read_chunk, chunks, [options] * len(chunks)) for item in chunk]
 
 
+def _reextract_chunk(items: Sequence[tuple[str, frontends.Options]], workspace: Workspace | None = None,
+                     ) -> list[tuple[bytes | None, FileFacts | None, str | None]]:
+    """(bytes read, facts, internal error) per file; no bytes when it cannot be read."""
+    results: list[tuple[bytes | None, FileFacts | None, str | None]] = []
+    for path, options in items:
+        try:
+            data = workspace.read(path) if workspace is not None else _read(path)
+        except OSError:
+            results.append((None, None, None))
+            continue
+        try:
+            results.append((data, frontends.extract(path, data, options), None))
+        except Exception as error:  # a bug of ours, reported with the file named
+            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            results.append((data, None, f"{path}: internal error while extracting: {detail}"))
+    return results
+
+
 class FactStore:
     """Facts by path; files the prefilter skipped are extracted when resolution asks for them."""
 
@@ -303,27 +329,41 @@ class FactStore:
     def reload(self, path: str, calls: frozenset[str] = frozenset(), handlers: frozenset[str] = frozenset()) -> None:
         """Extract again, also recording the call sites of `calls` and the handler facts of the
         exported functions `handlers` (what earlier reloads of the file asked for is kept)."""
-        earlier_calls, earlier_handlers = self._asked.get(path, (frozenset(), frozenset()))
-        calls, handlers = calls | earlier_calls, handlers | earlier_handlers
-        self._asked[path] = (calls, handlers)
-        options = replace(self.options, wanted_calls=self.options.wanted_calls | calls, handlers=handlers)
-        key = repr((sorted(options.wanted_calls), sorted(options.handlers)))
-        if self.cache is not None and self.workspace is None:
-            cached = self.cache.reloaded(path, key)
+        self.reload_all([path], calls, handlers)
+
+    def reload_all(self, paths: Sequence[str], calls: frozenset[str] = frozenset(),
+                   handlers: frozenset[str] = frozenset(), jobs: int = 1) -> None:
+        """`reload` for many files: over a process pool when there are enough (a wrapper with a
+        common name can have its call sites searched in hundreds of files)."""
+        pending: list[tuple[str, frontends.Options, str]] = []
+        for path in paths:
+            earlier_calls, earlier_handlers = self._asked.get(path, (frozenset(), frozenset()))
+            wanted, exported = calls | earlier_calls, handlers | earlier_handlers
+            self._asked[path] = (wanted, exported)
+            options = replace(self.options, wanted_calls=self.options.wanted_calls | wanted, handlers=exported)
+            key = repr((sorted(options.wanted_calls), sorted(options.handlers)))
+            cached = self.cache.reloaded(path, key) if self.cache is not None and self.workspace is None else None
             if cached is not None:
                 self.facts[path] = cached
-                return
-        try:
-            data = self.workspace.read(path) if self.workspace else _read(path)
-        except OSError:
-            return
-        try:
-            self.facts[path] = frontends.extract(path, data, options)
-            if self.cache is not None and self.workspace is None:
-                self.cache.store_reload(path, key, data, self.facts[path])
-        except Exception as error:  # a bug of ours: keep the facts we had
-            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-            self.errors.append(f"{path}: internal error while extracting: {detail}")
+            else:
+                pending.append((path, options, key))
+        items = [(path, options) for path, options, _ in pending]
+        if self.workspace is None and jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
+            from concurrent.futures import ProcessPoolExecutor  # 40 ms: only when it pays
+
+            size = max(8, len(items) // (jobs * 4))
+            chunks = [items[i : i + size] for i in range(0, len(items), size)]
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                done = [result for chunk in pool.map(_reextract_chunk, chunks) for result in chunk]
+        else:
+            done = _reextract_chunk(items, self.workspace)
+        for (path, _, key), (data, facts, error) in zip(pending, done, strict=True):
+            if error is not None:  # a bug of ours: keep the facts we had
+                self.errors.append(error)
+            elif data is not None and facts is not None:
+                self.facts[path] = facts
+                if self.cache is not None and self.workspace is None:
+                    self.cache.store_reload(path, key, data, facts)
 
     def load(self, path: str) -> FileFacts | None:
         found = self.facts.get(path)
@@ -470,7 +510,7 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
             analysed += 1
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
-    producers = _through_wrappers(store, found.files, resolver, settings.producers)
+    producers = _through_wrappers(store, found.files, resolver, settings.producers, jobs)
     consumers = _imported_processors(store, resolver)
     local = set(store.facts)
     queue_files = [f for f in store.facts.values()
@@ -499,21 +539,30 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
 
 
 def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver,
-                      specs: tuple[ProducerSpec, ...]) -> dict[str, list[Producer]]:
+                      specs: tuple[ProducerSpec, ...], jobs: int = 1) -> dict[str, list[Producer]]:
     """Producers per file: configured producers at their call sites, and producer wrappers
-    expanded at theirs (whose files are found and re-read on demand)."""
+    expanded at theirs (whose files are found and re-read on demand). A wrapper is looked
+    for in files of its own language only: a TypeScript `add()` has no Python callers."""
     from queuelint import wrappers
 
-    searched = store.options.wanted_calls  # configured producers: recorded on the first pass
-    names = wrappers.wrapper_names(store.facts.values())
+    languages = ("typescript", "python")
+    # Configured producers were recorded on the first pass.
+    searched = dict.fromkeys(languages, store.options.wanted_calls)
+    by_language = {language: [p for p in files if frontends.language_of(p) == language] for language in languages}
     producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     for _ in range(wrappers.MAX_ROUNDS):
-        names = names | discovered | wrappers.wrapper_names(store.facts.values())
-        if names <= searched:
+        wanted = {language: searched[language]
+                  | {name for path, name in discovered if frontends.language_of(path) == language}
+                  | wrappers.wrapper_names(f for f in store.facts.values() if frontends.language_of(f.path) == language)
+                  for language in languages}
+        if all(wanted[language] <= searched[language] for language in languages):
             break
-        searched = searched | names
-        for path in _files_using({n.encode() for n in names}, files, store.cache):
-            store.reload(path, calls=searched)
+        for language in languages:
+            if wanted[language] <= searched[language]:
+                continue
+            searched[language] = wanted[language]
+            using = _files_using({n.encode() for n in wanted[language]}, by_language[language], store.cache)
+            store.reload_all(using, calls=wanted[language], jobs=jobs)
         producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
 

@@ -54,10 +54,10 @@ def wrapper_names(facts: Iterable[FileFacts]) -> frozenset[str]:
 
 
 def expand(facts: Iterable[FileFacts], resolver: Resolver,
-           specs: tuple[ProducerSpec, ...] = ()) -> tuple[dict[str, list[Producer]], frozenset[str]]:
+           specs: tuple[ProducerSpec, ...] = ()) -> tuple[dict[str, list[Producer]], frozenset[tuple[str, str]]]:
     """Producers per file with wrappers replaced by their call sites (configured producers
-    added at theirs); and the wrapper names discovered on the way (callers that pass their
-    own parameter on)."""
+    added at theirs); and the wrappers discovered on the way (callers that pass their own
+    parameter on), as (file, name)."""
     files = list(facts)
     producers: dict[str, list[Producer]] = {f.path: list(f.producers) for f in files}
     by_call = {spec.call: spec for spec in specs}
@@ -72,7 +72,7 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver,
             callee = _callee(call.target, file.path, resolver)
             if callee is not None:
                 calls[callee].append((file.path, call))
-    discovered: set[str] = set()
+    discovered: set[tuple[str, str]] = set()
     done: set[Function] = set()
     for _ in range(MAX_ROUNDS):
         wrappers: dict[Function, list[Producer]] = defaultdict(list)
@@ -100,7 +100,7 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver,
                     producers.setdefault(site_path, []).append(new)
                     function = wrapped_function(new)
                     if function:
-                        discovered.add(short_name(function))
+                        discovered.add((site_path, short_name(function)))
     # A configured producer that is also a wrapper the code shows is found twice: keep one.
     for path, items in producers.items():
         unique = {(p.span, p.job, p.queue): p for p in reversed(items)}
