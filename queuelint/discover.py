@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from queuelint import probes
 from queuelint.config import Settings
-from queuelint.frontends import language_of
+from queuelint.frontends import PYTHON_SUFFIXES, TYPESCRIPT_SUFFIXES, language_of
 
 if TYPE_CHECKING:
     import pathspec
@@ -72,11 +72,8 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovered:
             files.update(_walk(path, settings.root, excludes, skipped))
         else:
             walked = False
-            for name in listed:
-                wanted = _wanted(name, path, settings.root, excludes)
-                if wanted is not None:
-                    files.add(wanted[0])
-                    stats[wanted[0]] = wanted[1]
+            stats.update(_wanted(listed, path, settings.root, excludes))
+            files.update(stats)
     return Discovered(sorted(files), skipped, walked, stats)
 
 
@@ -144,25 +141,28 @@ def _inside_work_tree(top: str) -> bool:
         current = parent
 
 
-def _wanted(name: str, top: str, root: str,
-            excludes: pathspec.GitIgnoreSpec) -> tuple[str, tuple[int, int]] | None:
-    """A file git listed (`name`, relative to `top`): ours if it is source we read, outside
-    skipped directories, not a link, not excluded by the config, and still there. Its path
-    and (mtime_ns, size) when it is."""
-    directories, _, base = name.rpartition("/")
-    if language_of(base) is None or base.endswith(SKIPPED_SUFFIXES):
-        return None
-    if directories and not SKIPPED_DIRECTORIES.isdisjoint(directories.split("/")):
-        return None
-    # git's names are normalised and "/"-separated: no os.path.join/normpath per file.
-    path = f"{top.rstrip(os.sep)}{os.sep}{name if os.sep == '/' else name.replace('/', os.sep)}"
-    try:
-        status = os.lstat(path)  # one call: tracked but deleted, a link, or a regular file
-    except OSError:
-        return None
-    if not stat.S_ISREG(status.st_mode) or _excluded(path, False, root, excludes):
-        return None
-    return path, (status.st_mtime_ns, status.st_size)
+def _wanted(names: list[str], top: str, root: str, excludes: pathspec.GitIgnoreSpec) -> dict[str, tuple[int, int]]:
+    """Of the files git listed (relative to `top`), ours: source we read, outside skipped
+    directories, not a link, not excluded by the config, and still there; with their
+    (mtime_ns, size). One loop, no call per file: a warm run's time is mostly this."""
+    found: dict[str, tuple[int, int]] = {}
+    prefix = top.rstrip(os.sep) + os.sep
+    suffixes = TYPESCRIPT_SUFFIXES + PYTHON_SUFFIXES
+    excluding = bool(excludes.patterns)
+    for name in names:
+        if not name.endswith(suffixes) or name.endswith(SKIPPED_SUFFIXES):
+            continue
+        if "/" in name and not SKIPPED_DIRECTORIES.isdisjoint(name.split("/")[:-1]):
+            continue
+        # git's names are normalised and "/"-separated: no os.path.join/normpath per file.
+        path = prefix + (name if os.sep == "/" else name.replace("/", os.sep))
+        try:
+            status = os.lstat(path)  # one call: tracked but deleted, a link, or a regular file
+        except OSError:
+            continue
+        if stat.S_ISREG(status.st_mode) and not (excluding and _excluded(path, False, root, excludes)):
+            found[path] = (status.st_mtime_ns, status.st_size)
+    return found
 
 
 def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
