@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -46,6 +47,7 @@ class Snapshot:
     diagnostics: list[Diagnostic]
     files_analysed: int
     started_ns: int  # when the files were looked at; those modified shortly before are re-checked
+    written: str = ""  # identifies the details written with this index
 
 
 def run_key(salt: str, settings: object, paths: list[str]) -> str:
@@ -90,6 +92,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             diagnostics=[_diagnostic(d) for d in data["diagnostics"]],
             files_analysed=int(data["files_analysed"]),
             started_ns=int(data["started_ns"]),
+            written=str(data["written"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None  # absent, corrupt, or from another version: the run is simply made afresh
@@ -107,7 +110,7 @@ def details(directory: str, snapshot: Snapshot) -> dict[str, tuple[str, str]] | 
         try:
             with open(os.path.join(directory, DETAILS), encoding="utf-8") as handle:
                 data = json.load(handle)
-            if data["key"] == snapshot.key:
+            if data["key"] == snapshot.key and data["written"] == snapshot.written:
                 snapshot.details = {path: (str(d), str(s)) for path, (d, s) in data["files"].items()}
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -115,11 +118,14 @@ def details(directory: str, snapshot: Snapshot) -> dict[str, tuple[str, str]] | 
 
 
 def save(directory: str, snapshot: Snapshot) -> None:
-    """Written details first: an index is never paired with an older run's details."""
+    """The details first, then the index naming them: runs racing to write both can leave an
+    index beside another run's details, which `details` then refuses."""
     if snapshot.details is not None:
-        _write(directory, DETAILS, {"key": snapshot.key, "files": snapshot.details})
+        snapshot.written = f"{os.getpid()}-{time.time_ns()}"
+        _write(directory, DETAILS, {"key": snapshot.key, "written": snapshot.written, "files": snapshot.details})
     data = {
         "key": snapshot.key,
+        "written": snapshot.written,  # which details file goes with this index (concurrent runs)
         "files": snapshot.files,
         "walked": snapshot.walked,
         "probes": snapshot.probes.seen,

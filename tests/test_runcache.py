@@ -179,3 +179,17 @@ def test_no_cache_neither_reads_nor_writes_the_last_run(in_tmp: Path, analyses: 
     for _ in range(2):
         assert CliRunner().invoke(cli, ["check", "--no-cache", "--jobs", "1"]).exit_code == 0
     assert len(analyses) == 2
+
+
+def test_an_index_beside_another_run_s_details_is_not_trusted(in_tmp: Path, analyses: list[int]) -> None:
+    """Two runs racing to write the last run leave one's index beside the other's details."""
+    import json
+
+    cold(in_tmp, analyses)
+    details = in_tmp / ".queuelint_cache" / "last-run-files.json"
+    data = json.loads(details.read_text())
+    data["written"] = "another run"
+    details.write_text(json.dumps(data))
+    edit(in_tmp / "src/plain.ts", "42", "43")
+    assert check() == "All checks passed.\n"
+    assert len(analyses) == 1  # analysed again rather than trusting digests it cannot pair
