@@ -220,9 +220,9 @@ def _suppressions(path: str, text: str) -> list[Suppression]:
             continue
         codes = _queuelint_codes(match)
         if match.group("codes") and not codes:
-            continue  # `# noqa: E501`-style comments of other tools name no queuelint rule
+            continue  # other tools' codes (E501, F401): no queuelint rule named
         if not codes and match.group("codes") is None:
-            continue  # a bare `# noqa` belongs to flake8/ruff; queuelint wants its codes named
+            continue  # a bare noqa belongs to flake8/ruff; queuelint wants its codes named
         line, column = token.start
         found.append(Suppression(Span(path, line, column + 1, line, column + 1 + len(token.string)), line, codes))
     return found
