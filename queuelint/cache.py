@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from queuelint import __version__
@@ -39,6 +39,9 @@ class Entry:
     # Digest of everything the analysis takes from the file (facts, error, receivers): a file
     # whose content changed but whose signature did not cannot change the findings.
     signature: str = ""
+    # The entry as read from the index: written back as it is (encoding thousands of facts
+    # again would cost more than the rest of a run).
+    raw: list[Any] | None = field(default=None, repr=False, compare=False)
 
 
 class FactCache:
@@ -153,6 +156,8 @@ class FactCache:
 
 
 def _item(entry: Entry) -> list[Any]:
+    if entry.raw is not None:
+        return entry.raw
     return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error,
             list(entry.receivers) if entry.receivers is not None else None, entry.signature]
 
@@ -160,7 +165,7 @@ def _item(entry: Entry) -> list[Any]:
 def _entry(item: list[Any]) -> Entry:
     mtime_ns, size, content, facts, error, receivers, signature = item
     return Entry(int(mtime_ns), int(size), str(content), from_json(FileFacts, facts) if facts else None, error,
-                 tuple(receivers) if receivers is not None else None, str(signature))
+                 tuple(receivers) if receivers is not None else None, str(signature), raw=item)
 
 
 def digest(data: bytes) -> str:

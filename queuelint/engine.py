@@ -8,9 +8,10 @@ import re
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from queuelint import frontends, probes, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, entry_for
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from queuelint.graph import QueueGraph
     from queuelint.resolve import Resolver
 
+Item = TypeVar("Item")
+Done = TypeVar("Done")
 PARALLEL_THRESHOLD = 64  # below this many files, a process pool costs more than it saves
 # `mailQueue.add(`, `mailQueue.name`: receivers a skipped file might use an exported queue as.
 # Found from the method (rare) back to the name before it: a regex that tries every
@@ -260,12 +263,7 @@ def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
     if jobs <= 1 or len(changed) < PARALLEL_THRESHOLD:
         fresh = _read_chunk_for_cache(changed, options)
     else:
-        size = max(8, len(changed) // (jobs * 16))
-        chunks = [changed[i : i + size] for i in range(0, len(changed), size)]
-        from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for a cold run
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            fresh = [e for chunk in pool.map(_read_chunk_for_cache, chunks, [options] * len(chunks)) for e in chunk]
+        fresh = _over_pool(partial(_read_chunk_for_cache, options=options), changed, jobs)
     for index, entry in zip(todo, fresh, strict=True):
         if entry is None:  # unreadable now: report it as such
             results[index] = read_facts(paths[index], options)
@@ -275,16 +273,27 @@ def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
     return [r if r is not None else (None, None) for r in results]
 
 
+def _over_pool(work: Callable[[list[Item]], list[Done]], items: Sequence[Item], jobs: int) -> list[Done]:
+    """`work` over `items` with a process per core, in order. Chunks are dealt like cards
+    (item i to chunk i mod n): the files of one directory tend to be alike, and a run of heavy
+    ones in one chunk would keep one core busy while the others wait."""
+    from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for runs that read many files
+
+    count = max(1, min(len(items) // 8, jobs * 16))
+    chunks = [list(items[start::count]) for start in range(count)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        done = list(pool.map(work, chunks))
+    results: list[Done] = [None] * len(items)  # type: ignore[list-item]  # every slot is filled below
+    for start, chunk in enumerate(done):
+        results[start::count] = chunk
+    return results
+
+
 def extract_all(paths: Sequence[str], jobs: int,
                 options: frontends.Options = frontends.DEFAULT_OPTIONS) -> list[tuple[FileFacts | None, str | None]]:
     if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
         return [read_facts(p, options) for p in paths]
-    size = max(8, len(paths) // (jobs * 16))
-    chunks = [list(paths[i : i + size]) for i in range(0, len(paths), size)]
-    from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for a cold run
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [item for chunk in pool.map(_read_chunk, chunks, [options] * len(chunks)) for item in chunk]
+    return _over_pool(partial(_read_chunk, options=options), paths, jobs)
 
 
 def _reextract_chunk(items: Sequence[tuple[str, frontends.Options]], workspace: Workspace | None = None,
@@ -349,12 +358,7 @@ class FactStore:
                 pending.append((path, options, key))
         items = [(path, options) for path, options, _ in pending]
         if self.workspace is None and jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
-            from concurrent.futures import ProcessPoolExecutor  # 40 ms: only when it pays
-
-            size = max(8, len(items) // (jobs * 4))
-            chunks = [items[i : i + size] for i in range(0, len(items), size)]
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                done = [result for chunk in pool.map(_reextract_chunk, chunks) for result in chunk]
+            done = _over_pool(_reextract_chunk, items, jobs)
         else:
             done = _reextract_chunk(items, self.workspace)
         for (path, _, key), (data, facts, error) in zip(pending, done, strict=True):
@@ -416,16 +420,22 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
         return _analyse(discover(paths, settings), paths, settings, options, jobs, None, cache_dir, salt, imported)
     key = runcache.run_key(salt, settings, [os.path.abspath(p) for p in paths])
     snapshot = runcache.load(cache_dir, key)
-    if snapshot is not None and snapshot.probes.unchanged(snapshot.started_ns - RACY_NS):
+    if snapshot is not None and not snapshot.probes.unchanged(snapshot.started_ns - RACY_NS):
+        snapshot = None
+    if snapshot is not None and snapshot.walked:
         # Unchanged directories (and .gitignore files) list the same files: no need to walk.
-        found = Discovered(list(snapshot.files), [], True) if snapshot.walked else discover(paths, settings)
-        reused = _reuse(cache_dir, snapshot, found, options)
+        reused = _reuse(cache_dir, snapshot, Discovered(list(snapshot.files), [], True), options)
         if reused is not None:
             return reused
+        snapshot = None
     os.makedirs(cache_dir, exist_ok=True)  # before the run: creating it changes the probed root's mtime
     started_ns = time.time_ns()
     with probes.recording() as probed:
         found = discover(paths, settings)
+        if snapshot is not None:  # listed by git: the listing is needed either way, once
+            reused = _reuse(cache_dir, snapshot, found, options)
+            if reused is not None:
+                return reused
         result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported)
     cache = result.fact_cache
     if cache is not None and not result.internal_errors and not found.skipped \
