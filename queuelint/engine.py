@@ -558,7 +558,6 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
     languages = ("typescript", "python")
     # Configured producers were recorded on the first pass.
     searched = dict.fromkeys(languages, store.options.wanted_calls)
-    by_language = {language: [p for p in files if frontends.language_of(p) == language] for language in languages}
     producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     for _ in range(wrappers.MAX_ROUNDS):
         wanted = {language: searched[language]
@@ -571,7 +570,8 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             if wanted[language] <= searched[language]:
                 continue
             searched[language] = wanted[language]
-            using = _files_using({n.encode() for n in wanted[language]}, by_language[language], store.cache)
+            of_language = [p for p in files if frontends.language_of(p) == language]
+            using = _files_using({n.encode() for n in wanted[language]}, of_language, store.cache)
             store.reload_all(using, calls=wanted[language], jobs=jobs)
         producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
