@@ -142,3 +142,29 @@ def test_python_wrapper_of_enqueue_job(tmp_path: Path) -> None:
         """,
     })
     assert found(tmp_path, diagnostics) == {("worker/api.py", 7, "QL102")}
+
+
+def test_many_call_sites_are_read_over_the_process_pool_with_the_same_result(tmp_path: Path) -> None:
+    """Enough call-site files to go over the process pool: same findings, in the same order."""
+    from queuelint import engine
+    from queuelint.config import Settings
+    from tests.helpers import write_project
+
+    files = {
+        "src/queue.ts": """
+            import { Queue, Worker } from 'bullmq';
+            const q = new Queue('mail');
+            export function enqueue(name: string, data: unknown) { return q.add(name, data); }
+            new Worker('mail', async (job) => {
+              if (job.name === 'welcome') return 1;
+              throw new Error('unknown');
+            });
+        """,
+    }
+    for index in range(engine.PARALLEL_THRESHOLD + 6):
+        job = "welcome" if index % 10 else f"job-{index}"
+        files[f"src/callers/caller{index:03}.ts"] = f"import {{ enqueue }} from '../queue';\nenqueue('{job}', {{}});\n"
+    write_project(tmp_path, files)
+    results = [engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=jobs).diagnostics for jobs in (1, 2)]
+    assert results[0] == results[1]
+    assert [Path(d.span.path).name for d in results[0]] == [f"caller{i:03}.ts" for i in range(0, 70, 10)]
