@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from queuelint.frontends import extract
 from queuelint.model import FileFacts, from_json, to_json
 
@@ -247,14 +249,15 @@ def test_slicing_keeps_lines_and_what_matters() -> None:
     )
     sliced = slice_source(text)
     assert sliced is not None
-    lines = sliced.splitlines()
-    assert len(lines) == len(text.splitlines())
-    assert lines[3] == "def unused(): ..." and lines[4] == ""  # `helper`, which the task calls, would stay
-    assert lines[6:9] == ["@shared_task", "def job():", "    helper(1)"]
-    assert lines[9:11] == ["class Names:", "    A = 'a'"]
-    assert lines[11] == "class Model: ..."
+    # Each line kept, with the number it has in the file (`helper`, which the task calls,
+    # would stay; `unused` leaves a stub; the method body of Model goes with its class).
+    assert list(zip(sliced.lines, sliced.text.splitlines(), strict=True)) == [
+        (1, "import os"), (2, "NAME = 'x'"), (3, ""), (4, "def unused(): ..."), (6, ""),
+        (7, "@shared_task"), (8, "def job():"), (9, "    helper(1)"),
+        (10, "class Names:"), (11, "    A = 'a'"), (12, "class Model: ..."),
+    ]
     newer = "try:\n    pass\nexcept A, B:\n    pass\n"
-    assert slice_source(newer) in (None, newer)  # syntax the running Python lacks: parsed whole by libcst
+    assert slice_source(newer) is None  # syntax the running Python may lack: parsed whole by libcst
 
 
 POSITION_CASES = [
@@ -346,8 +349,8 @@ class WorkerSettings:
     assert [f.detail for f in consumer.returned_errors] == ["return error"]
     sliced = slice_source(source)
     assert sliced is not None
-    assert "print(error)" in sliced and "deliver(to)" in sliced
-    assert "return 1" not in sliced and "def unrelated(): ..." in sliced
+    assert "print(error)" in sliced.text and "deliver(to)" in sliced.text
+    assert "return 1" not in sliced.text and "def unrelated(): ..." in sliced.text
 
 
 def test_bullmq_python_producers_inside_functions_are_kept() -> None:
@@ -365,3 +368,41 @@ def unrelated(items, x):
     items.add(x)
 """)
     assert [p.job.text for p in facts.producers] == ["welcome"]
+
+
+def test_a_cut_file_reports_the_positions_of_the_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropped statements are removed before parsing; every span must still be the file's."""
+    import queuelint.frontends.python.extract as python_extract
+
+    source = "\n".join([
+        "from celery import shared_task",
+        "",
+        "def long_unrelated(a):",
+        *[f"    a = a + {i}" for i in range(40)],
+        "    return a",
+        "",
+        "if __name__ == '__main__':",
+        "    long_unrelated(1)",
+        "",
+        "class Service:",
+        "    QUEUE = 'mail'",
+        "    def helper(self):",
+        *[f"        x = {i}" for i in range(20)],
+        "    def notify(self):",
+        "        send_email.delay('a@b.c')",
+        "",
+        "@shared_task(name='mail.send',",
+        "             bind=True)",
+        "def send_email(self, to):",
+        "    try:",
+        "        deliver(to)",
+        "    except Exception as error:",
+        "        return error",
+        "",
+    ]).encode()
+    cut = python_extract.extract("tasks.py", source)
+    monkeypatch.setattr(python_extract, "slice_source", lambda text, calls: None)
+    whole = python_extract.extract("tasks.py", source)
+    assert cut.producers == whole.producers and cut.consumers == whole.consumers
+    assert [p.span.line for p in cut.producers] == [73]
+    assert [f.span.line for c in cut.consumers for f in c.returned_errors] == [81]

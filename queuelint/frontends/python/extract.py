@@ -232,18 +232,21 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
     text = data.decode("utf-8", "replace")
     problems = [decode_problem] if decode_problem else []
-    source = slice_source(text, wanted_calls) or text
+    sliced = slice_source(text, wanted_calls)
+    source = sliced.text if sliced is not None else text
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         line, column = error.raw_line, error.raw_column + 1
+        if sliced is not None and 1 <= line <= len(sliced.lines):
+            line = sliced.lines[line - 1]
         message = f"cannot parse: {error.message.splitlines()[0].rstrip('.')}; the file was skipped"
         problems.append(Problem(Span(path, line, column, line, column + 1), message))
         # Nothing of the file could be read, so its queue imports say whether that matters.
         imported = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
         return FileFacts(path=path, language="python", libraries=tuple(imported), problems=tuple(problems),
                          suppressions=tuple(_suppressions(path, text)))
-    positions = Positions(path, module, source)
+    positions = Positions(path, module, source, sliced.lines if sliced is not None else None)
     state = PyState(path, module, positions, module_name(path))
     for statement in module.body:  # functions are known before the calls that use them
         if isinstance(statement, cst.FunctionDef):

@@ -1,7 +1,7 @@
 """Demand-driven parsing for Python: libcst is the expensive part (0.1 to 0.4 s for a large
 module), so a file is first cut down to the top-level statements that can matter, using the
-stdlib parser (C, about ten times faster) to find them. Lines keep their numbers (dropped statements
-become blank lines) so every position libcst reports is the file's own.
+stdlib parser (C, about ten times faster) to find them. The lines kept are numbered as in the file
+(`Sliced.lines`), so every position reported is the file's own.
 
 Kept: imports, module-level assignments and classes of string constants, and any statement
 whose text mentions queue code (a task decorator, `.delay(`, `send_task`, `enqueue_job`, …). A dropped function or
@@ -13,6 +13,7 @@ kept: it is the handler), so one task in a 3,000-line class does not cost the wh
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 # Text that makes a top-level statement worth parsing in full.
 MARKERS = ("celery", "CELERY", "task", "delay(", "apply_async(", ".s(", ".si(", "send_task", "signature(",
@@ -43,8 +44,15 @@ def _holds_string_constants(statement: ast.stmt) -> bool:
     )
 
 
-def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str | None:
-    """The text with irrelevant top-level statements blanked; None to parse it whole."""
+@dataclass(frozen=True)
+class Sliced:
+    text: str
+    lines: tuple[int, ...]  # the file's line number of each line of `text`
+
+
+def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Sliced | None:
+    """The text without the statements that cannot matter (a dropped function or class leaves
+    a one-line stub), and where each remaining line was; None to parse the text whole."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -89,14 +97,14 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> str 
     for statement in unmarked.values():
         _drop(statement, keep, stubs, "")
     if all(keep):
-        return text
-    out = []
+        return None
+    # Dropped lines are removed, not blanked: libcst makes a node of every blank line.
+    out, numbers = [], []
     for number, line in enumerate(lines, start=1):
-        if keep[number - 1]:
-            out.append(line)
-        else:
-            out.append(stubs.get(number, "\n"))
-    return "".join(out)
+        if keep[number - 1] or number in stubs:
+            out.append(line if keep[number - 1] else stubs[number])
+            numbers.append(number)
+    return Sliced("".join(out), tuple(numbers))
 
 
 def _drop_unless_marked(statement: ast.stmt, lines: list[str], markers: tuple[str, ...], keep: list[bool],

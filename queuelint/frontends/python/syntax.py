@@ -90,10 +90,13 @@ class Positions:
     says on which line that statement starts. Most files need no position at all.
     """
 
-    def __init__(self, path: str, module: cst.Module, source: str) -> None:
+    def __init__(self, path: str, module: cst.Module, source: str, lines: Sequence[int] | None = None) -> None:
+        """`lines`: the file's line number of each line of `source`, when `source` is a cut
+        of the file (see `slicing`)."""
         self.path = path
         self._module = module
         self._source = source
+        self._file_lines = lines
         self._owner: dict[cst.CSTNode, Chain] | None = None
         self._lines: dict[Chain, int] = {}  # first line of each statement, by its chain
         # chain (-1 appended: header only) -> positions of its render, and the statement as rendered
@@ -105,7 +108,16 @@ class Positions:
         if found is None:
             return Span(self.path, 1, 1, 1, 1)
         (start_line, start_column), (end_line, end_column) = found
-        return Span(self.path, start_line, start_column + 1, end_line, end_column + 1)
+        return Span(self.path, self.file_line(start_line), start_column + 1, self.file_line(end_line), end_column + 1)
+
+    def file_line(self, line: int) -> int:
+        """The file's line number of a line of the parsed source."""
+        lines = self._file_lines
+        if not lines or line < 1:
+            return line
+        if line > len(lines):  # the end of the last line
+            return lines[-1] + line - len(lines)
+        return lines[line - 1]
 
     def _range(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
         if self._owner is None:
