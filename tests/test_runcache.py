@@ -193,3 +193,13 @@ def test_an_index_beside_another_run_s_details_is_not_trusted(in_tmp: Path, anal
     edit(in_tmp / "src/plain.ts", "42", "43")
     assert check() == "All checks passed.\n"
     assert len(analyses) == 1  # analysed again rather than trusting digests it cannot pair
+
+
+@pytest.mark.parametrize("name", ["last-run.json", "last-run-files.json"])
+@pytest.mark.parametrize("content", ['{"truncated": [1, 2', '{"key": 1}', "[]", ""])
+def test_a_corrupt_last_run_is_ignored(in_tmp: Path, analyses: list[int], name: str, content: str) -> None:
+    first = cold(in_tmp, analyses)
+    edit(in_tmp / "src/plain.ts", "42", "43")  # so that the details file is read too
+    (in_tmp / ".queuelint_cache" / name).write_text(content)
+    assert check() == first
+    assert len(analyses) == 1
