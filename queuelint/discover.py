@@ -54,9 +54,11 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovered:
     skipped: list[tuple[str, str]] = []
     walked = True
     stats: dict[str, tuple[int, int]] = {}
-    import pathspec  # 20 ms: not paid by runs answered from the last one
+    excludes = None
+    if settings.exclude:
+        from pathspec import GitIgnoreSpec  # 20 ms to import: only when there is something to exclude
 
-    excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+        excludes = GitIgnoreSpec.from_lines(settings.exclude)
     for given in paths:
         path = os.path.abspath(given)
         if not os.path.lexists(path):
@@ -77,7 +79,8 @@ def discover(paths: Sequence[str], settings: Settings) -> Discovered:
     return Discovered(sorted(files), skipped, walked, stats)
 
 
-def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec, skipped: list[tuple[str, str]]) -> Iterator[str]:
+def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec | None,
+          skipped: list[tuple[str, str]]) -> Iterator[str]:
     # Stack of (directory, gitignore specs in force there as (base dir, spec)).
     stack: list[tuple[str, tuple[tuple[str, pathspec.GitIgnoreSpec], ...]]] = [(top, _inherited_ignores(top))]
     while stack:
@@ -141,14 +144,14 @@ def _inside_work_tree(top: str) -> bool:
         current = parent
 
 
-def _wanted(names: list[str], top: str, root: str, excludes: pathspec.GitIgnoreSpec) -> dict[str, tuple[int, int]]:
+def _wanted(names: list[str], top: str, root: str,
+            excludes: pathspec.GitIgnoreSpec | None) -> dict[str, tuple[int, int]]:
     """Of the files git listed (relative to `top`), ours: source we read, outside skipped
     directories, not a link, not excluded by the config, and still there; with their
     (mtime_ns, size). One loop, no call per file: a warm run's time is mostly this."""
     found: dict[str, tuple[int, int]] = {}
     prefix = top.rstrip(os.sep) + os.sep
     suffixes = TYPESCRIPT_SUFFIXES + PYTHON_SUFFIXES
-    excluding = bool(excludes.patterns)
     for name in names:
         if not name.endswith(suffixes) or name.endswith(SKIPPED_SUFFIXES):
             continue
@@ -160,7 +163,7 @@ def _wanted(names: list[str], top: str, root: str, excludes: pathspec.GitIgnoreS
             status = os.lstat(path)  # one call: tracked but deleted, a link, or a regular file
         except OSError:
             continue
-        if stat.S_ISREG(status.st_mode) and not (excluding and _excluded(path, False, root, excludes)):
+        if stat.S_ISREG(status.st_mode) and not _excluded(path, False, root, excludes):
             found[path] = (status.st_mtime_ns, status.st_size)
     return found
 
@@ -203,8 +206,8 @@ def _ignored(path: str, is_dir: bool, ignores: tuple[tuple[str, pathspec.GitIgno
     return False
 
 
-def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.GitIgnoreSpec) -> bool:
-    if not excludes.patterns:
+def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.GitIgnoreSpec | None) -> bool:
+    if excludes is None:
         return False
     relative = os.path.relpath(path, root).replace(os.sep, "/") + ("/" if is_dir else "")
     return excludes.match_file(relative)
