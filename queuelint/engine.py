@@ -464,7 +464,10 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
             data = _read(path)
         except OSError:
             return None
-        content, before = details[path]
+        known = details.get(path)
+        if known is None:
+            return None
+        content, before = known
         if digest(data) != content:
             if path in snapshot.reread:
                 return None
