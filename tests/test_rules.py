@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from queuelint.model import Severity
 from queuelint.rules import REGISTRY
 from tests.helpers import found, run
@@ -136,3 +139,19 @@ export async function sessionsJob(job: Job) {
 }
 new Worker('sessions', sessionsJob);
 """}) == []
+
+
+NAME = st.text(alphabet="abcde-_1", min_size=1, max_size=12)
+
+
+@given(NAME, st.lists(NAME, max_size=30))
+@settings(max_examples=300, deadline=None)
+def test_closest_name_is_difflib_s_closest_match(value: str, candidates: list[str]) -> None:
+    """The pruned search gives exactly what `difflib.get_close_matches` gives."""
+    import difflib
+
+    from queuelint.rules.base import _closest
+
+    ordered = tuple(sorted(set(candidates)))
+    expected = difflib.get_close_matches(value, ordered, n=1, cutoff=0.75)
+    assert _closest(value, ordered) == (expected[0] if expected else None)
