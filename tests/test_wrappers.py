@@ -63,17 +63,20 @@ def test_service_method_wrapper_called_from_a_file_without_queue_code(tmp_path: 
     assert by_line[10].span.column == 60  # anchored at the name the caller passes
 
 
+ENQUEUE_AND_WORKER = """
+    import { Queue, Worker } from 'bullmq';
+    const q = new Queue('mail');
+    export function enqueue(name: string, data: unknown) { return q.add(name, data); }
+    new Worker('mail', async (job) => {
+      if (job.name === 'welcome') return 1;
+      throw new Error('unknown');
+    });
+"""
+
+
 def test_wrapper_of_a_wrapper_and_plain_functions(tmp_path: Path) -> None:
     diagnostics = run(tmp_path, {
-        "src/queue.ts": """
-            import { Queue, Worker } from 'bullmq';
-            const q = new Queue('mail');
-            export function enqueue(name: string, data: unknown) { return q.add(name, data); }
-            new Worker('mail', async (job) => {
-              if (job.name === 'welcome') return 1;
-              throw new Error('unknown');
-            });
-        """,
+        "src/queue.ts": ENQUEUE_AND_WORKER,
         "src/notify.ts": """
             import { enqueue } from './queue';
             export const notify = (kind: string) => enqueue(kind, {});
@@ -151,15 +154,7 @@ def test_many_call_sites_are_read_over_the_process_pool_with_the_same_result(tmp
     from tests.helpers import write_project
 
     files = {
-        "src/queue.ts": """
-            import { Queue, Worker } from 'bullmq';
-            const q = new Queue('mail');
-            export function enqueue(name: string, data: unknown) { return q.add(name, data); }
-            new Worker('mail', async (job) => {
-              if (job.name === 'welcome') return 1;
-              throw new Error('unknown');
-            });
-        """,
+        "src/queue.ts": ENQUEUE_AND_WORKER,
     }
     for index in range(engine.PARALLEL_THRESHOLD + 6):
         job = "welcome" if index % 10 else f"job-{index}"
