@@ -22,6 +22,8 @@ from queuelint.modules import ModuleLocator
 from queuelint.rules import REGISTRY, RuleContext
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from queuelint.graph import QueueGraph
     from queuelint.resolve import Resolver
 
@@ -247,7 +249,7 @@ def receivers_in(data: bytes) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
+def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Options,
                    cache: FactCache) -> list[tuple[FileFacts | None, str | None]]:
     """Like `extract_all`, reading only the files whose size or mtime changed."""
     results: list[tuple[FileFacts | None, str | None] | None] = []
@@ -260,10 +262,10 @@ def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
         else:
             results.append((entry.facts, entry.error))
     changed = [paths[i] for i in todo]
-    if jobs <= 1 or len(changed) < PARALLEL_THRESHOLD:
-        fresh = _read_chunk_for_cache(changed, options)
+    if workers.wanted(len(changed)):
+        fresh = workers.map(partial(_read_chunk_for_cache, options=options), changed)
     else:
-        fresh = _over_pool(partial(_read_chunk_for_cache, options=options), changed, jobs)
+        fresh = _read_chunk_for_cache(changed, options)
     for index, entry in zip(todo, fresh, strict=True):
         if entry is None:  # unreadable now: report it as such
             results[index] = read_facts(paths[index], options)
@@ -273,27 +275,44 @@ def extract_cached(paths: Sequence[str], jobs: int, options: frontends.Options,
     return [r if r is not None else (None, None) for r in results]
 
 
-def _over_pool(work: Callable[[list[Item]], list[Done]], items: Sequence[Item], jobs: int) -> list[Done]:
-    """`work` over `items` with a process per core, in order. Chunks are dealt like cards
-    (item i to chunk i mod n): the files of one directory tend to be alike, and a run of heavy
-    ones in one chunk would keep one core busy while the others wait."""
-    from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for runs that read many files
+class Workers:
+    """The processes of one analysis, started on first use and shared by its phases (the first
+    pass, then wrapper call sites): starting them costs a tenth of a second each time."""
 
-    count = max(1, min(len(items) // 8, jobs * 16))
-    chunks = [list(items[start::count]) for start in range(count)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        done = list(pool.map(work, chunks))
-    results: list[Done] = [None] * len(items)  # type: ignore[list-item]  # every slot is filled below
-    for start, chunk in enumerate(done):
-        results[start::count] = chunk
-    return results
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def wanted(self, count: int) -> bool:
+        """Whether `count` files are worth sending to other processes."""
+        return self.jobs > 1 and count >= PARALLEL_THRESHOLD
+
+    def map(self, work: Callable[[list[Item]], list[Done]], items: Sequence[Item]) -> list[Done]:
+        """`work` over `items`, in order. Chunks are dealt like cards (item i to chunk i mod n):
+        the files of one directory tend to be alike, and a run of heavy ones in one chunk
+        would keep one core busy while the others wait."""
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for runs that read many files
+
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        count = max(1, min(len(items) // 8, self.jobs * 16))
+        chunks = [list(items[start::count]) for start in range(count)]
+        results: list[Done] = [None] * len(items)  # type: ignore[list-item]  # every slot is filled below
+        for start, chunk in enumerate(self._pool.map(work, chunks)):
+            results[start::count] = chunk
+        return results
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
 
-def extract_all(paths: Sequence[str], jobs: int,
+def extract_all(paths: Sequence[str], workers: Workers,
                 options: frontends.Options = frontends.DEFAULT_OPTIONS) -> list[tuple[FileFacts | None, str | None]]:
-    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
-        return [read_facts(p, options) for p in paths]
-    return _over_pool(partial(_read_chunk, options=options), paths, jobs)
+    if workers.wanted(len(paths)):
+        return workers.map(partial(_read_chunk, options=options), paths)
+    return [read_facts(p, options) for p in paths]
 
 
 def _reextract_chunk(items: Sequence[tuple[str, frontends.Options]], workspace: Workspace | None = None,
@@ -341,7 +360,7 @@ class FactStore:
         self.reload_all([path], calls, handlers)
 
     def reload_all(self, paths: Sequence[str], calls: frozenset[str] = frozenset(),
-                   handlers: frozenset[str] = frozenset(), jobs: int = 1) -> None:
+                   handlers: frozenset[str] = frozenset(), workers: Workers | None = None) -> None:
         """`reload` for many files: over a process pool when there are enough (a wrapper with a
         common name can have its call sites searched in hundreds of files)."""
         pending: list[tuple[str, frontends.Options, str]] = []
@@ -357,8 +376,8 @@ class FactStore:
             else:
                 pending.append((path, options, key))
         items = [(path, options) for path, options, _ in pending]
-        if self.workspace is None and jobs > 1 and len(items) >= PARALLEL_THRESHOLD:
-            done = _over_pool(_reextract_chunk, items, jobs)
+        if self.workspace is None and workers is not None and workers.wanted(len(items)):
+            done = workers.map(_reextract_chunk, items)
         else:
             done = _reextract_chunk(items, self.workspace)
         for (path, _, key), (data, facts, error) in zip(pending, done, strict=True):
@@ -494,20 +513,30 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
 
 def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options, jobs: int,
              workspace: Workspace | None, cache_dir: str | None, salt: str, imported: Sequence[FileFacts]) -> Result:
+    cache = FactCache(cache_dir, salt) if cache_dir else None
+    store = FactStore(options, workspace, cache)
+    workers = Workers(jobs)
+    try:
+        return _analyse_with(found, paths, settings, options, workspace, imported, cache, store, workers)
+    finally:
+        workers.close()
+
+
+def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options,
+                  workspace: Workspace | None, imported: Sequence[FileFacts], cache: FactCache | None,
+                  store: FactStore, workers: Workers) -> Result:
     # Resolution and the graph are imported here: a run answered by `_reuse` needs neither.
     from queuelint.graph import QueueGraph
     from queuelint.resolve import Resolver
 
-    cache = FactCache(cache_dir, salt) if cache_dir else None
-    store = FactStore(options, workspace, cache)
     analysed = 0
     passed_over: list[str] = []
     if workspace is not None:
         extracted = workspace.first_pass(found.files, options)
     elif cache is not None:
-        extracted = extract_cached(found.files, jobs, options, cache)
+        extracted = extract_cached(found.files, workers, options, cache)
     else:
-        extracted = extract_all(found.files, jobs, options)
+        extracted = extract_all(found.files, workers, options)
     for path, (facts, error) in zip(found.files, extracted, strict=True):
         if error is not None:
             store.errors.append(error)
@@ -523,7 +552,8 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
             analysed += 1
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
-    producers = _through_wrappers(store, found.files, resolver, settings.producers, jobs)
+    producers = _through_wrappers(store, found.files, resolver, settings.producers, workers)
+    workers.close()  # the last phase that reads many files
     consumers = _imported_processors(store, resolver)
     local = set(store.facts)
     queue_files = [f for f in store.facts.values()
@@ -552,7 +582,7 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
 
 
 def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver,
-                      specs: tuple[ProducerSpec, ...], jobs: int = 1) -> dict[str, list[Producer]]:
+                      specs: tuple[ProducerSpec, ...], workers: Workers | None = None) -> dict[str, list[Producer]]:
     """Producers per file: configured producers at their call sites, and producer wrappers
     expanded at theirs (whose files are found and re-read on demand). A wrapper is looked
     for in files of its own language only: a TypeScript `add()` has no Python callers."""
@@ -575,7 +605,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             searched[language] = wanted[language]
             of_language = [p for p in files if frontends.language_of(p) == language]
             using = _files_using({n.encode() for n in wanted[language]}, of_language, store.cache)
-            store.reload_all(using, calls=wanted[language], jobs=jobs)
+            store.reload_all(using, calls=wanted[language], workers=workers)
         producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
 
