@@ -65,6 +65,18 @@ async def wait_for(client: LanguageClient, uri: str, predicate: Callable[[Sequen
     return await asyncio.wait_for(poll(), timeout)
 
 
+async def open_and_ask_for_fixes(client: LanguageClient, path: Path,
+                                 diagnostic: types.Diagnostic) -> Sequence[types.Command | types.CodeAction]:
+    """Open `path` in the editor and ask for the code actions of `diagnostic`."""
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=path.as_uri(), language_id="typescript", version=1, text=path.read_text())))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    assert actions is not None
+    return actions
+
+
 @pytest.mark.asyncio
 async def test_fixing_the_worker_clears_the_producer(client: LanguageClient) -> None:
     root: Path = client.root  # type: ignore[attr-defined]
@@ -95,12 +107,7 @@ async def test_code_action_inserts_a_suppression(client: LanguageClient) -> None
     root: Path = client.root  # type: ignore[attr-defined]
     producer = (root / "src/producer.ts").as_uri()
     (diagnostic,) = await wait_for(client, producer, lambda d: len(d) == 1)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
-        uri=producer, language_id="typescript", version=1, text=(root / "src/producer.ts").read_text())))
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=producer), range=diagnostic.range,
-        context=types.CodeActionContext(diagnostics=[diagnostic])))
-    assert actions is not None
+    actions = await open_and_ask_for_fixes(client, root / "src/producer.ts", diagnostic)
     (action,) = actions
     assert isinstance(action, types.CodeAction) and action.title == "Suppress QL102 on this line"
     assert action.edit is not None and action.edit.changes is not None
@@ -132,12 +139,7 @@ async def test_ql101_quick_fix_moves_the_id_into_opts(client: LanguageClient) ->
     service = (root / "src/persona.service.ts").as_uri()
     (diagnostic,) = await wait_for(client, service, lambda d: len(d) == 1)
     assert diagnostic.code == "QL101"
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
-        uri=service, language_id="typescript", version=1, text=(root / "src/persona.service.ts").read_text())))
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=service), range=diagnostic.range,
-        context=types.CodeActionContext(diagnostics=[diagnostic])))
-    assert actions is not None
+    actions = await open_and_ask_for_fixes(client, root / "src/persona.service.ts", diagnostic)
     fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.title.startswith("Move jobId"))
     assert fix.edit is not None and fix.edit.changes is not None
     (edit,) = fix.edit.changes[service]
