@@ -497,7 +497,7 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
             if entry is None or entry.signature != before:
                 return None
             for names, matched in snapshot.mentions.items():
-                if _mentions(_names_pattern({n.encode() for n in names.split(",")}), data) != (path in matched):
+                if WordSearch({n.encode() for n in names.split(",")}).found_in(data) != (path in matched):
                     return None
             details[path] = (digest(data), before)
         try:
@@ -593,9 +593,11 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
     searched = dict.fromkeys(languages, store.options.wanted_calls)
     producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     for _ in range(wrappers.MAX_ROUNDS):
-        wanted = {language: searched[language]
-                  | {name for path, name in discovered if frontends.language_of(path) == language}
-                  | wrappers.wrapper_names(f for f in store.facts.values() if frontends.language_of(f.path) == language)
+        functions = {language: {function for path, function in discovered if frontends.language_of(path) == language}
+                     | wrappers.wrapper_functions(f for f in store.facts.values()
+                                                  if frontends.language_of(f.path) == language)
+                     for language in languages}
+        wanted = {language: searched[language] | {wrappers.short_name(f) for f in functions[language]}
                   for language in languages}
         if all(wanted[language] <= searched[language] for language in languages):
             break
@@ -604,7 +606,8 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
                 continue
             searched[language] = wanted[language]
             of_language = [p for p in files if frontends.language_of(p) == language]
-            using = _files_using({n.encode() for n in wanted[language]}, of_language, store.cache)
+            words = {wrappers.search_word(f).encode() for f in functions[language]}
+            using = _files_using(words, of_language, store.cache)
             store.reload_all(using, calls=wanted[language], workers=workers)
         producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
@@ -689,7 +692,7 @@ def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
 
 
 def _scan(names: set[bytes], paths: Sequence[str]) -> list[str]:
-    pattern = _names_pattern(names)
+    search = WordSearch(names)
     selected = []
     for path in paths:
         try:
@@ -697,17 +700,22 @@ def _scan(names: set[bytes], paths: Sequence[str]) -> list[str]:
                 data = handle.read()
         except OSError:
             continue
-        if _mentions(pattern, data):
+        if search.found_in(data):
             selected.append(path)
     return selected
 
 
-def _names_pattern(names: set[bytes]) -> re.Pattern[bytes]:
-    return re.compile(rb"\b(" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
+class WordSearch:
+    """Whether a file mentions one of `names` as a whole word (and is not minified)."""
 
+    def __init__(self, names: Iterable[bytes]) -> None:
+        self.names = sorted(names)
+        self.pattern = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in self.names) + rb")\b")
 
-def _mentions(pattern: re.Pattern[bytes], data: bytes) -> bool:
-    return pattern.search(data) is not None and not looks_minified(data)
+    def found_in(self, data: bytes) -> bool:
+        # A substring search first: ten times faster than the regex, which most files fail.
+        return (any(name in data for name in self.names) and self.pattern.search(data) is not None
+                and not looks_minified(data))
 
 
 def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1,

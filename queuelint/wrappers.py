@@ -42,22 +42,31 @@ def short_name(function: str) -> str:
     return owner if name == "constructor" and owner else name
 
 
-def wrapper_names(facts: Iterable[FileFacts]) -> frozenset[str]:
-    """Short names (`addJobToQueue`) of wrapper functions, to look for their call sites."""
-    names = set()
+def search_word(function: str) -> str:
+    """A word every file that can call `function` in a way we resolve must contain: the
+    function's name, or for a method its class (a call on another file's object is resolved
+    through the declared type, `private readonly mailer: Mailer`), so a method with a common
+    name (`add`) does not make us read every file that says `add`."""
+    owner, _, name = function.rpartition(".")
+    return owner or name
+
+
+def wrapper_functions(facts: Iterable[FileFacts]) -> frozenset[str]:
+    """Wrapper functions (`addJobToQueue`, `Mailer.publish`), to look for their call sites."""
+    functions = set()
     for file in facts:
         for producer in file.producers:
             function = wrapped_function(producer)
             if function:
-                names.add(short_name(function))
-    return frozenset(names)
+                functions.add(function)
+    return frozenset(functions)
 
 
 def expand(facts: Iterable[FileFacts], resolver: Resolver,
            specs: tuple[ProducerSpec, ...] = ()) -> tuple[dict[str, list[Producer]], frozenset[tuple[str, str]]]:
     """Producers per file with wrappers replaced by their call sites (configured producers
     added at theirs); and the wrappers discovered on the way (callers that pass their own
-    parameter on), as (file, name)."""
+    parameter on), as (file, function)."""
     files = list(facts)
     producers: dict[str, list[Producer]] = {f.path: list(f.producers) for f in files}
     by_call = {spec.call: spec for spec in specs}
@@ -100,7 +109,7 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver,
                     producers.setdefault(site_path, []).append(new)
                     function = wrapped_function(new)
                     if function:
-                        discovered.add((site_path, short_name(function)))
+                        discovered.add((site_path, function))
     # A configured producer that is also a wrapper the code shows is found twice: keep one.
     for path, items in producers.items():
         unique = {(p.span, p.job, p.queue): p for p in reversed(items)}

@@ -163,3 +163,31 @@ def test_many_call_sites_are_read_over_the_process_pool_with_the_same_result(tmp
     results = [engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=jobs).diagnostics for jobs in (1, 2)]
     assert results[0] == results[1]
     assert [Path(d.span.path).name for d in results[0]] == [f"caller{i:03}.ts" for i in range(0, 70, 10)]
+
+
+def test_a_method_wrapper_is_looked_for_only_where_its_class_is_named(tmp_path: Path) -> None:
+    """`DataService.addNamed` is called through a field typed `DataService`: a file that never
+    names the class cannot call it in a way we resolve, so it is not read again, however often
+    it says `addNamed`."""
+    from queuelint import engine
+    from queuelint.config import Settings
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "src/names.ts": NAMES,
+        "src/data.processor.ts": PROCESSOR,
+        "src/data.service.ts": SERVICE,
+        "src/admin.controller.ts": """
+            import { DataService } from './data.service';
+            export class AdminController {
+              constructor(private readonly dataService: DataService) {}
+              gather() { return this.dataService.addNamed('profil', {}); }
+            }
+        """,
+        "src/unrelated.ts": "export const list = { addNamed(name: string) { return name; } };\nlist.addNamed('x');\n",
+    })
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert found(tmp_path, result.diagnostics) == {("src/admin.controller.ts", 5, "QL102")}
+    reread = {Path(path).name for path in result.reread}
+    assert "admin.controller.ts" in reread
+    assert "unrelated.ts" not in reread
