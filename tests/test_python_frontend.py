@@ -260,6 +260,33 @@ def test_slicing_keeps_lines_and_what_matters() -> None:
     assert slice_source(newer) is None  # syntax the running Python may lack: parsed whole by libcst
 
 
+
+def test_slicing_reads_what_a_decorator_calls_not_its_arguments() -> None:
+    """A test patched at `app.tasks.….delay` is not a task, nor is a function that calls a task
+    directly or builds a `factory`; a task decorator under an alias is one."""
+    from queuelint.frontends.python.slicing import slice_source
+
+    text = (
+        "from unittest.mock import patch\n"
+        "from dramatiq import actor as background\n"
+        "\n"
+        "@patch('shop.tasks.send_receipt.delay')\n"
+        "def test_receipt(mocked):\n"
+        "    cleanup_task()\n"
+        "    return factory.build()\n"
+        "\n"
+        "@background(queue_name='mail')\n"
+        "def send_receipt(order_id):\n"
+        "    return order_id\n"
+    )
+    sliced = slice_source(text)
+    assert sliced is not None
+    assert "def test_receipt(): ..." in sliced.text and "cleanup_task" not in sliced.text
+    assert "    return order_id\n" in sliced.text
+    (consumer,) = facts(text).consumers
+    assert (consumer.library, consumer.queue.text, consumer.routes[0].job.text) == ("dramatiq", "mail", "send_receipt")
+
+
 POSITION_CASES = [
     "# header comment\nimport x\n\n\n# about f\n@dec  # trailing\n# between decorators\n@dec2(1,\n      2)\n"
     "async def f(a,\n            b):\n    return g(a); h(b)\n\nclass C(Base):\n    '''doc'''\n    name = 'c'\n\n"
@@ -406,3 +433,17 @@ def test_a_cut_file_reports_the_positions_of_the_whole_file(monkeypatch: pytest.
     assert cut.producers == whole.producers and cut.consumers == whole.consumers
     assert [p.span.line for p in cut.producers] == [73]
     assert [f.span.line for c in cut.consumers for f in c.returned_errors] == [81]
+
+
+@pytest.mark.parametrize(("source", "parsed"), [
+    ("from celery import shared_task\n", True),
+    ("CELERY_BEAT_SCHEDULE = {'nightly': {'task': 'shop.tasks.nightly'}}\n", True),
+    ("CELERY_TASK_ROUTES = {'shop.tasks.*': {'queue': 'shop'}}\n", True),
+    ("send_receipt.delay(1)\n", True),
+    # A test passing a queue setting around holds no queue code: not parsed up front.
+    ("def test_order(settings):\n    assert call(queue=settings.ORDERS_CELERY_QUEUE)\n", False),
+])
+def test_python_prefilter(source: str, parsed: bool) -> None:
+    from queuelint.discover import may_hold_queue_code
+
+    assert may_hold_queue_code(source.encode(), (), "python") is parsed

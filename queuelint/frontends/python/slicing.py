@@ -13,6 +13,7 @@ kept: it is the handler), so one task in a 3,000-line class does not cost the wh
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 # Text that makes a top-level statement worth parsing in full.
@@ -23,12 +24,19 @@ KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAss
 # Inside a kept class, a method is kept when it can produce or handle: module-level words
 # (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
 METHOD_MARKERS = ("delay(", "apply_async(", ".s(", ".si(", "send_task", "signature(", "send(", "send_with_options",
-                  "enqueue", "job.name", "task(", ".task", "actor", "bullmq")
+                  "enqueue", "job.name", "bullmq")
+# The same, for words that are also parts of others: `app.task` / `@shared_task(` / `@actor`, not
+# `tasks.py` in a mocked path, a direct call `cleanup_task()` or a `factory`.
+METHOD_WORDS = re.compile(r"\.task\b|\b(?:shared_)?task\(|@task\b|\bactor\b")
 # `queue.add(` produces only where bullmq is imported (elsewhere it is a set, a Django relation…).
 BULLMQ_MARKERS = (".add(", ".addBulk(")
-# A top-level function is kept when its decorators name queue code (`@app.task`, `@actor`) or
-# its body produces, configures or starts a worker: a test named `test_task_…` is not enough.
+# A top-level function is kept when a decorator makes it a task (`@app.task`, `@actor`) or its
+# body produces, configures or starts a worker: a test named `test_task_…`, or decorated with
+# `@patch("app.tasks.send.delay")`, is not enough.
 FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "Worker(", "Queue(")
+DECORATOR_WORDS = ("task", "actor", "celery", "dramatiq")
+# Modules whose names, imported under any alias, make a decorator worth reading.
+DECORATOR_MODULES = ("celery", "dramatiq")
 HANDLER_METHODS = frozenset({"run"})  # a class-based task's body: kept even without markers
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -60,6 +68,8 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Slic
     lines = text.splitlines(keepends=True)
     markers = MARKERS + tuple(extra_markers)
     local = (*extra_markers, *(BULLMQ_MARKERS if "bullmq" in text else ()))
+    decorator_names = (*DECORATOR_WORDS, *extra_markers)
+    library_aliases = _library_aliases(tree.body)
     keep = [True] * len(lines)
     stubs: dict[int, str] = {}
     kept: list[ast.stmt] = []
@@ -72,10 +82,9 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Slic
             continue
         segment = "".join(lines[first - 1 : last])
         if isinstance(statement, FUNCTIONS):
-            head = "".join(lines[first - 1 : statement.lineno])  # decorators and the `def` line
-            body = segment[len(head):]
-            if any(marker in head for marker in markers) \
-                    or any(marker in body for marker in (*FUNCTION_MARKERS, *local)):
+            body = segment[len("".join(lines[first - 1 : statement.lineno])):]  # after the `def` line
+            if any(_makes_a_task(d, lines, decorator_names, library_aliases) for d in statement.decorator_list) \
+                    or _marked(body, (*FUNCTION_MARKERS, *local)):
                 kept.append(statement)
             else:
                 unmarked[statement.name] = statement
@@ -111,10 +120,45 @@ def _drop_unless_marked(statement: ast.stmt, lines: list[str], markers: tuple[st
                         stubs: dict[int, str]) -> None:
     first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
     last = statement.end_lineno or statement.lineno
-    if any(marker in "".join(lines[first - 1 : last]) for marker in markers):
+    if _marked("".join(lines[first - 1 : last]), markers):
         return
     line = lines[statement.lineno - 1]
     _drop(statement, keep, stubs, line[: len(line) - len(line.lstrip())])
+
+
+def _marked(text: str, markers: tuple[str, ...]) -> bool:
+    return any(marker in text for marker in markers) or (
+        ("task" in text or "actor" in text) and METHOD_WORDS.search(text) is not None)
+
+
+def _library_aliases(statements: list[ast.stmt]) -> frozenset[str]:
+    """Names imported from Celery or dramatiq (`from dramatiq import actor as background`)."""
+    names: set[str] = set()
+    for statement in statements:
+        if isinstance(statement, ast.ImportFrom) and statement.module \
+                and statement.module.split(".")[0] in DECORATOR_MODULES:
+            names.update(alias.asname or alias.name for alias in statement.names)
+        elif isinstance(statement, ast.Import):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in statement.names
+                         if alias.name.split(".")[0] in DECORATOR_MODULES)
+    return frozenset(names)
+
+
+def _makes_a_task(decorator: ast.expr, lines: list[str], words: tuple[str, ...], aliases: frozenset[str]) -> bool:
+    """Whether a decorator can make its function a task: what it calls is named like one
+    (`app.task`, `shared_task`, `dramatiq.actor`) or comes from a queue library. Its arguments
+    do not count: `@patch("shop.tasks.send.delay")` decorates a test."""
+    node = decorator.func if isinstance(decorator, ast.Call) else decorator
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):  # `@registry[0]`: judged by its text
+        text = "".join(lines[decorator.lineno - 1 : (decorator.end_lineno or decorator.lineno)])
+        return any(word in text for word in words)
+    parts.append(node.id)
+    callee = ".".join(reversed(parts))
+    return node.id in aliases or any(word in callee for word in words)
 
 
 def _drop(statement: ast.stmt, keep: list[bool], stubs: dict[int, str], indent: str) -> None:
