@@ -60,6 +60,11 @@ def _first(tree: str, wanted: Callable[[str], bool]) -> str | None:
     return None
 
 
+def _with_finding(tree: str, findings: list[dict[str, object]], name: str) -> str | None:
+    paths = sorted(str(f["path"]) for f in findings if os.path.basename(str(f["path"])) == name)
+    return os.path.join(tree, paths[0]) if paths else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tree", help="a tree to measure (default: the generated monorepo)")
@@ -84,25 +89,33 @@ def main() -> None:
     print(f"lines: {lines:,}  jobs: {args.jobs}")
     print(f"cold: {cold:.2f} s ({lines / cold:,.0f} lines/s)")
     print(f"warm: {warm:.2f} s")
-    # One file changed, three ways: a file without queue code (most commits), a comment in a
-    # queue file (its facts stay the same), and a queue call moved (facts change: analysed).
-    edits = [
-        ("one file changed (no queue code)", _first(tree, lambda name: name.startswith("module")), "// edited\n", ""),
-        ("one file changed (comment in a queue file)", _first(tree, lambda name: name == "producer.ts"), "// edited\n",
-         ""),
-        ("one file changed (queue code)", _first(tree, lambda name: name == "producer.ts"), "", "\n"),
+    # One file changed, four ways: a file without queue code (most commits), a comment in a
+    # queue file (its facts stay the same), a line added above queue code (the facts move:
+    # findings follow them) and a job name changed (a new analysis, from cached facts). Each
+    # answer is checked against a run without any cache.
+    # A producer with a finding, so that moving its code moves a finding.
+    producer = _with_finding(tree, findings, "producer.ts") or _first(tree, lambda name: name == "producer.ts")
+    edits: list[tuple[str, str | None, Callable[[str], str]]] = [
+        ("one file changed (no queue code)", _first(tree, lambda name: name.startswith("module")),
+         lambda text: text + "// edited\n"),
+        ("one file changed (comment in a queue file)", producer, lambda text: text + "// edited\n"),
+        ("one file changed (queue code moved)", producer, lambda text: "\n" + text),
+        ("one file changed (a job name changed)", producer,
+         lambda text: text.replace("JobName.Import", "JobName.Export", 1)),
     ]
-    for label, path, append, prepend in edits:
+    for label, path, transform in edits:
         if path is None:
             continue
         with open(path, encoding="utf-8") as handle:
             original = handle.read()
         try:
             with open(path, "w", encoding="utf-8") as handle:
-                handle.write(prepend + original + append)
+                handle.write(transform(original))
             seconds, peak, changed_findings = run(tree, *jobs)
             peaks.append(peak)
-            print(f"{label}: {seconds:.2f} s ({len(changed_findings)} findings)")
+            _, _, expected = run(tree, *jobs, "--no-cache")
+            print(f"{label}: {seconds:.2f} s ({len(changed_findings)} findings, "
+                  f"same as without cache: {changed_findings == expected})")
         finally:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(original)

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from queuelint import __version__
+from queuelint import __version__, relocation
 from queuelint.model import FileFacts, from_json, to_json
 
 INDEX = "facts.json"
@@ -39,6 +39,8 @@ class Entry:
     # Digest of everything the analysis takes from the file (facts, error, receivers): a file
     # whose content changed but whose signature did not cannot change the findings.
     signature: str = ""
+    # The same, up to where the queue code is (see `relocation`); empty without facts.
+    shape: str = ""
     # The entry as read from the index: written back as it is (encoding thousands of facts
     # again would cost more than the rest of a run).
     raw: list[Any] | None = field(default=None, repr=False, compare=False)
@@ -159,13 +161,13 @@ def _item(entry: Entry) -> list[Any]:
     if entry.raw is not None:
         return entry.raw
     return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error,
-            list(entry.receivers) if entry.receivers is not None else None, entry.signature]
+            list(entry.receivers) if entry.receivers is not None else None, entry.signature, entry.shape]
 
 
 def _entry(item: list[Any]) -> Entry:
-    mtime_ns, size, content, facts, error, receivers, signature = item
+    mtime_ns, size, content, facts, error, receivers, signature, shape = item
     return Entry(int(mtime_ns), int(size), str(content), from_json(FileFacts, facts) if facts else None, error,
-                 tuple(receivers) if receivers is not None else None, str(signature), raw=item)
+                 tuple(receivers) if receivers is not None else None, str(signature), str(shape), raw=item)
 
 
 def digest(data: bytes) -> str:
@@ -179,7 +181,7 @@ def entry_for(path: str, data: bytes, facts: FileFacts | None, error: str | None
     except OSError:
         return None
     return Entry(status.st_mtime_ns, status.st_size, digest(data), facts, error, receivers,
-                 signature(facts, error, receivers))
+                 signature(facts, error, receivers), relocation.shape(facts, error, receivers) if facts else "")
 
 
 def signature(facts: FileFacts | None, error: str | None, receivers: tuple[str, ...] | None) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
-from queuelint import frontends, probes, runcache, suppress
+from queuelint import frontends, probes, relocation, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, entry_for
 from queuelint.config import Settings
 from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
@@ -469,11 +469,14 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     if cache is not None and not result.internal_errors and not found.skipped \
             and all(path in cache.entries for path in found.files):
         entries = [(path, cache.entries[path]) for path in found.files]
+        pointed = {span.path for d in result.diagnostics for span in (d.span, *(r.span for r in d.related))}
         runcache.save(cache_dir, runcache.Snapshot(
             key, {path: (e.mtime_ns, e.size) for path, e in entries},
-            {path: (e.digest, e.signature) for path, e in entries}, found.walked, probed,
-            {k: sorted(cache.mentions[k]) for k in cache.mentions_used}, frozenset(result.reread),
-            result.diagnostics, result.files_analysed, started_ns))
+            {path: (e.digest, e.signature, e.shape) for path, e in entries},
+            found.walked, probed, {k: sorted(cache.mentions[k]) for k in cache.mentions_used},
+            frozenset(result.reread), result.diagnostics, result.files_analysed, started_ns,
+            located={path: relocation.positions(cache.entries[path].facts) for path in pointed
+                     if path in cache.entries}))
     return result
 
 
@@ -495,7 +498,7 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
         known = details.get(path)
         if known is None:
             return None
-        content, before = known
+        content, before, shape = known
         if digest(data) != content:
             if path in snapshot.reread:
                 return None
@@ -503,12 +506,21 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
             if entry is not None and entry.signature != before and entry.facts is None:
                 # Read on demand last time (a constants module, a user of an exported queue).
                 entry = entry_for(path, data, *extract_bytes(path, data, options), entry.receivers)
-            if entry is None or entry.signature != before:
+            if entry is None:
                 return None
+            if entry.signature != before:  # moved queue code keeps its shape (see `relocation`)
+                if not shape or entry.shape != shape:
+                    return None
+                if path in snapshot.located:
+                    after = relocation.positions(entry.facts)
+                    moved = relocation.relocate(snapshot.diagnostics, path, snapshot.located[path], after)
+                    if moved is None:
+                        return None
+                    snapshot.diagnostics, snapshot.located[path] = moved, after
             for names, matched in snapshot.mentions.items():
                 if WordSearch({n.encode() for n in names.split(",")}).found_in(data) != (path in matched):
                     return None
-            details[path] = (digest(data), before)
+            details[path] = (digest(data), entry.signature, shape)
         try:
             status = os.stat(path)
         except OSError:

@@ -3,11 +3,13 @@ change them has changed.
 
 A run is reusable when the tool, the settings and the paths are the same, the discovered file
 list is the same, every file-system answer resolution relied on (`probes`) is the same, and
-every file either kept its size and mtime or, read again, gives the analysis exactly what it
-gave before: the same facts, error and receivers (its cache signature) and the same answers
-to the run's byte searches. That second test is an early cut-off: editing a file that holds no
-queue code, or only a comment after the queue code, does not re-run the analysis. Anything
-else (a new file, a changed queue file, a re-read wrapper file) runs it in full.
+every file either kept its size and mtime or, read again, gives the analysis what it gave
+before: the same facts, error and receivers (its cache signature), or the same up to where
+they are (its shape: queue code that moved, see `relocation`; the findings then move with
+it), and the same answers to the run's byte searches. That second test is an early cut-off:
+editing a file that holds no queue code, a comment, or lines above queue code does not re-run
+the analysis. Anything else (a new file, a changed queue call, a re-read wrapper file) runs it
+in full.
 
 Like the facts cache this is JSON, written atomically, and ignored when unreadable.
 """
@@ -19,12 +21,13 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from queuelint import probes
 from queuelint.cache import RACY_NS
 from queuelint.model import Diagnostic, Related, Severity, Span, to_json
+from queuelint.relocation import Position
 
 INDEX = "last-run.json"
 # Content digests and signatures, only read when a file's stat changed: the index stays small.
@@ -33,13 +36,15 @@ DETAILS = "last-run-files.json"
 
 # (mtime_ns, size): plain pairs, not records, because a warm run reads tens of thousands.
 FileState = tuple[int, int]
+# (content digest, cache signature, shape: see `relocation`), read only for files whose stat changed.
+FileDetails = tuple[str, str, str]
 
 
 @dataclass
 class Snapshot:
     key: str
     files: dict[str, FileState]
-    details: dict[str, tuple[str, str]] | None  # path -> (content digest, signature); read lazily
+    details: dict[str, FileDetails] | None  # read lazily, with `located`
     walked: bool  # the file list came from our own walk, whose directories are among the probes
     probes: probes.Record
     mentions: dict[str, list[str]]  # byte searches made (names joined by ",") -> files that matched
@@ -48,6 +53,8 @@ class Snapshot:
     files_analysed: int
     started_ns: int  # when the files were looked at; those modified shortly before are re-checked
     written: str = ""  # identifies the details written with this index
+    # The positions in the facts of each file a finding points into (see `relocation`).
+    located: dict[str, list[Position]] = field(default_factory=dict)
 
 
 def run_key(salt: str, settings: object, paths: list[str]) -> str:
@@ -105,13 +112,15 @@ def _diagnostic(data: dict[str, Any]) -> Diagnostic:
                       data["hint"], tuple(Related(Span(**r["span"]), r["message"]) for r in data["related"]))
 
 
-def details(directory: str, snapshot: Snapshot) -> dict[str, tuple[str, str]] | None:
+def details(directory: str, snapshot: Snapshot) -> dict[str, FileDetails] | None:
     if snapshot.details is None:
         try:
             with open(os.path.join(directory, DETAILS), encoding="utf-8") as handle:
                 data = json.load(handle)
             if data["key"] == snapshot.key and data["written"] == snapshot.written:
-                snapshot.details = {path: (str(d), str(s)) for path, (d, s) in data["files"].items()}
+                snapshot.details = {path: (str(d), str(s), str(h)) for path, (d, s, h) in data["files"].items()}
+                snapshot.located = {path: [(int(a), int(b), int(c), int(d)) for a, b, c, d in spans]
+                                    for path, spans in data["located"].items()}
         except (OSError, ValueError, KeyError, TypeError):
             return None
     return snapshot.details
@@ -122,7 +131,8 @@ def save(directory: str, snapshot: Snapshot) -> None:
     index beside another run's details, which `details` then refuses."""
     if snapshot.details is not None:
         snapshot.written = f"{os.getpid()}-{time.time_ns()}"
-        _write(directory, DETAILS, {"key": snapshot.key, "written": snapshot.written, "files": snapshot.details})
+        _write(directory, DETAILS, {"key": snapshot.key, "written": snapshot.written, "files": snapshot.details,
+                                    "located": snapshot.located})
     data = {
         "key": snapshot.key,
         "written": snapshot.written,  # which details file goes with this index (concurrent runs)

@@ -48,5 +48,7 @@ def _unused(suppression: Suppression, settings: Settings) -> Diagnostic:
         message = f"suppression of {', '.join(suppression.codes)}, which is not enabled"
     else:
         what = ", ".join(suppression.codes) if suppression.codes else "any rule"
-        message = f"suppression of {what} matches no finding on line {suppression.target_line}"
+        # Which line, said without its number: a message that stays true when code moves.
+        where = "its line" if suppression.target_line == suppression.span.line else "the line below"
+        message = f"suppression of {what} matches no finding on {where}"
     return UNUSED.at(suppression.span, message, hint="remove the comment")

@@ -97,7 +97,7 @@ def test_suppression_comment_and_unused_suppression(in_tmp: Path) -> None:
     status, out, _ = invoke("check")
     assert status == 1
     assert "QL102" not in out
-    assert "QL002 [unused-suppression] suppression of QL101 matches no finding on line 4" in out
+    assert "QL002 [unused-suppression] suppression of QL101 matches no finding on its line" in out
 
 
 def test_json_output_schema(in_tmp: Path) -> None:
