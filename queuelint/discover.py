@@ -87,15 +87,16 @@ def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec | None,
     stack: list[tuple[str, tuple[tuple[str, pathspec.GitIgnoreSpec], ...]]] = [(top, _inherited_ignores(top))]
     while stack:
         directory, ignores = stack.pop()
-        probes.walked(directory)
         own = _gitignore(directory)
         if own is not None:
             ignores = (*ignores, (directory, own))
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as error:
+            probes.walked(directory, ())
             skipped.append((directory, error.strerror or "cannot read"))
             continue
+        probes.walked(directory, [entry.name for entry in entries])
         for entry in entries:
             if entry.is_symlink():
                 continue  # links can loop or leave the project; the target is walked where it lives

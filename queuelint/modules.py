@@ -267,7 +267,7 @@ def _read_json(path: str) -> dict[str, Any]:
 
 def _manifests(root: str) -> Iterable[str]:
     for directory, subdirectories, files in os.walk(root):
-        probes.walked(directory)
+        probes.walked(directory, [*subdirectories, *files])
         subdirectories[:] = [d for d in subdirectories if d not in SKIPPED_DIRECTORIES and not d.startswith(".")]
         if "package.json" in files:
             yield os.path.join(directory, "package.json")

@@ -5,9 +5,10 @@ cached result stays valid only while every answer is still the same."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 # What was at a path: (mtime_ns, size, is_dir), or None when nothing (or not a file/directory).
@@ -18,14 +19,26 @@ class Record:
     def __init__(self) -> None:
         self.seen: dict[str, Signature] = {}  # content or listing matters
         self.existence: dict[str, bool] = {}  # only whether it is there (`.git`, changed by every commit)
+        self.listings: dict[str, str] = {}  # directory -> digest of the names the walk saw in it
 
     def unchanged(self, trusted_before_ns: int) -> bool:
-        """Every answer is still the same, and none was given about a path modified so close
-        to the recording that its mtime proves nothing (see `cache.RACY_NS`)."""
+        """Every answer is still the same. A path modified so close to the recording that its
+        mtime proves nothing (see `cache.RACY_NS`; creating `.queuelint_cache` does it to the
+        root) counts as unchanged only if it is a directory that lists the same names."""
         for path, found in self.seen.items():
-            if signature(path) != found or (found is not None and found[0] >= trusted_before_ns):
+            if signature(path) != found:
+                return False
+            if found is not None and found[0] >= trusted_before_ns and not self._same_listing(path):
                 return False
         return all(os.path.exists(path) == found for path, found in self.existence.items())
+
+    def _same_listing(self, directory: str) -> bool:
+        if directory not in self.listings:
+            return False
+        try:
+            return listing_digest(os.listdir(directory)) == self.listings[directory]
+        except OSError:
+            return False
 
 
 _record: Record | None = None
@@ -67,9 +80,17 @@ def opened(path: str) -> None:
     _seen(path)
 
 
-def walked(directory: str) -> None:
-    """`directory` was listed: adding or removing an entry invalidates what was learnt."""
+def walked(directory: str, names: Iterable[str]) -> None:
+    """`directory` was listed, giving `names`: adding or removing an entry invalidates what
+    was learnt."""
     _seen(directory)
+    if _record is not None:
+        _record.listings[directory] = listing_digest(names)
+
+
+def listing_digest(names: Iterable[str]) -> str:
+    joined = "\0".join(sorted(names)).encode("utf-8", "surrogateescape")
+    return hashlib.blake2b(joined, digest_size=16).hexdigest()
 
 
 @contextmanager

@@ -75,10 +75,11 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _record(seen: dict[str, list[Any] | None], existence: dict[str, bool]) -> probes.Record:
+def _record(seen: dict[str, list[Any] | None], existence: dict[str, bool], listings: dict[str, str]) -> probes.Record:
     record = probes.Record()
     record.seen = {path: (int(f[0]), int(f[1]), bool(f[2])) if f is not None else None for path, f in seen.items()}
     record.existence = {path: bool(found) for path, found in existence.items()}
+    record.listings = {path: str(names) for path, names in listings.items()}
     return record
 
 
@@ -93,7 +94,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             files=data["files"],
             details=None,
             walked=bool(data["walked"]),
-            probes=_record(data["probes"], data["existence"]),
+            probes=_record(data["probes"], data["existence"], data["listings"]),
             mentions=data["mentions"],
             reread=frozenset(data["reread"]),
             diagnostics=[_diagnostic(d) for d in data["diagnostics"]],
@@ -140,6 +141,7 @@ def save(directory: str, snapshot: Snapshot) -> None:
         "walked": snapshot.walked,
         "probes": snapshot.probes.seen,
         "existence": snapshot.probes.existence,
+        "listings": snapshot.probes.listings,
         "mentions": snapshot.mentions,
         "reread": sorted(snapshot.reread),
         "diagnostics": [to_json(d) for d in snapshot.diagnostics],

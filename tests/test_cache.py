@@ -58,6 +58,7 @@ def test_corrupt_cache_is_ignored_and_rebuilt(in_tmp: Path) -> None:
     cold = check()
     (index,) = (in_tmp / ".queuelint_cache").glob("*-facts.json")
     index.write_text('{"truncated": [1, 2')
+    (in_tmp / ".queuelint_cache" / "last-run.json").unlink()  # so that the facts are needed
     assert check() == cold
     json.loads(index.read_text())  # rewritten whole
 

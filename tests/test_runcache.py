@@ -254,3 +254,28 @@ def test_a_corrupt_last_run_is_ignored(in_tmp: Path, analyses: list[int], name: 
     (in_tmp / ".queuelint_cache" / name).write_text(content)
     assert check() == first
     assert len(analyses) == 1
+
+
+def test_the_run_after_the_cache_directory_was_made_is_answered_from_it(in_tmp: Path, analyses: list[int]) -> None:
+    """Making `.queuelint_cache` changes the root's mtime just before the run that walks it:
+    too recent to prove anything, but the root still lists what the walk saw."""
+    write_project(in_tmp, PROJECT)
+    settle(in_tmp)
+    first = check()
+    assert check() == first
+    assert len(analyses) == 1
+
+
+def test_an_entry_added_to_a_directory_in_the_same_clock_tick_is_seen(in_tmp: Path, analyses: list[int]) -> None:
+    """A directory modified just before a run, and again right after its walk within the same
+    tick of a coarse clock (its mtime does not move): it lists other names than the walk saw."""
+    write_project(in_tmp, PROJECT)
+    settle(in_tmp)
+    source = in_tmp / "src"
+    os.utime(source)  # modified just now
+    assert check() == "All checks passed.\n"
+    walked = source.stat()
+    write_project(in_tmp, {"src/late.ts": "import { sendMail } from './queue';\nsendMail('late', {});\n"})
+    os.utime(source, ns=(walked.st_atime_ns, walked.st_mtime_ns))  # the same tick
+    assert "late.ts" in check()
+    assert len(analyses) == 2
