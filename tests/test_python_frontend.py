@@ -305,16 +305,19 @@ def test_positions_match_libcst_on_every_node() -> None:
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from queuelint.frontends.python.syntax import Positions, children
+    from queuelint.frontends.python.syntax import Positions, children, walk
 
     sources = list(POSITION_CASES)
     for path in sorted(Path(__file__).resolve().parent.parent.glob("fixtures/**/*.py")):
         sources.append(path.read_text(encoding="utf-8"))
     checked = 0
-    for source in sources:
+    for number, source in enumerate(sources):
         module = cst.parse_module(source)
         expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         positions = Positions("f.py", module, source)
+        if number % 2:  # half the time, the statements holding each node are learnt on a walk
+            walk(module, cst.CSTVisitor(), positions)
+            assert positions.indexed
         stack: list[cst.CSTNode] = list(module.body)
         while stack:
             node = stack.pop()
@@ -325,6 +328,19 @@ def test_positions_match_libcst_on_every_node() -> None:
                 want.start.line, want.start.column + 1, want.end.line, want.end.column + 1), (source, node)
             checked += 1
     assert checked > 500
+
+
+def test_a_walk_tells_positions_what_their_own_index_would() -> None:
+    import libcst as cst
+
+    from queuelint.frontends.python.syntax import Positions, walk
+
+    for source in POSITION_CASES:
+        module = cst.parse_module(source)
+        walked, indexed = Positions("f.py", module, source), Positions("f.py", module, source)
+        walk(module, cst.CSTVisitor(), walked)
+        indexed._index()
+        assert walked.owner == indexed.owner and len(walked.owner) > 15
 
 
 def test_string_values_equal_python_s_own() -> None:

@@ -251,7 +251,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     for statement in module.body:  # functions are known before the calls that use them
         if isinstance(statement, cst.FunctionDef):
             state.definitions[statement.name.value] = statement
-    walk(module, Visitor(state, wanted_calls))
+    walk(module, Visitor(state, wanted_calls), positions)
     libraries = state.libraries
     if state.producers or state.consumers:
         libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}

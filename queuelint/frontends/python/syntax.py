@@ -17,6 +17,8 @@ _TOKENS = (cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyL
            cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
            cst.RightCurlyBrace)
 _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+# Nodes whose fields hold only text and brackets: half of a module's nodes, no children to look for.
+_LEAVES = frozenset({cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis})
 _HOOKS: dict[tuple[type[object], type[cst.CSTNode]], tuple[Callable[..., Any] | None, Callable[..., Any] | None]] = {}
 
 
@@ -45,6 +47,8 @@ def _wanted(node: object) -> bool:
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The child nodes that can hold code, in source order. libcst's own `children` (and its
     visitors) rebuild every node they pass, which costs more than parsing; this reads fields."""
+    if type(node) in _LEAVES:
+        return []
     found: list[cst.CSTNode] = []
     for name in _child_fields(type(node)):
         value = getattr(node, name)
@@ -55,13 +59,16 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
-def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+def walk(root: cst.CSTNode, visitor: cst.CSTVisitor, positions: Positions | None = None) -> None:
     """`root.visit(visitor)` for visitors that only read: `visit_<Node>` (False skips the
     children) and `leave_<Node>`, without rebuilding the tree, and without recursion (deeply
-    nested code must not exhaust the stack)."""
-    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    nested code must not exhaust the stack). With `positions` (of the module `root`), tells
+    it which statement holds each node on the way, sparing it a walk of its own."""
+    owner = positions.owner if positions is not None else None
+    # (node, leaving, chain of the statement holding it, what it is: NODE, STATEMENT or BLOCK)
+    stack: list[tuple[cst.CSTNode, bool, Chain, int]] = [(root, False, (), _NODE)]
     while stack:
-        node, leaving = stack.pop()
+        node, leaving, chain, role = stack.pop()
         key = (type(visitor), type(node))
         hooks = _HOOKS.get(key)
         if hooks is None:
@@ -72,9 +79,27 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
             if hooks[1] is not None:
                 hooks[1](visitor, node)
             continue
-        stack.append((node, True))
-        if hooks[0] is None or hooks[0](visitor, node) is not False:
-            stack.extend((child, False) for child in reversed(children(node)))
+        stack.append((node, True, chain, role))
+        if owner is not None and node is not root:
+            owner[node] = chain
+        if hooks[0] is not None and hooks[0](visitor, node) is False:
+            continue
+        if owner is None:
+            stack.extend((child, False, chain, _NODE) for child in reversed(children(node)))
+        elif node is root and isinstance(node, cst.Module):
+            stack.extend((statement, False, (index,), _STATEMENT) for index, statement in reversed(list(enumerate(node.body))))
+        elif role == _BLOCK:
+            stack.extend((statement, False, (*chain, index), _STATEMENT)
+                         for index, statement in reversed(list(enumerate(cast("cst.IndentedBlock", node).body))))
+        else:
+            block = _block(node) if role == _STATEMENT else None
+            stack.extend((child, False, chain, _BLOCK if child is block and block is not None else _NODE)
+                         for child in reversed(children(node)))
+    if positions is not None and owner is not None:
+        positions.indexed = True
+
+
+_NODE, _STATEMENT, _BLOCK = 0, 1, 2
 
 
 Chain = tuple[int, ...]  # statement indexes from the module down through class and function bodies
@@ -97,8 +122,10 @@ class Positions:
         self._module = module
         self._source = source
         self._file_lines = lines
-        self._owner: dict[cst.CSTNode, Chain] | None = None
-        self._lines: dict[Chain, int] = {}  # first line of each statement, by its chain
+        # The innermost statement holding each node: filled by `walk`, else by `_index`.
+        self.owner: dict[cst.CSTNode, Chain] = {}
+        self.indexed = False  # `owner` holds every node
+        self._lines: dict[Chain, int] | None = None  # first line of each statement, by its chain
         # chain (-1 appended: header only) -> positions of its render, and the statement as rendered
         self._ranges: dict[Chain, tuple[Mapping[cst.CSTNode, CodeRange], cst.BaseStatement]] = {}
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
@@ -120,11 +147,14 @@ class Positions:
         return lines[line - 1]
 
     def _range(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
-        if self._owner is None:
+        chain = self.owner.get(node)
+        if chain is None and not self.indexed:  # asked before the walk reached the node
             self._index()
-        assert self._owner is not None
-        chain = self._owner.get(node)
-        while chain and chain not in self._lines:
+            chain = self.owner.get(node)
+        if self._lines is None:
+            self._lines = self._statement_lines()
+        lines = self._lines
+        while chain and chain not in lines:
             chain = chain[:-1]  # the stdlib parser saw this body differently: a coarser render
         if not chain:
             return self._from_whole_module(node)
@@ -136,13 +166,12 @@ class Positions:
         if rendered is None:
             copy, anchor = self._emptied_copy(chain, header)
             module = cst.Module(body=[cast("cst.SimpleStatementLine | cst.BaseCompoundStatement", copy)])
-            rendered = self._ranges[key] = (positions_of(module),
-                                            anchor)
+            rendered = self._ranges[key] = (positions_of(module), anchor)
         ranges, anchor = rendered
         found = ranges.get(node)
         if found is None:
             return None
-        shift = self._lines[chain] - ranges[anchor].start.line
+        shift = lines[chain] - ranges[anchor].start.line
         return (found.start.line + shift, found.start.column), (found.end.line + shift, found.end.column)
 
     def _path(self, chain: Chain) -> list[cst.BaseStatement]:
@@ -187,14 +216,19 @@ class Positions:
                     stack.extend((statement, (*chain, index), True) for index, statement in enumerate(block.body))
                 else:
                     stack.append((child, chain, False))
-        self._owner = owner
+        self.owner, self.indexed = owner, True
+
+    def _statement_lines(self) -> dict[Chain, int]:
+        lines: dict[Chain, int] = {}
         try:
             tree = ast.parse(self._source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return  # syntax only libcst knows: positions from the whole module
-        self._record_lines(tree.body, self._module.body, ())
+            return lines  # syntax only libcst knows: positions from the whole module
+        self._record_lines(tree.body, self._module.body, (), lines)
+        return lines
 
-    def _record_lines(self, stdlib: list[ast.stmt], statements: Sequence[cst.BaseStatement], chain: Chain) -> None:
+    def _record_lines(self, stdlib: list[ast.stmt], statements: Sequence[cst.BaseStatement], chain: Chain,
+                      lines: dict[Chain, int]) -> None:
         # `a = 1; b = 2` is one libcst statement and two stdlib ones: one start per line.
         by_line: dict[int, ast.stmt] = {}
         for statement in stdlib:
@@ -203,10 +237,10 @@ class Positions:
             return
         for index, (line, statement) in enumerate(sorted(by_line.items())):
             here = (*chain, index)
-            self._lines[here] = line
+            lines[here] = line
             inner = _block(statements[index])
             if inner is not None and isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self._record_lines(statement.body, inner.body, here)
+                self._record_lines(statement.body, inner.body, here, lines)
 
     def _from_whole_module(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
         if self._whole is None:
