@@ -144,8 +144,8 @@ class FactCache:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 # `dumps` and one write: `json.dump` encodes in pure Python, several times slower.
                 handle.write(json.dumps({
-                    "files": {path: _item(entry) for path, entry in self.entries.items()},
-                    "reloads": {path: [key, _item(entry)] for path, (key, entry) in self.reloads.items()},
+                    "files": {path: encoded(entry) for path, entry in self.entries.items()},
+                    "reloads": {path: [key, encoded(entry)] for path, (key, entry) in self.reloads.items()},
                     "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
                     "started_ns": self.started_ns}, separators=(",", ":")))
             os.replace(temporary, self._path())
@@ -157,7 +157,8 @@ class FactCache:
         self.dirty = False
 
 
-def _item(entry: Entry) -> list[Any]:
+def encoded(entry: Entry) -> list[Any]:
+    """The entry as the index holds it."""
     if entry.raw is not None:
         return entry.raw
     return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error,

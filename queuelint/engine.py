@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from queuelint import frontends, probes, relocation, runcache, suppress
-from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, entry_for
+from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
 from queuelint.config import Settings
 from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
 from queuelint.model import Consumer, Diagnostic, FileFacts, Handler, Problem, Producer, ProducerSpec, Span
@@ -230,7 +230,10 @@ def _read_chunk_for_cache(paths: list[str], options: frontends.Options) -> list[
         except OSError:
             entries.append(None)
             continue
-        entries.append(cache_entry(path, data, options))
+        entry = cache_entry(path, data, options)
+        if entry is not None:
+            entry.raw = encoded(entry)  # here, in parallel, rather than when the cache is saved
+        entries.append(entry)
     return entries
 
 
