@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,6 +139,7 @@ class FactCache:
             if not os.path.exists(ignore):
                 with open(ignore, "w", encoding="utf-8") as handle:
                     handle.write("# created by queuelint\n*\n")
+            import tempfile  # only when writing: a run answered from the cache writes nothing
             descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 # `dumps` and one write: `json.dump` encodes in pure Python, several times slower.

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -154,6 +153,7 @@ def save(directory: str, snapshot: Snapshot) -> None:
 def _write(directory: str, name: str, data: object) -> None:
     try:
         os.makedirs(directory, exist_ok=True)
+        import tempfile  # only when writing: a run answered from the cache writes nothing
         descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".run-", suffix=".tmp")
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(data, separators=(",", ":")))  # `json.dump` encodes in pure Python
