@@ -155,18 +155,24 @@ def _wanted(names: list[str], top: str, root: str,
     found: dict[str, tuple[int, int]] = {}
     prefix = top.rstrip(os.sep) + os.sep
     suffixes = TYPESCRIPT_SUFFIXES + PYTHON_SUFFIXES
+    skipped_directory: dict[str, bool] = {}  # git lists a directory's files together: decide once
+    lstat, is_regular = os.lstat, stat.S_ISREG
     for name in names:
         if not name.endswith(suffixes) or name.endswith(SKIPPED_SUFFIXES):
             continue
-        if "/" in name and not SKIPPED_DIRECTORIES.isdisjoint(name.split("/")[:-1]):
+        directory = name.rpartition("/")[0]
+        skipped = skipped_directory.get(directory)
+        if skipped is None:
+            skipped = skipped_directory[directory] = not SKIPPED_DIRECTORIES.isdisjoint(directory.split("/"))
+        if skipped:
             continue
         # git's names are normalised and "/"-separated: no os.path.join/normpath per file.
         path = prefix + (name if os.sep == "/" else name.replace("/", os.sep))
         try:
-            status = os.lstat(path)  # one call: tracked but deleted, a link, or a regular file
+            status = lstat(path)  # one call: tracked but deleted, a link, or a regular file
         except OSError:
             continue
-        if stat.S_ISREG(status.st_mode) and not _excluded(path, False, root, excludes):
+        if is_regular(status.st_mode) and (excludes is None or not _excluded(path, False, root, excludes)):
             found[path] = (status.st_mtime_ns, status.st_size)
     return found
 
