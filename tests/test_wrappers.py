@@ -37,12 +37,14 @@ export class DataService {
 NAMES = "export enum JobName { Profile = 'profile', History = 'history' }\n"
 
 
+def service_project(controller: str) -> dict[str, str]:
+    """The processor, the service wrapping its queue, and a controller calling the service."""
+    return {"src/names.ts": NAMES, "src/data.processor.ts": PROCESSOR, "src/data.service.ts": SERVICE,
+            "src/admin.controller.ts": controller}
+
+
 def test_service_method_wrapper_called_from_a_file_without_queue_code(tmp_path: Path) -> None:
-    diagnostics = run(tmp_path, {
-        "src/names.ts": NAMES,
-        "src/data.processor.ts": PROCESSOR,
-        "src/data.service.ts": SERVICE,
-        "src/admin.controller.ts": """
+    diagnostics = run(tmp_path, service_project("""
             import { DataService } from './data.service';
             import { JobName } from './names';
 
@@ -55,8 +57,7 @@ def test_service_method_wrapper_called_from_a_file_without_queue_code(tmp_path: 
                 await this.dataService.addNamed('profil', {});
               }
             }
-        """,
-    })
+        """))
     assert found(tmp_path, diagnostics) == {("src/admin.controller.ts", 10, "QL102"), ("src/admin.controller.ts", 11, "QL102")}
     by_line = {d.span.line: d for d in diagnostics}
     assert by_line[11].hint == "did you mean 'profile'?"
@@ -174,16 +175,13 @@ def test_a_method_wrapper_is_looked_for_only_where_its_class_is_named(tmp_path: 
     from tests.helpers import write_project
 
     write_project(tmp_path, {
-        "src/names.ts": NAMES,
-        "src/data.processor.ts": PROCESSOR,
-        "src/data.service.ts": SERVICE,
-        "src/admin.controller.ts": """
+        **service_project("""
             import { DataService } from './data.service';
             export class AdminController {
               constructor(private readonly dataService: DataService) {}
               gather() { return this.dataService.addNamed('profil', {}); }
             }
-        """,
+        """),
         "src/unrelated.ts": "export const list = { addNamed(name: string) { return name; } };\nlist.addNamed('x');\n",
     })
     result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
