@@ -343,6 +343,47 @@ def test_a_walk_tells_positions_what_their_own_index_would() -> None:
         assert walked.owner == indexed.owner and len(walked.owner) > 15
 
 
+def test_spans_asked_during_a_walk_need_no_index_of_the_whole_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An adapter asks, on a function, where things below it are (its name, a `raise` in its
+    body): only that function is indexed, and the spans are libcst's own."""
+    from collections.abc import Mapping
+
+    import libcst as cst
+    from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+    from queuelint.frontends.python import syntax
+
+    def whole_module_index(self: syntax.Positions) -> None:
+        raise AssertionError("indexed the whole module")
+
+    monkeypatch.setattr(syntax.Positions, "_index", whole_module_index)
+
+    class AskingBelow(cst.CSTVisitor):
+        def __init__(self, expected: Mapping[cst.CSTNode, CodeRange], positions: syntax.Positions) -> None:
+            super().__init__()
+            self.expected, self.positions, self.checked = expected, positions, 0
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            stack: list[cst.CSTNode] = syntax.children(node)
+            while stack:
+                below = stack.pop()
+                stack.extend(syntax.children(below))
+                want, span = self.expected[below], self.positions.span(below)
+                assert (span.line, span.column, span.end_line, span.end_column) == (
+                    want.start.line, want.start.column + 1, want.end.line, want.end.column + 1)
+                self.checked += 1
+
+    checked = 0
+    for source in POSITION_CASES:
+        module = cst.parse_module(source)
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = syntax.Positions("f.py", module, source)
+        visitor = AskingBelow(expected, positions)
+        syntax.walk(module, visitor, positions)
+        checked += visitor.checked
+    assert checked > 100
+
+
 def test_string_values_equal_python_s_own() -> None:
     import ast
 

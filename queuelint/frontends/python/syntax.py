@@ -80,26 +80,33 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor, positions: Positions | None
                 hooks[1](visitor, node)
             continue
         stack.append((node, True, chain, role))
-        if owner is not None and node is not root:
-            owner[node] = chain
+        if positions is not None and owner is not None:
+            if node is not root:
+                owner[node] = chain
+            positions.visiting = (node, chain, role)
         if hooks[0] is not None and hooks[0](visitor, node) is False:
             continue
         if owner is None:
             stack.extend((child, False, chain, _NODE) for child in reversed(children(node)))
-        elif node is root and isinstance(node, cst.Module):
-            stack.extend((statement, False, (index,), _STATEMENT) for index, statement in reversed(list(enumerate(node.body))))
-        elif role == _BLOCK:
-            stack.extend((statement, False, (*chain, index), _STATEMENT)
-                         for index, statement in reversed(list(enumerate(cast("cst.IndentedBlock", node).body))))
         else:
-            block = _block(node) if role == _STATEMENT else None
-            stack.extend((child, False, chain, _BLOCK if child is block and block is not None else _NODE)
-                         for child in reversed(children(node)))
-    if positions is not None and owner is not None:
-        positions.indexed = True
+            stack.extend((child, False, child_chain, child_role)
+                         for child, child_chain, child_role in reversed(_held(node, chain, role, root)))
+    if positions is not None:
+        positions.indexed, positions.visiting = owner is not None, None
 
 
 _NODE, _STATEMENT, _BLOCK = 0, 1, 2
+
+
+def _held(node: cst.CSTNode, chain: Chain, role: int, root: cst.CSTNode) -> list[tuple[cst.CSTNode, Chain, int]]:
+    """The children of `node`, each with the chain of the statement holding it and its role."""
+    if node is root and isinstance(node, cst.Module):
+        return [(statement, (index,), _STATEMENT) for index, statement in enumerate(node.body)]
+    if role == _BLOCK:
+        return [(statement, (*chain, index), _STATEMENT)
+                for index, statement in enumerate(cast("cst.IndentedBlock", node).body)]
+    block = _block(node) if role == _STATEMENT else None
+    return [(child, chain, _BLOCK if block is not None and child is block else _NODE) for child in children(node)]
 
 
 Chain = tuple[int, ...]  # statement indexes from the module down through class and function bodies
@@ -125,6 +132,7 @@ class Positions:
         # The innermost statement holding each node: filled by `walk`, else by `_index`.
         self.owner: dict[cst.CSTNode, Chain] = {}
         self.indexed = False  # `owner` holds every node
+        self.visiting: tuple[cst.CSTNode, Chain, int] | None = None  # where `walk` is
         self._lines: dict[Chain, int] | None = None  # first line of each statement, by its chain
         # chain (-1 appended: header only) -> positions of its render, and the statement as rendered
         self._ranges: dict[Chain, tuple[Mapping[cst.CSTNode, CodeRange], cst.BaseStatement]] = {}
@@ -149,8 +157,12 @@ class Positions:
     def _range(self, node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]] | None:
         chain = self.owner.get(node)
         if chain is None and not self.indexed:  # asked before the walk reached the node
-            self._index()
-            chain = self.owner.get(node)
+            if self.visiting is not None:  # most often below the node being visited
+                self._index_below(*self.visiting)
+                chain = self.owner.get(node)
+            if chain is None:
+                self._index()
+                chain = self.owner.get(node)
         if self._lines is None:
             self._lines = self._statement_lines()
         lines = self._lines
@@ -217,6 +229,16 @@ class Positions:
                 else:
                     stack.append((child, chain, False))
         self.owner, self.indexed = owner, True
+
+    def _index_below(self, top: cst.CSTNode, chain: Chain, role: int) -> None:
+        """`owner` for the nodes under `top`, whose own chain and role are known."""
+        owner = self.owner
+        stack = [(top, chain, role)]
+        while stack:
+            node, node_chain, node_role = stack.pop()
+            if node is not top:
+                owner[node] = node_chain
+            stack.extend(_held(node, node_chain, node_role, self._module))
 
     def _statement_lines(self) -> dict[Chain, int]:
         lines: dict[Chain, int] = {}
