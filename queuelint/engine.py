@@ -5,13 +5,15 @@ from __future__ import annotations
 import bisect
 import os
 import re
+import sys
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from queuelint import frontends, probes, relocation, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
@@ -23,6 +25,7 @@ from queuelint.rules import REGISTRY, RuleContext
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
+    from types import FrameType
 
     from queuelint.graph import QueueGraph
     from queuelint.resolve import Resolver
@@ -207,9 +210,29 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
+# How deep extraction may recurse, wherever it is called from: a file nested too deeply for
+# it gets QL001 in every run, not only in those that happen to call it from deeper down (a
+# run answered from the cache, a process-pool worker and a plain run do).
+EXTRACTION_FRAMES = 900
+
+
+@contextmanager
+def _stack_budget(frames: int) -> Iterator[None]:
+    depth, frame = 0, cast("FrameType | None", sys._getframe())
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
 def extract_bytes(path: str, data: bytes, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> tuple[FileFacts, str | None]:
     try:
-        return frontends.extract(path, data, options), None
+        with _stack_budget(EXTRACTION_FRAMES):
+            return frontends.extract(path, data, options), None
     except RecursionError:
         problem = Problem(Span(path, 1, 1, 1, 1), "too deeply nested to analyse; the file was skipped", "io")
         return FileFacts(path=path, language="unknown", problems=(problem,)), None
@@ -337,11 +360,8 @@ def _reextract_chunk(items: Sequence[tuple[str, frontends.Options]], workspace: 
         except OSError:
             results.append((None, None, None))
             continue
-        try:
-            results.append((data, frontends.extract(path, data, options), None))
-        except Exception as error:  # a bug of ours, reported with the file named
-            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-            results.append((data, None, f"{path}: internal error while extracting: {detail}"))
+        facts, error = extract_bytes(path, data, options)
+        results.append((data, facts, None) if error is None else (data, None, error))
     return results
 
 

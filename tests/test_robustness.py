@@ -179,3 +179,29 @@ def test_output_is_byte_identical_across_runs_jobs_and_cache(in_tmp: Path) -> No
     outputs = {invoke("check", "--jobs", jobs, *extra, "--output-format", fmt)[1]
                for fmt in ("json",) for jobs in ("1", "2") for extra in ((), ("--no-cache",), ())}
     assert len(outputs) == 1
+
+
+def test_how_deep_a_file_may_nest_does_not_depend_on_who_asks() -> None:
+    """The deepest nesting extraction takes is the same at any call depth: a run answered from
+    the cache, a worker process and a plain run call it from different depths, and must agree
+    on whether a file is too deeply nested (QL001)."""
+    from queuelint import engine
+
+    def source(depth: int) -> bytes:
+        return ("from celery import Celery\napp = Celery('p')\n\ndef go():\n    app.send_task('mail', args=['a'"
+                + " + 'b'" * depth + "])\n").encode()
+
+    def nested_too_deeply(depth: int, frames: int = 0) -> bool:
+        if frames:
+            return nested_too_deeply(depth, frames - 1)
+        facts, error = engine.extract_bytes("proj/deep.py", source(depth))
+        assert error is None
+        return any("too deeply nested" in problem.message for problem in facts.problems)
+
+    low, high = 10, 1_200  # the deepest nesting that is read: between these
+    assert not nested_too_deeply(low) and nested_too_deeply(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if not nested_too_deeply(middle) else (low, middle)
+    for frames in (0, 50, 200):
+        assert not nested_too_deeply(low, frames) and nested_too_deeply(high, frames)
