@@ -298,7 +298,7 @@ def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Op
             results.append((entry.facts, entry.error))
     changed = [paths[i] for i in todo]
     if workers.wanted(len(changed)):
-        fresh = workers.map(partial(_read_chunk_for_cache, options=options), changed)
+        fresh = workers.map(partial(_read_chunk_for_cache, options=options), changed, meanwhile=_import_later_phases)
     else:
         fresh = _read_chunk_for_cache(changed, options)
     for index, entry in zip(todo, fresh, strict=True):
@@ -322,10 +322,12 @@ class Workers:
         """Whether `count` files are worth sending to other processes."""
         return self.jobs > 1 and count >= PARALLEL_THRESHOLD
 
-    def map(self, work: Callable[[list[Item]], list[Done]], items: Sequence[Item]) -> list[Done]:
+    def map(self, work: Callable[[list[Item]], list[Done]], items: Sequence[Item],
+            meanwhile: Callable[[], object] | None = None) -> list[Done]:
         """`work` over `items`, in order. Chunks are dealt like cards (item i to chunk i mod n):
         the files of one directory tend to be alike, and a run of heavy ones in one chunk
-        would keep one core busy while the others wait."""
+        would keep one core busy while the others wait. `meanwhile` runs here while the
+        workers work."""
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for runs that read many files
 
@@ -333,7 +335,10 @@ class Workers:
         count = max(1, min(len(items) // 8, self.jobs * 16))
         chunks = [list(items[start::count]) for start in range(count)]
         results: list[Done] = [None] * len(items)  # type: ignore[list-item]  # every slot is filled below
-        for start, chunk in enumerate(self._pool.map(work, chunks)):
+        pending = self._pool.map(work, chunks)  # every chunk is submitted now
+        if meanwhile is not None:
+            meanwhile()
+        for start, chunk in enumerate(pending):
             results[start::count] = chunk
         return results
 
@@ -346,8 +351,14 @@ class Workers:
 def extract_all(paths: Sequence[str], workers: Workers,
                 options: frontends.Options = frontends.DEFAULT_OPTIONS) -> list[tuple[FileFacts | None, str | None]]:
     if workers.wanted(len(paths)):
-        return workers.map(partial(_read_chunk, options=options), paths)
+        return workers.map(partial(_read_chunk, options=options), paths, meanwhile=_import_later_phases)
     return [read_facts(p, options) for p in paths]
+
+
+def _import_later_phases() -> None:
+    """What the graph needs (networkx: 0.2 s), imported while the workers read the files
+    rather than after."""
+    import networkx  # noqa: F401
 
 
 def _reextract_chunk(items: Sequence[tuple[str, frontends.Options]], workspace: Workspace | None = None,

@@ -189,3 +189,19 @@ def test_a_method_wrapper_is_looked_for_only_where_its_class_is_named(tmp_path: 
     reread = {Path(path).name for path in result.reread}
     assert "admin.controller.ts" in reread
     assert "unrelated.ts" not in reread
+
+
+def _double(chunk: list[int]) -> list[int]:
+    return [2 * item for item in chunk]
+
+
+def test_workers_give_results_in_order_and_run_the_meanwhile_step_once() -> None:
+    from queuelint import engine
+
+    calls: list[int] = []
+    workers = engine.Workers(2)
+    try:
+        assert workers.map(_double, list(range(100)), meanwhile=lambda: calls.append(1)) == [2 * i for i in range(100)]
+    finally:
+        workers.close()
+    assert calls == [1]
