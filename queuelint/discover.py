@@ -36,6 +36,20 @@ PYTHON_MARKERS = (b"celery", b"CELERY_BEAT_SCHEDULE", b"CELERYBEAT_SCHEDULE", b"
                   b"enqueue", b"WorkerSettings", b"from rq", b"import rq", b"django_rq", b"bullmq")
 
 
+def _grouped(markers: tuple[bytes, ...], words: tuple[bytes, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:
+    """Markers under the first of `words` they hold, to be looked for only in files holding that
+    word (most files hold none, and each marker is a pass over the whole file); a marker holding
+    none is its own word, with nothing more to look for."""
+    groups: dict[bytes, list[bytes]] = {}
+    for marker in markers:
+        word = next((w for w in words if w in marker), marker)
+        groups.setdefault(word, []).append(marker)
+    return tuple((word, () if word in found else tuple(found)) for word, found in groups.items())
+
+
+PYTHON_MARKER_GROUPS = _grouped(PYTHON_MARKERS, (b"CELERY", b"task", b"arq", b"rq"))
+
+
 class PathError(Exception):
     """A path given on the command line that cannot be used."""
 
@@ -224,8 +238,12 @@ def _excluded(path: str, is_dir: bool, root: str, excludes: pathspec.GitIgnoreSp
 
 def may_hold_queue_code(data: bytes, extra_markers: tuple[bytes, ...] = (), language: str | None = None) -> bool:
     """The prefilter: a cheap byte search that skips files that cannot hold queue code."""
-    markers = PYTHON_MARKERS if language == "python" else QUEUE_MARKERS
-    return any(marker in data for marker in markers) or any(marker in data for marker in extra_markers)
+    if language == "python":
+        found = any(word in data and (not markers or any(marker in data for marker in markers))
+                    for word, markers in PYTHON_MARKER_GROUPS)
+    else:
+        found = any(marker in data for marker in QUEUE_MARKERS)
+    return found or any(marker in data for marker in extra_markers)
 
 
 def looks_minified(data: bytes) -> bool:

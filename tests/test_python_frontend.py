@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from queuelint.frontends import extract
 from queuelint.model import FileFacts, from_json, to_json
@@ -504,3 +506,14 @@ def test_python_prefilter(source: str, parsed: bool) -> None:
     from queuelint.discover import may_hold_queue_code
 
     assert may_hold_queue_code(source.encode(), (), "python") is parsed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["celery", "CELERY", "_BEAT_SCHEDULE", "BEAT", "task", "_routes", "send_", "shared_",
+                                 ".delay(", "from ", "import ", "arq", "rq", "django_", "enqueue", " ", "\n", "x"]),
+                max_size=12))
+def test_python_prefilter_grouped_by_shared_words_equals_every_marker(parts: list[str]) -> None:
+    from queuelint.discover import PYTHON_MARKERS, may_hold_queue_code
+
+    data = "".join(parts).encode()
+    assert may_hold_queue_code(data, (), "python") == any(marker in data for marker in PYTHON_MARKERS)
