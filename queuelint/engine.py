@@ -6,6 +6,7 @@ import bisect
 import os
 import re
 import sys
+import threading
 import time
 import traceback
 from collections import defaultdict
@@ -216,17 +217,21 @@ def _read(path: str) -> bytes:
 EXTRACTION_FRAMES = 900
 
 
+_BUDGET_LOCK = threading.RLock()  # the limit is the process's: one thread sets it at a time
+
+
 @contextmanager
 def _stack_budget(frames: int) -> Iterator[None]:
     depth, frame = 0, cast("FrameType | None", sys._getframe())
     while frame is not None:
         depth, frame = depth + 1, frame.f_back
-    previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(depth + frames)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(previous)
+    with _BUDGET_LOCK:
+        previous = sys.getrecursionlimit()
+        sys.setrecursionlimit(depth + frames)
+        try:
+            yield
+        finally:
+            sys.setrecursionlimit(previous)
 
 
 def extract_bytes(path: str, data: bytes, options: frontends.Options = frontends.DEFAULT_OPTIONS) -> tuple[FileFacts, str | None]:

@@ -4,6 +4,7 @@ bad inputs a repository can hold, each with what the user sees (docs/bad-inputs.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,3 +206,16 @@ def test_how_deep_a_file_may_nest_does_not_depend_on_who_asks() -> None:
         low, high = (middle, high) if not nested_too_deeply(middle) else (low, middle)
     for frames in (0, 50, 200):
         assert not nested_too_deeply(low, frames) and nested_too_deeply(high, frames)
+
+
+def test_extracting_in_threads_leaves_the_recursion_limit_as_it_was() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from queuelint import engine
+
+    before = sys.getrecursionlimit()
+    source = b"from celery import shared_task\n\n@shared_task\ndef send(x):\n    return x\n"
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: engine.extract_bytes(f"proj/t{i}.py", source), range(40)))
+    assert sys.getrecursionlimit() == before
+    assert all(error is None and len(facts.consumers) == 1 for facts, error in results)
