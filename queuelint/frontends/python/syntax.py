@@ -64,7 +64,6 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor, positions: Positions | None
     children) and `leave_<Node>`, without rebuilding the tree, and without recursion (deeply
     nested code must not exhaust the stack). With `positions` (of the module `root`), tells
     it which statement holds each node on the way, sparing it a walk of its own."""
-    owner = positions.owner if positions is not None else None
     # (node, leaving, chain of the statement holding it, what it is: NODE, STATEMENT or BLOCK)
     stack: list[tuple[cst.CSTNode, bool, Chain, int]] = [(root, False, (), _NODE)]
     while stack:
@@ -80,19 +79,19 @@ def walk(root: cst.CSTNode, visitor: cst.CSTVisitor, positions: Positions | None
                 hooks[1](visitor, node)
             continue
         stack.append((node, True, chain, role))
-        if positions is not None and owner is not None:
+        if positions is not None:
             if node is not root:
-                owner[node] = chain
+                positions.owner[node] = chain
             positions.visiting = (node, chain, role)
         if hooks[0] is not None and hooks[0](visitor, node) is False:
             continue
-        if owner is None:
+        if positions is None:
             stack.extend((child, False, chain, _NODE) for child in reversed(children(node)))
         else:
             stack.extend((child, False, child_chain, child_role)
                          for child, child_chain, child_role in reversed(_held(node, chain, role, root)))
     if positions is not None:
-        positions.indexed, positions.visiting = owner is not None, None
+        positions.indexed, positions.visiting = True, None
 
 
 _NODE, _STATEMENT, _BLOCK = 0, 1, 2
@@ -215,20 +214,8 @@ class Positions:
         return node, anchor
 
     def _index(self) -> None:
-        owner: dict[cst.CSTNode, Chain] = {}
-        # (node, chain of the innermost statement holding it, whether it is that statement)
-        stack: list[tuple[cst.CSTNode, Chain, bool]] = [(s, (i,), True) for i, s in enumerate(self._module.body)]
-        while stack:
-            current, chain, is_statement = stack.pop()
-            owner[current] = chain
-            block = _block(current) if is_statement else None
-            for child in children(current):
-                if block is not None and child is block:
-                    owner[block] = chain
-                    stack.extend((statement, (*chain, index), True) for index, statement in enumerate(block.body))
-                else:
-                    stack.append((child, chain, False))
-        self.owner, self.indexed = owner, True
+        self._index_below(self._module, (), _NODE)
+        self.indexed = True
 
     def _index_below(self, top: cst.CSTNode, chain: Chain, role: int) -> None:
         """`owner` for the nodes under `top`, whose own chain and role are known."""
