@@ -80,17 +80,21 @@ class FactCache:
             self.entries, self.reloads, self.mentions = {}, {}, {}
             self.dirty = True
 
-    def lookup(self, path: str) -> Entry | None:
-        """The cached entry when the file's size and mtime are unchanged (no read needed)."""
+    def lookup(self, path: str, known: tuple[int, int] | None = None) -> Entry | None:
+        """The cached entry when the file's size and mtime are unchanged (no read needed).
+        `known`: the file's (mtime_ns, size), when the caller already has them."""
         entry = self.entries.get(path)
         if entry is None:
             return None
-        try:
-            status = os.stat(path)
-        except OSError:
-            return None
-        if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size \
-                and entry.mtime_ns < self.trusted_before_ns:
+        if path in self.fresh:  # made by this run
+            return entry
+        if known is None:
+            try:
+                status = os.stat(path)
+            except OSError:
+                return None
+            known = status.st_mtime_ns, status.st_size
+        if known[0] == entry.mtime_ns and known[1] == entry.size and entry.mtime_ns < self.trusted_before_ns:
             self.hits += 1
             self.fresh.add(path)
             self.unchanged.add(path)

@@ -210,6 +210,7 @@ def debug_config(config_path: str | None, select: tuple[str, ...], ignore: tuple
 
 
 def main() -> None:
+    engine.collect_rarely()
     try:
         cli(standalone_mode=True)
     except SystemExit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import os
 import re
 import sys
@@ -10,7 +11,7 @@ import threading
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -34,6 +35,14 @@ if TYPE_CHECKING:
 Item = TypeVar("Item")
 Done = TypeVar("Done")
 PARALLEL_THRESHOLD = 64  # below this many files, a process pool costs more than it saves
+
+
+def collect_rarely() -> None:
+    """A run allocates its data once and keeps nearly all of it to the end: the collector's
+    default pace (a pass every 700 allocations, a full pass as the heap grows by a quarter)
+    cost a sixth of a run from cached facts, and of a cold one, for cycles that do not occur.
+    Set in the main process and in every worker (not inherited when workers are spawned)."""
+    gc.set_threshold(100_000, 20, 100)
 # `mailQueue.add(`, `mailQueue.name`: receivers a skipped file might use an exported queue as.
 # Found from the method (rare) back to the name before it: a regex that tries every
 # identifier of every file costs twice as much.
@@ -289,13 +298,14 @@ def receivers_in(data: bytes) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Options,
-                   cache: FactCache) -> list[tuple[FileFacts | None, str | None]]:
-    """Like `extract_all`, reading only the files whose size or mtime changed."""
+def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Options, cache: FactCache,
+                   stats: Mapping[str, tuple[int, int]]) -> list[tuple[FileFacts | None, str | None]]:
+    """Like `extract_all`, reading only the files whose size or mtime changed. `stats`: the
+    (mtime_ns, size) discovery already took, not asked of the file system again."""
     results: list[tuple[FileFacts | None, str | None] | None] = []
     todo: list[int] = []
     for index, path in enumerate(paths):
-        entry = cache.lookup(path)
+        entry = cache.lookup(path, stats.get(path))
         if entry is None:
             todo.append(index)
             results.append(None)
@@ -336,7 +346,7 @@ class Workers:
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for runs that read many files
 
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=collect_rarely)
         count = max(1, min(len(items) // 8, self.jobs * 16))
         chunks = [list(items[start::count]) for start in range(count)]
         results: list[Done] = [None] * len(items)  # type: ignore[list-item]  # every slot is filled below
@@ -489,9 +499,10 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     snapshot = runcache.load(cache_dir, key)
     if snapshot is not None and not snapshot.probes.unchanged(snapshot.started_ns - RACY_NS):
         snapshot = None
+    extracted: dict[str, Entry] = {}
     if snapshot is not None and snapshot.walked:
         # Unchanged directories (and .gitignore files) list the same files: no need to walk.
-        reused = _reuse(cache_dir, snapshot, Discovered(list(snapshot.files), [], True), options)
+        reused = _reuse(cache_dir, snapshot, Discovered(list(snapshot.files), [], True), options, extracted)
         if reused is not None:
             return reused
         snapshot = None
@@ -500,10 +511,10 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     with probes.recording() as probed:
         found = discover(paths, settings)
         if snapshot is not None:  # listed by git: the listing is needed either way, once
-            reused = _reuse(cache_dir, snapshot, found, options)
+            reused = _reuse(cache_dir, snapshot, found, options, extracted)
             if reused is not None:
                 return reused
-        result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported)
+        result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported, extracted)
     cache = result.fact_cache
     if cache is not None and not result.internal_errors and not found.skipped \
             and all(path in cache.entries for path in found.files):
@@ -519,9 +530,11 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     return result
 
 
-def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, options: frontends.Options) -> Result | None:
+def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, options: frontends.Options,
+           extracted: dict[str, Entry]) -> Result | None:
     """The last run's result, if every file that changed since gives the analysis what it gave
-    then (see `runcache`)."""
+    then (see `runcache`). `extracted` receives the facts-cache entries of the changed files
+    read on the way, for the new analysis when the result cannot be reused."""
     started_ns = time.time_ns()
     changed = runcache.touched(snapshot, found.files, found.stats)
     if changed is None:
@@ -542,11 +555,14 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
             if path in snapshot.reread:
                 return None
             entry = cache_entry(path, data, options)
-            if entry is not None and entry.signature != before and entry.facts is None:
-                # Read on demand last time (a constants module, a user of an exported queue).
-                entry = entry_for(path, data, *extract_bytes(path, data, options), entry.receivers)
             if entry is None:
                 return None
+            extracted[path] = entry  # what a new analysis would read from it first
+            if entry.signature != before and entry.facts is None:
+                # Read on demand last time (a constants module, a user of an exported queue).
+                entry = entry_for(path, data, *extract_bytes(path, data, options), entry.receivers)
+                if entry is None:
+                    return None
             if entry.signature != before:  # moved queue code keeps its shape (see `relocation`)
                 if not shape or entry.shape != shape:
                     return None
@@ -572,8 +588,13 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
 
 
 def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options, jobs: int,
-             workspace: Workspace | None, cache_dir: str | None, salt: str, imported: Sequence[FileFacts]) -> Result:
+             workspace: Workspace | None, cache_dir: str | None, salt: str, imported: Sequence[FileFacts],
+             extracted: Mapping[str, Entry] | None = None) -> Result:
+    """`extracted`: facts-cache entries already made by this run (see `_reuse`)."""
     cache = FactCache(cache_dir, salt) if cache_dir else None
+    if cache is not None:
+        for path, entry in (extracted or {}).items():
+            cache.store(path, entry)
     store = FactStore(options, workspace, cache)
     workers = Workers(jobs)
     try:
@@ -594,7 +615,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     if workspace is not None:
         extracted = workspace.first_pass(found.files, options)
     elif cache is not None:
-        extracted = extract_cached(found.files, workers, options, cache)
+        extracted = extract_cached(found.files, workers, options, cache, found.stats)
     else:
         extracted = extract_all(found.files, workers, options)
     for path, (facts, error) in zip(found.files, extracted, strict=True):
