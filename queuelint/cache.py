@@ -15,11 +15,14 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuelint import __version__, relocation
-from queuelint.model import FileFacts, from_json, to_json
+
+if TYPE_CHECKING:  # imported where facts are decoded: a run answered from the last one decodes none
+    from queuelint.model import FileFacts
 
 INDEX = "facts.json"
 # Modification times are coarse (a kernel tick, 2 s on FAT): a file modified this close to
@@ -67,11 +70,16 @@ class FactCache:
         return os.path.join(self.directory, f"{self.key}-{INDEX}")
 
     def _load(self) -> None:
+        from queuelint.model import FileFacts, from_json
+
+        def decode(facts: Any) -> FileFacts:
+            return from_json(FileFacts, facts)
+
         try:
             with open(self._path(), encoding="utf-8") as handle:
                 data = json.load(handle)
-            self.entries = {path: _entry(item) for path, item in data["files"].items()}
-            self.reloads = {path: (key, _entry(item)) for path, (key, item) in data["reloads"].items()}
+            self.entries = {path: _entry(item, decode) for path, item in data["files"].items()}
+            self.reloads = {path: (key, _entry(item, decode)) for path, (key, item) in data["reloads"].items()}
             self.mentions = {key: set(paths) for key, paths in data["mentions"].items()}
             self.trusted_before_ns = int(data["started_ns"]) - RACY_NS
         except FileNotFoundError:
@@ -165,13 +173,15 @@ def encoded(entry: Entry) -> list[Any]:
     """The entry as the index holds it."""
     if entry.raw is not None:
         return entry.raw
+    from queuelint.model import to_json
+
     return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error,
             list(entry.receivers) if entry.receivers is not None else None, entry.signature, entry.shape]
 
 
-def _entry(item: list[Any]) -> Entry:
+def _entry(item: list[Any], decode: Callable[[Any], FileFacts]) -> Entry:
     mtime_ns, size, content, facts, error, receivers, signature, shape = item
-    return Entry(int(mtime_ns), int(size), str(content), from_json(FileFacts, facts) if facts else None, error,
+    return Entry(int(mtime_ns), int(size), str(content), decode(facts) if facts else None, error,
                  tuple(receivers) if receivers is not None else None, str(signature), str(shape), raw=item)
 
 

@@ -10,16 +10,19 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from queuelint import __version__, config, engine, exchange
+from queuelint import __version__, config, engine
 from queuelint.discover import PathError
 from queuelint.graph_output import RENDERERS
 from queuelint.reporters import REPORTERS, reporter
 from queuelint.reporters.paths import display_path
 from queuelint.rules import REGISTRY, lookup
+
+if TYPE_CHECKING:
+    from queuelint.model import FileFacts
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 101
 
@@ -46,14 +49,26 @@ def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: 
     root = project_root(settings)
     cache_dir = os.path.join(root, settings.cache_dir) if cache else None
     try:
-        imported = [f for source in facts for f in exchange.load(source, root)]
+        imported = _imported(facts, root)
         if paths and all(os.path.isfile(p) for p in paths):
             # Files only (a pre-commit hook, an editor): a mismatch spans files, so analyse the
             # whole project and keep the findings in, or pointing at, the files given.
             return engine.analyse_for_files(paths, root, settings, jobs=jobs, cache_dir=cache_dir, imported=imported,
                                             reuse=reuse)
         return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir, imported=imported, reuse=reuse)
-    except (PathError, exchange.FactsError) as error:
+    except PathError as error:
+        _fail(str(error))
+
+
+def _imported(sources: Sequence[str], root: str) -> list[FileFacts]:
+    """Facts exported elsewhere (`--facts`)."""
+    if not sources:
+        return []
+    from queuelint import exchange  # the facts vocabulary: not needed by most runs
+
+    try:
+        return [f for source in sources for f in exchange.load(source, root)]
+    except exchange.FactsError as error:
         _fail(str(error))
 
 
@@ -144,6 +159,8 @@ def extract(paths: tuple[str, ...], output: str, config_path: str | None, jobs: 
     settings = _settings(config_path, (), ())
     result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
     assert result.graph is not None  # only `check` reuses a result, which has no graph
+    from queuelint import exchange
+
     try:
         count = exchange.write(result.graph, project_root(settings), output)
     except OSError as error:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from queuelint.model import ConsumerSpec, ProducerSpec
 from queuelint.rules import BY_CODE, BY_NAME, REGISTRY
 
 if sys.version_info >= (3, 11):
@@ -32,6 +31,31 @@ EXTERNAL_KEYS = ("consumed", "produced", "produced-jobs")
 
 class ConfigError(Exception):
     """A configuration problem, already phrased for the user."""
+
+
+@dataclass(frozen=True)
+class ProducerSpec:
+    """An in-house producer declared in the config: calls to `call` add a job whose name is
+    argument `name_arg` (or its key `name_key`), on queue `queue` (or argument `queue_arg`)."""
+
+    call: str
+    library: str = "bullmq"
+    name_arg: int = 0
+    name_key: str = ""
+    queue: str = ""
+    queue_arg: int | None = None
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """An in-house consumer declared in the config: methods decorated with `@decorator(…)`
+    handle the job named by its argument `name_arg` (or that argument's key `name_key`)."""
+
+    decorator: str
+    queue: str
+    library: str = "bullmq"
+    name_arg: int = 0
+    name_key: str = ""
 
 
 @dataclass(frozen=True)

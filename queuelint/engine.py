@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from queuelint import frontends, probes, relocation, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
-from queuelint.config import Settings
+from queuelint.config import ProducerSpec, Settings
 from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
-from queuelint.model import Consumer, Diagnostic, FileFacts, Handler, Problem, Producer, ProducerSpec, Span
+from queuelint.findings import Diagnostic
 from queuelint.modules import ModuleLocator
 from queuelint.rules import REGISTRY, RuleContext
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from queuelint.graph import QueueGraph
+    from queuelint.model import Consumer, FileFacts, Handler, Producer
     from queuelint.resolve import Resolver
 
 Item = TypeVar("Item")
@@ -208,8 +209,7 @@ def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS
     try:
         data = workspace.read(path) if workspace is not None else _read(path)
     except OSError as error:
-        problem = Problem(Span(path, 1, 1, 1, 1), f"cannot read file: {error.strerror or error}", "io")
-        return FileFacts(path=path, language="unknown", problems=(problem,)), None
+        return frontends.unanalysed(path, f"cannot read file: {error.strerror or error}"), None
     if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
         return None, None
     return extract_bytes(path, data, options)
@@ -248,11 +248,10 @@ def extract_bytes(path: str, data: bytes, options: frontends.Options = frontends
         with _stack_budget(EXTRACTION_FRAMES):
             return frontends.extract(path, data, options), None
     except RecursionError:
-        problem = Problem(Span(path, 1, 1, 1, 1), "too deeply nested to analyse; the file was skipped", "io")
-        return FileFacts(path=path, language="unknown", problems=(problem,)), None
+        return frontends.unanalysed(path, "too deeply nested to analyse; the file was skipped"), None
     except Exception as error:  # a bug in a front-end must not hide the other files' findings
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        return FileFacts(path=path, language="unknown"), f"{path}: internal error while extracting: {detail}"
+        return frontends.unanalysed(path), f"{path}: internal error while extracting: {detail}"
 
 
 def _read_chunk(paths: list[str], options: frontends.Options) -> list[tuple[FileFacts | None, str | None]]:

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route, Span
+from queuelint.findings import Span
+from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
 from queuelint.resolve import Name, Resolver
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
-"""The neutral vocabulary shared by every stage.
+"""The neutral vocabulary shared by every stage: the facts.
 
 Front-ends produce `FileFacts`; everything downstream reads them. All records are frozen
 dataclasses that round-trip through JSON (`to_json` / `from_json`), which is what lets the
-engine cache facts by content hash and exchange them between repositories.
+engine cache facts by content hash and exchange them between repositories. What a run
+reports lives in `findings`, what the config declares in `config`.
 """
 
 from __future__ import annotations
@@ -15,25 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union
 
-DEFAULT_JOB = "__default__"  # the name Bull and BullMQ give a job added without one
-
-
-class Severity(str, enum.Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True, order=True)
-class Span:
-    """A region of a file. Lines and columns are 1-based; columns count characters."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
+from queuelint.findings import Span
 
 ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "dynamic", "unknown"]
 
@@ -190,31 +173,6 @@ class CallSite:
 
 
 @dataclass(frozen=True)
-class ProducerSpec:
-    """An in-house producer declared in the config: calls to `call` add a job whose name is
-    argument `name_arg` (or its key `name_key`), on queue `queue` (or argument `queue_arg`)."""
-
-    call: str
-    library: str = "bullmq"
-    name_arg: int = 0
-    name_key: str = ""
-    queue: str = ""
-    queue_arg: int | None = None
-
-
-@dataclass(frozen=True)
-class ConsumerSpec:
-    """An in-house consumer declared in the config: methods decorated with `@decorator(…)`
-    handle the job named by its argument `name_arg` (or that argument's key `name_key`)."""
-
-    decorator: str
-    queue: str
-    library: str = "bullmq"
-    name_arg: int = 0
-    name_key: str = ""
-
-
-@dataclass(frozen=True)
 class QueueDecl:
     """A queue registration or construction (``BullModule.registerQueue``, ``new Queue``)."""
 
@@ -302,26 +260,6 @@ class FileFacts:
     unresolved: tuple[Unresolved, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     problems: tuple[Problem, ...] = ()
-
-
-@dataclass(frozen=True)
-class Related:
-    span: Span
-    message: str
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    code: str
-    name: str
-    severity: Severity
-    message: str
-    span: Span
-    hint: str = ""
-    related: tuple[Related, ...] = ()
-
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.span.path, self.span.line, self.span.column, self.code, self.message)
 
 
 # --- JSON round trip -----------------------------------------------------------------

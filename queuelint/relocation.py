@@ -15,8 +15,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import fields, is_dataclass, replace
+from typing import TYPE_CHECKING
 
-from queuelint.model import Diagnostic, FileFacts, Related, Span
+from queuelint.findings import Diagnostic, Related, Span
+
+if TYPE_CHECKING:
+    from queuelint.model import FileFacts
 
 # Line numbers held outside a `Span` (a suppression's target line).
 LINE_FIELDS = frozenset({"target_line"})

@@ -22,8 +22,8 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer  # the `lsp` extra; `queuelint server` says so if missing
 
 from queuelint import __version__, config, engine
+from queuelint.findings import DEFAULT_JOB, Diagnostic, Span
 from queuelint.graph import QueueGraph
-from queuelint.model import DEFAULT_JOB, Diagnostic, Span
 from queuelint.reporters.lsp import SEVERITY, lsp_range, rule_page_uri, utf16_column
 from queuelint.rules import lookup
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from queuelint.config import Settings
-from queuelint.model import Diagnostic, FileFacts, Suppression
+from queuelint.findings import Diagnostic
 from queuelint.rules import lookup
 from queuelint.rules.unused_suppression import RULE as UNUSED
+
+if TYPE_CHECKING:
+    from queuelint.model import FileFacts, Suppression
 
 
 def apply(diagnostics: Iterable[Diagnostic], facts: Iterable[FileFacts], settings: Settings) -> list[Diagnostic]:

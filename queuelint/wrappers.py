@@ -14,7 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from queuelint.model import CallSite, Expr, FileFacts, Producer, ProducerSpec, Span
+from queuelint.config import ProducerSpec
+from queuelint.findings import Span
+from queuelint.model import CallSite, Expr, FileFacts, Producer
 from queuelint.resolve import Resolver
 
 MAX_ROUNDS = 6

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from queuelint import engine
 from queuelint.config import Settings
-from queuelint.model import Diagnostic
+from queuelint.findings import Diagnostic
 
 
 def write_project(root: Path, files: dict[str, str]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from queuelint.model import Diagnostic, Related, Severity, Span
+from queuelint.findings import Diagnostic, Related, Severity, Span
 from queuelint.reporters import REPORTERS, github, lsp, sarif
 from tests.helpers import run, write_project
 from tests.test_cli import BAD

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queuelint.model import Severity
+from queuelint.findings import Severity
 from queuelint.rules import REGISTRY
 from tests.helpers import found, run
 

@@ -4,14 +4,18 @@ answered without analysing again; every edit that can change them is analysed.""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from queuelint import engine
+from queuelint import engine, runcache
 from queuelint.cli import cli
+from queuelint.findings import Diagnostic, Related, Severity, Span
+from queuelint.model import to_json
 from tests.helpers import write_project
 
 WORKER = """
@@ -279,3 +283,20 @@ def test_an_entry_added_to_a_directory_in_the_same_clock_tick_is_seen(in_tmp: Pa
     os.utime(source, ns=(walked.st_atime_ns, walked.st_mtime_ns))  # the same tick
     assert "late.ts" in check()
     assert len(analyses) == 2
+
+
+def test_findings_are_stored_as_the_facts_encoding_spells_them() -> None:
+    """The last run's findings are encoded by hand (the facts vocabulary is not imported by a
+    run answered from it): the same JSON as the generic encoding, and read back unchanged."""
+    finding = Diagnostic("QL102", "unhandled-job-name", Severity.ERROR, "job 'x' is not handled",
+                         Span("src/a.ts", 3, 5, 3, 9), "add a handler",
+                         (Related(Span("src/b.ts", 1, 1, 1, 4), "the worker"),))
+    assert runcache._encoded(finding) == to_json(finding)
+    assert runcache._diagnostic(runcache._encoded(finding)) == finding
+
+
+def test_a_run_answered_from_the_last_one_does_not_import_the_facts() -> None:
+    code = ("import sys; from queuelint import cli, engine, runcache, discover, config; "
+            "print('queuelint.model' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

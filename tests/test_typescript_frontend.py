@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from queuelint.findings import DEFAULT_JOB
 from queuelint.frontends import extract
-from queuelint.model import DEFAULT_JOB, FileFacts, from_json, to_json
+from queuelint.model import FileFacts, from_json, to_json
 
 
 def facts(source: str, path: str = "src/a.ts") -> FileFacts:

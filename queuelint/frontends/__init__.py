@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from queuelint.model import ConsumerSpec, FileFacts, Problem, Span
+from queuelint.findings import Span
+
+# The facts are imported where facts are made: a run answered from the last one makes none,
+# and creating their dataclasses is a tenth of such a run.
+if TYPE_CHECKING:
+    from queuelint.config import ConsumerSpec
+    from queuelint.model import FileFacts, Problem
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ def decode_problem(path: str, data: bytes) -> Problem | None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
+        from queuelint.model import Problem
+
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
         return Problem(
@@ -72,4 +81,12 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
         from queuelint.frontends.python import extract as python_extract  # libcst: only when needed
 
         return python_extract.extract(path, data, decode_problem(path, data), options.wanted_calls)
-    return FileFacts(path=path, language="unknown")
+    return unanalysed(path)
+
+
+def unanalysed(path: str, why: str | None = None) -> FileFacts:
+    """Facts of a file that could not be analysed: none, or a QL001 problem saying `why`."""
+    from queuelint.model import FileFacts, Problem
+
+    problems = (Problem(Span(path, 1, 1, 1, 1), why, "io"),) if why else ()
+    return FileFacts(path=path, language="unknown", problems=problems)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 
-from queuelint.model import Diagnostic
+from queuelint.findings import Diagnostic
 
 # (diagnostics, number of internal errors) -> output
 Reporter = Callable[[Sequence[Diagnostic], int], str]

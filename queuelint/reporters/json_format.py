@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from queuelint.model import Diagnostic
+from queuelint.findings import Diagnostic
 from queuelint.reporters.paths import display_path
 
 

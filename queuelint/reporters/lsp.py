@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from queuelint import catalogue
-from queuelint.model import Diagnostic, Severity, Span
+from queuelint.findings import Diagnostic, Severity, Span
 
 SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 

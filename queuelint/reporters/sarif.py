@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from queuelint import __version__, catalogue
-from queuelint.model import Diagnostic, Severity, Span
+from queuelint.findings import Diagnostic, Severity, Span
 from queuelint.reporters.paths import display_path
 from queuelint.rules import REGISTRY
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from queuelint.model import Diagnostic, Severity
+from queuelint.findings import Diagnostic, Severity
 from queuelint.reporters.paths import display_path
 
 

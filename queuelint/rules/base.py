@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from queuelint.model import BodyFact, Consumer, Diagnostic, FileFacts, Related, Severity, Span
+from queuelint.findings import Diagnostic, Related, Severity, Span
 
 if TYPE_CHECKING:  # config imports the registry; the graph is only needed to run the rules
     from queuelint.config import Settings
     from queuelint.graph import QueueGraph
+    from queuelint.model import BodyFact, Consumer, FileFacts
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Route, Severity, Span
+from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity, Span
 from queuelint.rules.base import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from queuelint.graph import ConsumerSite
+    from queuelint.model import Route
 
 # Bull keeps one handler per name on a queue instance and throws on a second one.
 # BullMQ workers are competing consumers; several per queue is normal, so only Bull here.

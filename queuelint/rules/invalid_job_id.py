@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from queuelint.model import Diagnostic, Expr, Severity
+from queuelint.findings import Diagnostic, Severity
 from queuelint.rules.base import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from queuelint.graph import QueueGraph
+    from queuelint.model import Expr
 
 # BullMQ's own test: `${parseInt(jobId, 10)}` === jobId.
 INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from queuelint.model import Diagnostic, Severity
+from queuelint.findings import Diagnostic, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 
 # Per-job options each library reads (`JobsOptions` in BullMQ, `JobOpts` in Bull).

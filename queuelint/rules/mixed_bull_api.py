@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from queuelint.model import Diagnostic, Related, Severity
+from queuelint.findings import Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, rule
 
 LABEL = {"bull": "Bull", "bullmq": "BullMQ"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Severity
+from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, rule
 
 # Celery tasks are often started from places code does not show (the shell, the admin,

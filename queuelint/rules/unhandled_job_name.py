@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from queuelint.model import DEFAULT_JOB, Diagnostic, Related, Severity
+from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from queuelint.model import Severity
+from queuelint.findings import Severity
 from queuelint.rules.base import Rule
 
 # The engine applies suppressions after every other rule ran, so only it can tell which

@@ -13,23 +13,13 @@ import tokenize
 
 import libcst as cst
 
+from queuelint.findings import Span
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value, walk
 from queuelint.frontends.python.values import parameter_expr
-from queuelint.model import (
-    Argument,
-    CallSite,
-    Expr,
-    Field,
-    FileFacts,
-    Import,
-    Problem,
-    ReExport,
-    Span,
-    Suppression,
-)
+from queuelint.model import Argument, CallSite, Expr, Field, FileFacts, Import, Problem, ReExport, Suppression
 
 # Suppressions are `noqa` comments naming queuelint codes or rule names; codes of other
 # tools (E501) are theirs, and text after the codes is a comment.

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from queuelint.findings import Span
 from queuelint.frontends.common import HandlerFacts
 from queuelint.frontends.python.syntax import Positions, children, code, dict_items, dotted_name
 from queuelint.frontends.python.values import Locals, expr_of
-from queuelint.model import BodyFact, Fallback, Route, Router, Span
+from queuelint.model import BodyFact, Fallback, Route, Router
 
 LOGGING = re.compile(r"(^|\.)(log|logger|logging|print|warn|warning|error|info|debug|exception|critical)(\.|$)")
 FAILING = re.compile(r"(^|\.)(retry|reject|fail\w*|raise\w*|rethrow\w*|handle\w*error\w*)$", re.I)

@@ -8,6 +8,7 @@ from functools import cache
 
 import libcst as cst
 
+from queuelint.findings import Span
 from queuelint.frontends.python.handlers import analyse, job_parameter
 from queuelint.frontends.python.syntax import Positions, dotted_name
 from queuelint.frontends.python.values import expr_of
@@ -20,7 +21,6 @@ from queuelint.model import (
     Producer,
     QueueDecl,
     Route,
-    Span,
     Unresolved,
 )
 

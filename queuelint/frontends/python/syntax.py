@@ -10,7 +10,7 @@ from typing import Any, cast
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from queuelint.model import Span
+from queuelint.findings import Span
 
 # Nodes no fact is made of: whitespace, comments, brackets, punctuation and operators.
 _TOKENS = (cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline, cst.Comment,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from queuelint.findings import DEFAULT_JOB
 from queuelint.frontends.typescript.state import (
     Extraction,
     QueueObject,
@@ -17,7 +18,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of, lookup_local
-from queuelint.model import DEFAULT_JOB, Expr, QueueDecl, Route
+from queuelint.model import Expr, QueueDecl, Route
 
 LIBRARY = "bull"
 JOB_OPTIONS = frozenset(

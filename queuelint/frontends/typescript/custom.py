@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from queuelint.config import ConsumerSpec
 from queuelint.frontends.typescript.state import Extraction, handler_consumer
 from queuelint.frontends.typescript.syntax import (
     Node,
@@ -14,7 +15,7 @@ from queuelint.frontends.typescript.syntax import (
     object_pairs,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import ConsumerSpec, Expr, Route
+from queuelint.model import Expr, Route
 
 
 def read_class(cls: Node, state: Extraction, specs: tuple[ConsumerSpec, ...]) -> None:

@@ -12,6 +12,8 @@ import re
 
 from tree_sitter import QueryCursor
 
+from queuelint.config import ConsumerSpec
+from queuelint.findings import Span
 from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs
 from queuelint.frontends.typescript import handlers as handlers_module
 from queuelint.frontends.typescript.state import (
@@ -39,17 +41,7 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import (
-    ConsumerSpec,
-    Expr,
-    FileFacts,
-    Handler,
-    Import,
-    Problem,
-    ReExport,
-    Span,
-    Suppression,
-)
+from queuelint.model import Expr, FileFacts, Handler, Import, Problem, ReExport, Suppression
 
 # Codes (`QL101`) or rule names (`dynamic-job-name`); anything after them (`-- why`) is a comment.
 CODE = r"(?:[A-Za-z]{2}\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)"

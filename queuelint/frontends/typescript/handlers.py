@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Literal
 
+from queuelint.findings import Span
 from queuelint.frontends.common import HandlerFacts
 from queuelint.frontends.typescript.syntax import (
     Node,
@@ -26,7 +27,7 @@ from queuelint.frontends.typescript.syntax import (
     walk_body,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import BodyFact, Fallback, Route, Router, Span
+from queuelint.model import BodyFact, Fallback, Route, Router
 
 LOGGING_METHODS = frozenset({"log", "warn", "warning", "error", "info", "debug", "verbose", "trace", "fatal"})
 FAILING_CALLS = re.compile(r"(^|\.)(moveToFailed|discard|retry|reject|fail|throw\w*|rethrow\w*|raise\w*)$", re.I)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from queuelint.findings import DEFAULT_JOB
 from queuelint.frontends.typescript.state import (
     LIBRARY_MODULES,
     Extraction,
@@ -23,7 +24,7 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import DEFAULT_JOB, ApiUse, Expr, ModuleDecl, QueueDecl, Route
+from queuelint.model import ApiUse, Expr, ModuleDecl, QueueDecl, Route
 
 NEST_MODULES = frozenset({"@nestjs/bull", "@nestjs/bullmq"})
 QUEUE_TYPES = frozenset({"Queue", "default"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from queuelint.findings import Span
 from queuelint.frontends.typescript import handlers
 from queuelint.frontends.typescript.syntax import (
     FUNCTION_TYPES,
@@ -24,7 +25,6 @@ from queuelint.model import (
     ModuleDecl,
     Producer,
     QueueDecl,
-    Span,
     Unresolved,
 )
 

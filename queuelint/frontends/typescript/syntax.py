@@ -9,7 +9,7 @@ import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
 
-from queuelint.model import Span
+from queuelint.findings import Span
 
 Node = tree_sitter.Node
 
