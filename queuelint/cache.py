@@ -11,9 +11,11 @@ cache directory committed to a repository must not be able to run code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,22 +153,34 @@ class FactCache:
             if not os.path.exists(ignore):
                 with open(ignore, "w", encoding="utf-8") as handle:
                     handle.write("# created by queuelint\n*\n")
-            import tempfile  # only when writing: a run answered from the cache writes nothing
-            descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".facts-", suffix=".tmp")
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                # `dumps` and one write: `json.dump` encodes in pure Python, several times slower.
-                handle.write(json.dumps({
-                    "files": {path: encoded(entry) for path, entry in self.entries.items()},
-                    "reloads": {path: [key, encoded(entry)] for path, (key, entry) in self.reloads.items()},
-                    "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
-                    "started_ns": self.started_ns}, separators=(",", ":")))
-            os.replace(temporary, self._path())
+            write_atomically(self._path(), json.dumps({
+                "files": {path: encoded(entry) for path, entry in self.entries.items()},
+                "reloads": {path: [key, encoded(entry)] for path, (key, entry) in self.reloads.items()},
+                "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
+                "started_ns": self.started_ns}, separators=(",", ":")))
             for name in os.listdir(self.directory):  # indexes of other versions or settings
                 if name.endswith(f"-{INDEX}") and not name.startswith(self.key):
                     os.remove(os.path.join(self.directory, name))
         except OSError:
             return  # a read-only tree still gets its findings, just no cache
         self.dirty = False
+
+
+def write_atomically(path: str, text: str) -> None:
+    """`text` in `path`, whole or not at all for any reader: written beside it, then renamed
+    over it. `json.dumps` and one write: `json.dump` encodes in pure Python, several times
+    slower. The temporary name is made here: `tempfile` costs more to import than the write."""
+    directory, name = os.path.split(path)
+    temporary = os.path.join(directory, f".{name}.{os.getpid()}-{threading.get_ident()}-{time.time_ns()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+        raise
 
 
 def encoded(entry: Entry) -> list[Any]:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from queuelint import probes
-from queuelint.cache import RACY_NS
+from queuelint.cache import RACY_NS, write_atomically
 from queuelint.findings import Diagnostic, Related, Severity, Span
 from queuelint.relocation import Position
 
@@ -159,11 +159,7 @@ def save(directory: str, snapshot: Snapshot) -> None:
 def _write(directory: str, name: str, data: object) -> None:
     try:
         os.makedirs(directory, exist_ok=True)
-        import tempfile  # only when writing: a run answered from the cache writes nothing
-        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".run-", suffix=".tmp")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(data, separators=(",", ":")))  # `json.dump` encodes in pure Python
-        os.replace(temporary, os.path.join(directory, name))
+        write_atomically(os.path.join(directory, name), json.dumps(data, separators=(",", ":")))
     except OSError:
         return  # a read-only tree still gets its findings
 

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from queuelint import engine
+from queuelint.cache import write_atomically
 from queuelint.cli import cli
 from tests.helpers import write_project
 from tests.test_cli import BAD
@@ -112,3 +113,12 @@ def test_receivers_read_backwards_equal_the_regex_definition(parts: list[bytes])
 def test_receivers_of_common_shapes() -> None:
     assert engine.receivers_in(b"mailQueue.add('x'); other?.name; a\n  .process(fn); 3.name; x!.add()") == (
         "a", "mailQueue", "other")
+
+
+def test_an_interrupted_write_leaves_the_old_index_and_no_debris(tmp_path: Path) -> None:
+    index = tmp_path / "facts.json"
+    write_atomically(str(index), '{"old": 1}')
+    with pytest.raises(UnicodeEncodeError):  # fails half-way through the write
+        write_atomically(str(index), '{"new": "' + "x" * 100_000 + '\udc80"}')
+    assert json.loads(index.read_text()) == {"old": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["facts.json"]
