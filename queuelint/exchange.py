@@ -84,7 +84,8 @@ def load(source: str, root: str) -> list[FileFacts]:
     try:
         return [from_json(FileFacts, _paths(item, lambda p: os.path.normpath(os.path.join(base, p))))
                 for item in data.get("files", [])]
-    except (TypeError, KeyError, ValueError) as error:
+    # AttributeError: a record that is not an object (a list, a string).
+    except (TypeError, KeyError, ValueError, AttributeError) as error:
         raise FactsError(f"{source}: malformed facts ({error})") from None
 
 

@@ -307,7 +307,7 @@ def _build(tp: Any) -> Decoder:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
             item = _decoder(args[0])
-            return lambda data: tuple(item(value) for value in data)
+            return tuple if item is _identity else lambda data: tuple(map(item, data))
         items = [_decoder(arg) for arg in args]
         return lambda data: tuple(decode(value) for decode, value in zip(items, data, strict=False))
     if origin in (Union, types.UnionType):
@@ -322,9 +322,23 @@ def _build(tp: Any) -> Decoder:
         hints = typing.get_type_hints(tp)
         fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(tp)}
         plain = {name for name, decode in fields.items() if decode is _identity}
+        nested = tuple((name, decode) for name, decode in fields.items() if decode is not _identity)
+        names = frozenset(fields)
         record = typing.cast(Callable[..., Any], tp)
+        create = object.__new__
 
         def decode_record(data: Any) -> Any:
+            if data.keys() == names:
+                # Every field, as `to_json` writes them: filled in directly, as `copy` and
+                # `pickle` do. A frozen dataclass's `__init__` sets each field through
+                # `object.__setattr__`, which made decoding the cache 4 times slower.
+                values = dict(data)
+                for name, decode in nested:
+                    values[name] = decode(values[name])
+                made = create(tp)
+                made.__dict__.update(values)
+                return made
+            # Fields missing or unknown (a facts file from elsewhere): the constructor says which.
             return record(**{name: value if name in plain else fields[name](value) for name, value in data.items()})
 
         return decode_record

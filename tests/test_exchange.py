@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from queuelint.cli import cli
@@ -43,3 +44,10 @@ def test_bad_facts_file_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "facts.json").write_text('{"format": "something else"}')
     status, out, err = invoke(tmp_path, "check", ".", "--no-cache", "--facts", "facts.json")
     assert status == 2 and out == "" and "not a queuelint facts file" in err
+
+
+@pytest.mark.parametrize("record", ['[1, 2]', '{"path": "a.ts", "colour": "blue"}', '{"language": "typescript"}', '"a.ts"'])
+def test_malformed_facts_records_are_a_usage_error(tmp_path: Path, record: str) -> None:
+    (tmp_path / "facts.json").write_text(f'{{"format": "queuelint-facts/1", "root": ".", "files": [{record}]}}')
+    status, out, err = invoke(tmp_path, "check", ".", "--no-cache", "--facts", "facts.json")
+    assert (status, out) == (2, "") and "malformed facts" in err, err

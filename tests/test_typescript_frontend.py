@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import FrozenInstanceError
+
+import pytest
+
 from queuelint.findings import DEFAULT_JOB
 from queuelint.frontends import extract
 from queuelint.model import FileFacts, from_json, to_json
@@ -241,7 +246,19 @@ export class P extends WorkerHost {
   async process(job) { switch (job.name) { case 'a': return 1; } }
 }
 """)
-    assert from_json(FileFacts, to_json(f)) == f
+    data = to_json(f)
+    written = json.dumps(data)
+    decoded = from_json(FileFacts, data)
+    assert decoded == f and hash(decoded) == hash(f) and repr(decoded) == repr(f)
+    assert json.dumps(data) == written  # the cache writes unchanged entries back as read
+    with pytest.raises(FrozenInstanceError):
+        decoded.path = "elsewhere"  # type: ignore[misc]
+    # Fields left out (a facts file from elsewhere) take their defaults; unknown ones are refused.
+    del data["consumers"][0]["routes"]
+    assert from_json(FileFacts, data).consumers[0].routes == ()
+    data["consumers"][0]["colour"] = "blue"
+    with pytest.raises(KeyError, match="colour"):
+        from_json(FileFacts, data)
 
 
 def test_early_return_guard_before_a_switch_adds_its_name() -> None:
