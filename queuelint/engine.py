@@ -518,6 +518,11 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
     if cache is not None and not result.internal_errors and not found.skipped \
             and all(path in cache.entries for path in found.files):
         entries = [(path, cache.entries[path]) for path in found.files]
+        # Resolution looked for module files; those in the list are checked one by one by the
+        # next run (`_reuse`), content included: as probes, any edit to an imported module
+        # would have made it analyse again.
+        listed = set(found.files)
+        probed.seen = {path: seen for path, seen in probed.seen.items() if path not in listed}
         pointed = {span.path for d in result.diagnostics for span in (d.span, *(r.span for r in d.related))}
         runcache.save(cache_dir, runcache.Snapshot(
             key, {path: (e.mtime_ns, e.size) for path, e in entries},
