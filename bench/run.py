@@ -89,8 +89,9 @@ def main() -> None:
     print(f"lines: {lines:,}  jobs: {args.jobs}")
     print(f"cold: {cold:.2f} s ({lines / cold:,.0f} lines/s)")
     print(f"warm: {warm:.2f} s")
-    # One file changed, four ways: a file without queue code (most commits), a comment in a
-    # queue file (its facts stay the same), a line added above queue code (the facts move:
+    # One file changed, six ways: a file without queue code (most commits), a comment in a
+    # queue file (its facts stay the same), in a module queue code imports names from, and in
+    # a Python task file (parsed by libcst), a line added above queue code (the facts move:
     # findings follow them) and a job name changed (a new analysis, from cached facts). Each
     # answer is checked against a run without any cache.
     # A producer with a finding, so that moving its code moves a finding.
@@ -99,6 +100,10 @@ def main() -> None:
         ("one file changed (no queue code)", _first(tree, lambda name: name.startswith("module")),
          lambda text: text + "// edited\n"),
         ("one file changed (comment in a queue file)", producer, lambda text: text + "// edited\n"),
+        ("one file changed (comment in an imported module)", _first(tree, lambda name: name == "names.ts"),
+         lambda text: "// edited\n" + text),
+        ("one file changed (comment in a Python task file)", _first(tree, lambda name: name == "tasks.py"),
+         lambda text: text + "# edited\n"),
         ("one file changed (queue code moved)", producer, lambda text: "\n" + text),
         ("one file changed (a job name changed)", producer,
          lambda text: text.replace("JobName.Import", "JobName.Export", 1)),
