@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from queuelint import __version__, relocation
@@ -110,6 +110,26 @@ class FactCache:
             self.unchanged.add(path)
             return entry
         return None
+
+    def same_content(self, path: str) -> Entry | None:
+        """The cached entry of a file whose stat changed (touched, checked out again) or that
+        was modified too shortly before the last run to be trusted on it, if its content is
+        what the entry was made from: a digest instead of a parse ("racy git" does the same)."""
+        entry = self.entries.get(path)
+        if entry is None:
+            return None
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+            status = os.stat(path)
+        except OSError:
+            return None
+        if digest(data) != entry.digest:
+            return None
+        raw = [status.st_mtime_ns, status.st_size, *entry.raw[2:]] if entry.raw is not None else None
+        kept = replace(entry, mtime_ns=status.st_mtime_ns, size=status.st_size, raw=raw)
+        self.store(path, kept)
+        return kept
 
     def remember_mentions(self, key: str, paths: list[str]) -> None:
         self.mentions_used.add(key)

@@ -304,7 +304,7 @@ def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Op
     results: list[tuple[FileFacts | None, str | None] | None] = []
     todo: list[int] = []
     for index, path in enumerate(paths):
-        entry = cache.lookup(path, stats.get(path))
+        entry = cache.lookup(path, stats.get(path)) or cache.same_content(path)
         if entry is None:
             todo.append(index)
             results.append(None)

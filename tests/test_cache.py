@@ -59,6 +59,31 @@ def test_warm_run_reads_no_unchanged_file_and_agrees(in_tmp: Path, monkeypatch: 
     assert [Path(p).name for p in reads] == ["producer.ts"]
 
 
+def test_files_with_the_same_content_are_not_parsed_again(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(in_tmp, BAD)
+    settle(in_tmp)
+    cold = check()
+    extracted: list[str] = []
+    real = engine.extract_bytes
+
+    def counting(path: str, *args: object) -> object:
+        extracted.append(Path(path).name)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "extract_bytes", counting)
+    worker = in_tmp / "src/worker.ts"
+    worker.write_text(worker.read_text())  # rewritten as it was: a new mtime, within the racy window
+    producer = in_tmp / "src/producer.ts"
+    original = producer.read_text()
+    producer.write_text(original.replace("'digest'", "'welcome'"))  # a new analysis
+    assert check() == (0, "All checks passed.\n")
+    assert extracted == ["producer.ts"]
+    extracted.clear()
+    producer.write_text(original)
+    assert check() == cold
+    assert extracted == ["producer.ts"]
+
+
 def test_corrupt_cache_is_ignored_and_rebuilt(in_tmp: Path) -> None:
     write_project(in_tmp, BAD)
     cold = check()
