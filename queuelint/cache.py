@@ -98,12 +98,9 @@ class FactCache:
             return None
         if path in self.fresh:  # made by this run
             return entry
+        known = known or stat_key(path)
         if known is None:
-            try:
-                status = os.stat(path)
-            except OSError:
-                return None
-            known = status.st_mtime_ns, status.st_size
+            return None
         if known[0] == entry.mtime_ns and known[1] == entry.size and entry.mtime_ns < self.trusted_before_ns:
             self.hits += 1
             self.fresh.add(path)
@@ -184,6 +181,15 @@ class FactCache:
         except OSError:
             return  # a read-only tree still gets its findings, just no cache
         self.dirty = False
+
+
+def stat_key(path: str) -> tuple[int, int] | None:
+    """(mtime_ns, size): what tells whether a file may have changed; None if it is gone."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from queuelint import probes
-from queuelint.cache import RACY_NS, write_atomically
+from queuelint.cache import RACY_NS, stat_key, write_atomically
 from queuelint.findings import Diagnostic, Related, Severity, Span
 from queuelint.relocation import Position
 
@@ -176,13 +176,9 @@ def touched(snapshot: Snapshot, files: list[str], known: dict[str, tuple[int, in
         state = snapshot.files.get(path)
         if state is None:
             return None
-        now = known.get(path)
+        now = known.get(path) or stat_key(path)
         if now is None:
-            try:
-                status = os.stat(path)
-            except OSError:
-                return None
-            now = status.st_mtime_ns, status.st_size
+            return None
         mtime_ns, size = state
         if now[0] != mtime_ns or now[1] != size or mtime_ns >= trusted_before:
             changed.append(path)
