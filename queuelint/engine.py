@@ -44,6 +44,8 @@ def collect_rarely() -> None:
     cost a sixth of a run from cached facts, and of a cold one, for cycles that do not occur.
     Set in the main process and in every worker (not inherited when workers are spawned)."""
     gc.set_threshold(100_000, 20, 100)
+
+
 # `mailQueue.add(`, `mailQueue.name`: receivers a skipped file might use an exported queue as.
 # Found from the method (rare) back to the name before it: a regex that tries every
 # identifier of every file costs twice as much.
