@@ -45,6 +45,8 @@ class Entry:
     signature: str = ""
     # The same, up to where the queue code is (see `relocation`); empty without facts.
     shape: str = ""
+    # A digest of what the front-end read, where that is cheap to tell (`frontends.input_digest`).
+    input_digest: str = ""
     # The entry as read from the index: written back as it is (encoding thousands of facts
     # again would cost more than the rest of a run).
     raw: list[Any] | None = field(default=None, repr=False, compare=False)
@@ -216,13 +218,14 @@ def encoded(entry: Entry) -> list[Any]:
     from queuelint.model import to_json
 
     return [entry.mtime_ns, entry.size, entry.digest, to_json(entry.facts) if entry.facts else None, entry.error,
-            list(entry.receivers) if entry.receivers is not None else None, entry.signature, entry.shape]
+            list(entry.receivers) if entry.receivers is not None else None, entry.signature, entry.shape,
+            entry.input_digest]
 
 
 def _entry(item: list[Any], decode: Callable[[Any], FileFacts]) -> Entry:
-    mtime_ns, size, content, facts, error, receivers, signature, shape = item
+    mtime_ns, size, content, facts, error, receivers, signature, shape, read = item
     return Entry(int(mtime_ns), int(size), str(content), decode(facts) if facts else None, error,
-                 tuple(receivers) if receivers is not None else None, str(signature), str(shape), raw=item)
+                 tuple(receivers) if receivers is not None else None, str(signature), str(shape), str(read), raw=item)
 
 
 def digest(data: bytes) -> str:
@@ -230,13 +233,14 @@ def digest(data: bytes) -> str:
 
 
 def entry_for(path: str, data: bytes, facts: FileFacts | None, error: str | None,
-              receivers: tuple[str, ...] | None = None) -> Entry | None:
+              receivers: tuple[str, ...] | None = None, input_digest: str = "") -> Entry | None:
     try:
         status = os.stat(path)
     except OSError:
         return None
     return Entry(status.st_mtime_ns, status.st_size, digest(data), facts, error, receivers,
-                 signature(facts, error, receivers), relocation.shape(facts, error, receivers) if facts else "")
+                 signature(facts, error, receivers), relocation.shape(facts, error, receivers) if facts else "",
+                 input_digest)
 
 
 def signature(facts: FileFacts | None, error: str | None, receivers: tuple[str, ...] | None) -> str:

@@ -212,7 +212,7 @@ def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS
         data = workspace.read(path) if workspace is not None else _read(path)
     except OSError as error:
         return frontends.unanalysed(path, f"cannot read file: {error.strerror or error}"), None
-    if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
+    if not _worth_parsing(path, data, options):
         return None, None
     return extract_bytes(path, data, options)
 
@@ -278,9 +278,14 @@ def _read_chunk_for_cache(paths: list[str], options: frontends.Options) -> list[
 def cache_entry(path: str, data: bytes, options: frontends.Options) -> Entry | None:
     """What the first pass learns from a file: facts if the prefilter lets it through, else the
     receivers a second look would search for."""
-    if not may_hold_queue_code(data, options.markers(), frontends.language_of(path)) or looks_minified(data):
+    if not _worth_parsing(path, data, options):
         return entry_for(path, data, None, None, receivers_in(data))
-    return entry_for(path, data, *extract_bytes(path, data, options))
+    facts, error = extract_bytes(path, data, options)
+    return entry_for(path, data, facts, error, None, frontends.input_digest(path, data, options) if error is None else "")
+
+
+def _worth_parsing(path: str, data: bytes, options: frontends.Options) -> bool:
+    return may_hold_queue_code(data, options.markers(), frontends.language_of(path)) and not looks_minified(data)
 
 
 def receivers_in(data: bytes) -> tuple[str, ...]:
@@ -528,7 +533,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
         pointed = {span.path for d in result.diagnostics for span in (d.span, *(r.span for r in d.related))}
         runcache.save(cache_dir, runcache.Snapshot(
             key, {path: (e.mtime_ns, e.size) for path, e in entries},
-            {path: (e.digest, e.signature, e.shape) for path, e in entries},
+            {path: (e.digest, e.signature, e.shape, e.input_digest) for path, e in entries},
             found.walked, probed, {k: sorted(cache.mentions[k]) for k in cache.mentions_used},
             frozenset(result.reread), result.diagnostics, result.files_analysed, started_ns,
             located={path: relocation.positions(cache.entries[path].facts) for path in pointed
@@ -556,32 +561,22 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
         known = details.get(path)
         if known is None:
             return None
-        content, before, shape = known
+        content, before, shape, read = known
         if digest(data) != content:
             if path in snapshot.reread:
                 return None
-            entry = cache_entry(path, data, options)
-            if entry is None:
-                return None
-            extracted[path] = entry  # what a new analysis would read from it first
-            if entry.signature != before and entry.facts is None:
-                # Read on demand last time (a constants module, a user of an exported queue).
-                entry = entry_for(path, data, *extract_bytes(path, data, options), entry.receivers)
+            if read and _worth_parsing(path, data, options) and frontends.input_digest(path, data, options) == read:
+                # All the front-end reads of it is as it was (a comment after the code): so are
+                # its facts, and it need not be parsed.
+                details[path] = (digest(data), before, shape, read)
+            else:
+                entry = _read_again(path, data, options, before, shape, snapshot, extracted)
                 if entry is None:
                     return None
-            if entry.signature != before:  # moved queue code keeps its shape (see `relocation`)
-                if not shape or entry.shape != shape:
-                    return None
-                if path in snapshot.located:
-                    after = relocation.positions(entry.facts)
-                    moved = relocation.relocate(snapshot.diagnostics, path, snapshot.located[path], after)
-                    if moved is None:
-                        return None
-                    snapshot.diagnostics, snapshot.located[path] = moved, after
+                details[path] = (digest(data), entry.signature, shape, entry.input_digest)
             for names, matched in snapshot.mentions.items():
                 if WordSearch({n.encode() for n in names.split(",")}).found_in(data) != (path in matched):
                     return None
-            details[path] = (digest(data), entry.signature, shape)
         try:
             status = os.stat(path)
         except OSError:
@@ -591,6 +586,32 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
         snapshot.started_ns = started_ns
         runcache.save(cache_dir, snapshot)  # the next run need not read them again
     return Result(snapshot.diagnostics, None, len(found.files), snapshot.files_analysed, [], found.skipped)
+
+
+def _read_again(path: str, data: bytes, options: frontends.Options, before: str, shape: str,
+                snapshot: runcache.Snapshot, extracted: dict[str, Entry]) -> Entry | None:
+    """The file read again, if it gives the analysis what it gave the last run: the same
+    (its signature), or the same queue code moved (its shape: the findings pointing into it
+    are moved with it, in `snapshot`); else None. Its first-pass entry goes to `extracted`."""
+    entry = cache_entry(path, data, options)
+    if entry is None:
+        return None
+    extracted[path] = entry  # what a new analysis would read from it first
+    if entry.signature != before and entry.facts is None:
+        # Read on demand last time (a constants module, a user of an exported queue).
+        entry = entry_for(path, data, *extract_bytes(path, data, options), entry.receivers)
+        if entry is None:
+            return None
+    if entry.signature != before:  # moved queue code keeps its shape (see `relocation`)
+        if not shape or entry.shape != shape:
+            return None
+        if path in snapshot.located:
+            after = relocation.positions(entry.facts)
+            moved = relocation.relocate(snapshot.diagnostics, path, snapshot.located[path], after)
+            if moved is None:
+                return None
+            snapshot.diagnostics, snapshot.located[path] = moved, after
+    return entry
 
 
 def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options, jobs: int,

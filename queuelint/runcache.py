@@ -8,7 +8,8 @@ before: the same facts, error and receivers (its cache signature), or the same u
 they are (its shape: queue code that moved, see `relocation`; the findings then move with
 it), and the same answers to the run's byte searches. That second test is an early cut-off:
 editing a file that holds no queue code, a comment, or lines above queue code does not re-run
-the analysis. Anything else (a new file, a changed queue call, a re-read wrapper file) runs it
+the analysis. A Python file is not even parsed when all its front-end reads of it is as it
+was (`frontends.input_digest`: a comment after the code, the body of a dropped function). Anything else (a new file, a changed queue call, a re-read wrapper file) runs it
 in full.
 
 Like the facts cache this is JSON, written atomically, and ignored when unreadable.
@@ -35,8 +36,9 @@ DETAILS = "last-run-files.json"
 
 # (mtime_ns, size): plain pairs, not records, because a warm run reads tens of thousands.
 FileState = tuple[int, int]
-# (content digest, cache signature, shape: see `relocation`), read only for files whose stat changed.
-FileDetails = tuple[str, str, str]
+# (content digest, cache signature, shape: see `relocation`, what the front-end read: see
+# `frontends.input_digest`), read only for files whose stat changed.
+FileDetails = tuple[str, str, str, str]
 
 
 @dataclass
@@ -124,7 +126,7 @@ def details(directory: str, snapshot: Snapshot) -> dict[str, FileDetails] | None
             with open(os.path.join(directory, DETAILS), encoding="utf-8") as handle:
                 data = json.load(handle)
             if data["key"] == snapshot.key and data["written"] == snapshot.written:
-                snapshot.details = {path: (str(d), str(s), str(h)) for path, (d, s, h) in data["files"].items()}
+                snapshot.details = {path: (str(d), str(s), str(h), str(r)) for path, (d, s, h, r) in data["files"].items()}
                 snapshot.located = {path: [(int(a), int(b), int(c), int(d)) for a, b, c, d in spans]
                                     for path, spans in data["located"].items()}
         except (OSError, ValueError, KeyError, TypeError):

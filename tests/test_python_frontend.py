@@ -242,7 +242,9 @@ def test_slicing_keeps_lines_and_what_matters() -> None:
         "\n"
         "@shared_task\n"
         "def job():\n"
+        "    # inside a statement: kept\n"
         "    helper(1)\n"
+        "# between statements: dropped\n"
         "class Names:\n"
         "    A = 'a'\n"
         "class Model:\n"
@@ -252,11 +254,12 @@ def test_slicing_keeps_lines_and_what_matters() -> None:
     sliced = slice_source(text)
     assert sliced is not None
     # Each line kept, with the number it has in the file (`helper`, which the task calls,
-    # would stay; `unused` leaves a stub; the method body of Model goes with its class).
+    # would stay; `unused` leaves a stub; the method body of Model goes with its class; blank
+    # and comment lines between statements go).
     assert list(zip(sliced.lines, sliced.text.splitlines(), strict=True)) == [
-        (1, "import os"), (2, "NAME = 'x'"), (3, ""), (4, "def unused(): ..."), (6, ""),
-        (7, "@shared_task"), (8, "def job():"), (9, "    helper(1)"),
-        (10, "class Names:"), (11, "    A = 'a'"), (12, "class Model: ..."),
+        (1, "import os"), (2, "NAME = 'x'"), (4, "def unused(): ..."),
+        (7, "@shared_task"), (8, "def job():"), (9, "    # inside a statement: kept"), (10, "    helper(1)"),
+        (12, "class Names:"), (13, "    A = 'a'"), (14, "class Model: ..."),
     ]
     newer = "try:\n    pass\nexcept A, B:\n    pass\n"
     assert slice_source(newer) is None  # syntax the running Python may lack: parsed whole by libcst

@@ -302,3 +302,63 @@ def test_a_run_answered_from_the_last_one_does_not_import_the_facts() -> None:
             "print('queuelint.model' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+PYTHON_PROJECT = {
+    "app/__init__.py": "",
+    "app/celery_app.py": "from celery import Celery\n\napp = Celery('app')\n",
+    "app/tasks.py": """
+        from app.celery_app import app
+
+
+        @app.task
+        def send_welcome(user_id):
+            total = user_id + 1
+            return total
+
+
+        def helper():
+            return 1
+    """,
+    "app/views.py": """
+        from app.celery_app import app
+        from app.tasks import send_welcome
+
+
+        def signup(user_id):
+            send_welcome.delay(user_id)
+            app.send_task("app.tasks.send_welcom", args=[user_id])
+    """,
+}
+
+
+@pytest.mark.parametrize(("path", "old", "new", "parsed", "analysed"), [
+    # Nothing the front-end reads changed: not even parsed.
+    ("app/tasks.py", "return 1\n", "return 1\n# a comment after the code\n", False, False),
+    ("app/tasks.py", "return 1", "return 2", False, False),  # the body of a dropped function
+    # What libcst reads changed, the facts did not: parsed, not analysed.
+    ("app/tasks.py", "total = user_id + 1", "total = user_id + 1  # a comment", True, False),
+    # A suppression is read too: parsed and analysed, and the finding is gone.
+    ("app/views.py", 'args=[user_id])', 'args=[user_id])  # noqa: QL102', True, True),
+])
+def test_python_edits_the_front_end_does_not_read_are_not_parsed(
+        in_tmp: Path, monkeypatch: pytest.MonkeyPatch, analyses: list[int], path: str, old: str, new: str,
+        parsed: bool, analysed: bool) -> None:
+    write_project(in_tmp, PYTHON_PROJECT)
+    check()
+    settle(in_tmp)
+    assert "QL102" in check()
+    analyses.clear()
+    extracted: list[str] = []
+    real = engine.extract_bytes
+
+    def counting(path: str, *args: object) -> object:
+        extracted.append(path)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "extract_bytes", counting)
+    edit(in_tmp / path, old, new)
+    answer = check()
+    assert [Path(p).name for p in extracted] == ([Path(path).name] if parsed else [])
+    assert bool(analyses) == analysed
+    assert answer == fresh()

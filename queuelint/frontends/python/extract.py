@@ -7,9 +7,7 @@ suppression comments) and hands decorators, calls and assignments to the library
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 
 import libcst as cst
 
@@ -17,15 +15,11 @@ from queuelint.findings import Span
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
+from queuelint.frontends.python.suppressions import suppressions_in
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value, walk
 from queuelint.frontends.python.values import parameter_expr
-from queuelint.model import Argument, CallSite, Expr, Field, FileFacts, Import, Problem, ReExport, Suppression
+from queuelint.model import Argument, CallSite, Expr, Field, FileFacts, Import, Problem, ReExport
 
-# Suppressions are `noqa` comments naming queuelint codes or rule names; codes of other
-# tools (E501) are theirs, and text after the codes is a comment.
-CODE = r"(?:[A-Za-z]{1,3}\d{3,4}|[a-z0-9]+(?:-[a-z0-9]+)+)"
-NOQA = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{CODE}(?:[\s,]*,[\s,]*{CODE}|[ \t]+{CODE})*))?", re.I)
-QUEUELINT_CODE = re.compile(r"^(?:QL\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
 IMPORTED_LIBRARY = re.compile(rb"^\s*(?:from|import)\s+(celery|arq|rq|dramatiq|bullmq|django_rq)\b", re.M)
 
 
@@ -190,34 +184,6 @@ def _class_constants(node: cst.ClassDef, state: PyState) -> None:
                 state.bindings.append((f"{node.name.value}.{target.value}", state.expr(value)))
 
 
-def _queuelint_codes(match: re.Match[str]) -> tuple[str, ...]:
-    return tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip()) if c and QUEUELINT_CODE.match(c))
-
-
-def _suppressions(path: str, text: str) -> list[Suppression]:
-    found: list[Suppression] = []
-    if not any(_queuelint_codes(match) for match in NOQA.finditer(text)):
-        return found  # the (pure Python) tokenizer only runs on files naming a queuelint rule
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return found
-    for token in tokens:
-        if token.type != tokenize.COMMENT:
-            continue
-        match = NOQA.search(token.string)
-        if match is None:
-            continue
-        codes = _queuelint_codes(match)
-        if match.group("codes") and not codes:
-            continue  # other tools' codes (E501, F401): no queuelint rule named
-        if not codes and match.group("codes") is None:
-            continue  # a bare noqa belongs to flake8/ruff; queuelint wants its codes named
-        line, column = token.start
-        found.append(Suppression(Span(path, line, column + 1, line, column + 1 + len(token.string)), line, codes))
-    return found
-
-
 def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
     text = data.decode("utf-8", "replace")
@@ -235,7 +201,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         # Nothing of the file could be read, so its queue imports say whether that matters.
         imported = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
         return FileFacts(path=path, language="python", libraries=tuple(imported), problems=tuple(problems),
-                         suppressions=tuple(_suppressions(path, text)))
+                         suppressions=tuple(suppressions_in(path, text)))
     positions = Positions(path, module, source, sliced.lines if sliced is not None else None)
     state = PyState(path, module, positions, module_name(path))
     for statement in module.body:  # functions are known before the calls that use them
@@ -263,6 +229,6 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         classes=tuple((name, Span(path, 1, 1, 1, 1)) for name in state.definitions),
         unresolved=tuple(state.unresolved),
         calls=tuple(state.calls),
-        suppressions=tuple(_suppressions(path, text)),
+        suppressions=tuple(suppressions_in(path, text)),
         problems=tuple(problems),
     )

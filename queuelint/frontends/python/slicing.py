@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Text that makes a top-level statement worth parsing in full.
 MARKERS = ("celery", "CELERY", "task", "delay(", "apply_async(", ".s(", ".si(", "send_task", "signature(",
@@ -58,6 +59,7 @@ class Sliced:
     lines: tuple[int, ...]  # the file's line number of each line of `text`
 
 
+@lru_cache(maxsize=1)  # the front-end and `inputs` slice the same text one after the other
 def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Sliced | None:
     """The text without the statements that cannot matter (a dropped function or class leaves
     a one-line stub), and where each remaining line was; None to parse the text whole."""
@@ -105,6 +107,14 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Slic
         used |= _names(found)
     for statement in unmarked.values():
         _drop(statement, keep, stubs, "")
+    # Blank and comment lines between top-level statements are not read either (suppressions
+    # are read from the whole text): editing a comment there leaves the slice as it was.
+    outside = [True] * len(lines)
+    for statement in tree.body:
+        first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+        outside[first - 1 : statement.end_lineno or statement.lineno] = [False] * (
+            (statement.end_lineno or statement.lineno) - first + 1)
+    keep = [k and not o for k, o in zip(keep, outside, strict=True)]
     if all(keep):
         return None
     # Dropped lines are removed, not blanked: libcst makes a node of every blank line.

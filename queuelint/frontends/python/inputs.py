@@ -1,0 +1,23 @@
+"""What the Python front-end reads of a file, as a digest: the text given to libcst with the
+file's line number of each of its lines (`slicing`), the suppression comments, and where the
+file stops being UTF-8. Equal digests give equal facts, and a digest needs only the stdlib
+parser: a run answered from the last one can tell that an edit changed nothing the front-end
+reads (a comment after the code, the body of a dropped function) without importing libcst,
+which costs 0.3 s."""
+
+from __future__ import annotations
+
+import hashlib
+
+from queuelint.frontends.python.slicing import slice_source
+from queuelint.frontends.python.suppressions import suppressions_in
+from queuelint.model import Problem
+
+
+def input_digest(path: str, data: bytes, decode_problem: Problem | None, wanted_calls: frozenset[str]) -> str:
+    """Everything `extract.extract` takes from `data`, in the order it takes it."""
+    text = data.decode("utf-8", "replace")
+    sliced = slice_source(text, wanted_calls)
+    read = (decode_problem, sliced.text, sliced.lines) if sliced is not None else (decode_problem, text, None)
+    payload = repr((*read, suppressions_in(path, text)))
+    return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

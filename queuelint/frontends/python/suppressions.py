@@ -1,0 +1,47 @@
+"""Inline suppressions in Python: `noqa` comments naming queuelint codes or rule names.
+
+Read with the stdlib tokenizer, apart from the libcst front-end: `inputs` reads them too,
+without libcst."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+
+from queuelint.findings import Span
+from queuelint.model import Suppression
+
+# Suppressions are `noqa` comments naming queuelint codes or rule names; codes of other
+# tools (E501) are theirs, and text after the codes is a comment.
+CODE = r"(?:[A-Za-z]{1,3}\d{3,4}|[a-z0-9]+(?:-[a-z0-9]+)+)"
+NOQA = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{CODE}(?:[\s,]*,[\s,]*{CODE}|[ \t]+{CODE})*))?", re.I)
+QUEUELINT_CODE = re.compile(r"^(?:QL\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
+
+
+def _queuelint_codes(match: re.Match[str]) -> tuple[str, ...]:
+    return tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip()) if c and QUEUELINT_CODE.match(c))
+
+
+def suppressions_in(path: str, text: str) -> list[Suppression]:
+    found: list[Suppression] = []
+    if not any(_queuelint_codes(match) for match in NOQA.finditer(text)):
+        return found  # the (pure Python) tokenizer only runs on files naming a queuelint rule
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return found
+    for token in tokens:
+        if token.type != tokenize.COMMENT:
+            continue
+        match = NOQA.search(token.string)
+        if match is None:
+            continue
+        codes = _queuelint_codes(match)
+        if match.group("codes") and not codes:
+            continue  # other tools' codes (E501, F401): no queuelint rule named
+        if not codes and match.group("codes") is None:
+            continue  # a bare noqa belongs to flake8/ruff; queuelint wants its codes named
+        line, column = token.start
+        found.append(Suppression(Span(path, line, column + 1, line, column + 1 + len(token.string)), line, codes))
+    return found
