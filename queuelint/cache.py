@@ -64,6 +64,7 @@ class FactCache:
         self.dirty = False
         self.hits = self.misses = 0
         self.fresh: set[str] = set()  # paths whose entry is current: confirmed by stat, or just read
+        self.reloads_confirmed: set[str] = set()  # the same, for `reloads`
         # Confirmed by stat: what earlier runs learnt about these (`mentions`) still holds.
         self.unchanged: set[str] = set()
         self.started_ns = time.time_ns()  # before any file is read
@@ -148,6 +149,7 @@ class FactCache:
         entry = found[1]
         if status.st_mtime_ns == entry.mtime_ns and status.st_size == entry.size \
                 and entry.mtime_ns < self.trusted_before_ns:
+            self.reloads_confirmed.add(path)
             return entry.facts
         return None
 
@@ -155,6 +157,7 @@ class FactCache:
         entry = entry_for(path, data, facts, None)
         if entry is not None:
             self.reloads[path] = (key, entry)
+            self.reloads_confirmed.add(path)
             self.dirty = True
 
     def store(self, path: str, entry: Entry) -> None:
@@ -166,6 +169,13 @@ class FactCache:
     def save(self) -> None:
         if not self.dirty:
             return
+        # The index is saved with this run's start, which makes entries modified shortly before
+        # an earlier run trusted from then on: those this run did not look at (it was given
+        # other paths) are dropped, to be read again when they are next needed.
+        self.entries = {path: entry for path, entry in self.entries.items()
+                        if path in self.fresh or entry.mtime_ns < self.trusted_before_ns}
+        self.reloads = {path: found for path, found in self.reloads.items()
+                        if path in self.reloads_confirmed or found[1].mtime_ns < self.trusted_before_ns}
         try:
             os.makedirs(self.directory, exist_ok=True)
             ignore = os.path.join(self.directory, ".gitignore")

@@ -4,9 +4,11 @@ or concurrently written cache is ignored and rebuilt, and results never depend o
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,23 @@ def test_an_interrupted_write_leaves_the_old_index_and_no_debris(tmp_path: Path)
         write_atomically(str(index), '{"new": "' + "x" * 100_000 + '\udc80"}')
     assert json.loads(index.read_text()) == {"old": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["facts.json"]
+
+
+def test_an_entry_too_recent_to_trust_stays_untrusted_after_a_run_elsewhere(
+        in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file modified just before a run is not trusted on its stat by the next one. A run
+    given another directory saves the index with its own, later start: that must not make
+    the entry trusted, or a rewrite keeping size and mtime would go unseen."""
+    write_project(in_tmp, {"a/producer.ts": BAD["src/producer.ts"], "b/worker.ts": BAD["src/worker.ts"]})
+    assert "job 'digest' has no handler" in check(".")[1]  # b/worker.ts just written: racy for this run
+    real = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real() + 5_000_000_000)  # a run 5 s later...
+    check("a")  # ... that looks at a/ only
+    monkeypatch.undo()
+    worker = in_tmp / "b/worker.ts"
+    status = worker.stat()
+    worker.write_text(worker.read_text().replace("'welcome'", "'digest' "))  # same size
+    os.utime(worker, ns=(status.st_atime_ns, status.st_mtime_ns))  # same mtime
+    after = check(".")
+    assert after == check(".", "--no-cache")
+    assert "job 'welcome' has no handler" in after[1]
