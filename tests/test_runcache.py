@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from queuelint import engine, runcache
 from queuelint.cli import cli
@@ -338,7 +341,8 @@ PYTHON_PROJECT = {
     ("app/tasks.py", "return 1", "return 2", False, False),  # the body of a dropped function
     # What libcst reads changed, the facts did not: parsed, not analysed.
     ("app/tasks.py", "total = user_id + 1", "total = user_id + 1  # a comment", True, False),
-    # A suppression is read too: parsed and analysed, and the finding is gone.
+    # Suppressions are read too: parsed and analysed, and the finding goes, or one comes.
+    ("app/tasks.py", "return 1", "return 1  # noqa: QL102", True, True),  # unused (QL002)
     ("app/views.py", 'args=[user_id])', 'args=[user_id])  # noqa: QL102', True, True),
 ])
 def test_python_edits_the_front_end_does_not_read_are_not_parsed(
@@ -362,3 +366,49 @@ def test_python_edits_the_front_end_does_not_read_are_not_parsed(
     assert [Path(p).name for p in extracted] == ([Path(path).name] if parsed else [])
     assert bool(analyses) == analysed
     assert answer == fresh()
+
+
+# Edits a user makes between two runs, as (file, old, new); `old` absent: nothing happens.
+EDITS = [
+    ("app/tasks.py", "return 1\n", "return 1\n# a note\n"),  # a comment between statements
+    ("app/tasks.py", "return 1", "return 2"),  # a dropped function's body
+    ("app/tasks.py", "return 1", "return 1  # noqa: QL102"),  # a suppression there: unused
+    ("app/tasks.py", "total = user_id + 1", "total = user_id + 1  # why"),  # a comment in a task
+    ("app/tasks.py", "def send_welcome", "def send_welcome_email"),  # a task renamed
+    ("app/tasks.py", "@app.task\n", "\n@app.task\n"),  # queue code moved
+    ("app/views.py", "send_welcom", "send_welcome"),  # the finding fixed
+    ("app/views.py", "args=[user_id])", "args=[user_id])  # noqa: QL102"),  # and suppressed
+    ("src/names.ts", "export enum", "// names\nexport enum"),  # a comment in an imported module
+    ("src/names.ts", "'welcome'", "'welcomes'"),  # a job name changed where it is defined
+    ("src/caller.ts", "'welcome'", "'welcom'"),  # a job name changed at a call
+    ("src/worker.ts", "new Worker", "// the worker\n\nnew Worker"),  # queue code moved
+    ("src/plain.ts", "42", "43"),  # no queue code
+]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(range(len(EDITS))), st.booleans(), st.booleans()), min_size=1,
+                max_size=5))
+def test_answers_from_the_cache_equal_fresh_runs_after_any_edits(steps: list[tuple[int, bool, bool]]) -> None:
+    """Whatever the edits, and whether they fall in the clock tick of the last run or long
+    after it, a run that uses the cache says what a run without it says."""
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        os.chdir(root)
+        try:
+            write_project(root, {**PROJECT, **PYTHON_PROJECT})
+            settle(root)
+            check()
+            for index, undo, later in steps:
+                path, old, new = EDITS[index]
+                if undo:
+                    old, new = new, old
+                text = (root / path).read_text()
+                if old in text:
+                    (root / path).write_text(text.replace(old, new, 1))
+                if later:
+                    settle(root)  # as after a checkout: every stat changed, long before the run
+                assert check() == fresh(), (path, old, new)
+        finally:
+            os.chdir(previous)
