@@ -169,3 +169,48 @@ def test_an_entry_too_recent_to_trust_stays_untrusted_after_a_run_elsewhere(
     after = check(".")
     assert after == check(".", "--no-cache")
     assert "job 'welcome' has no handler" in after[1]
+
+
+def _index_and_journal(root: Path) -> tuple[Path, Path]:
+    (index,) = (root / ".queuelint_cache").glob("*-facts.json")
+    return index, index.with_name(index.name.replace("facts.json", "facts-journal.json"))
+
+
+@pytest.mark.parametrize("journal_state", ["kept", "beside another index", "corrupt"])
+def test_a_few_changed_entries_go_to_a_journal(in_tmp: Path, monkeypatch: pytest.MonkeyPatch,
+                                               journal_state: str) -> None:
+    write_project(in_tmp, BAD)
+    write_project(in_tmp, {f"src/other{i}.ts": "export const x = 1;\n" for i in range(20)})
+    settle(in_tmp)
+    check()
+    index, journal = _index_and_journal(in_tmp)
+    written = index.read_text()
+    producer = in_tmp / "src/producer.ts"
+    producer.write_text(producer.read_text().replace("'digest'", "'welcome'"))  # a new analysis
+    assert check() == (0, "All checks passed.\n")
+    assert index.read_text() == written  # not rewritten for one entry
+    assert [Path(p).name for p in json.loads(journal.read_text())["files"]] == ["producer.ts"]
+    if journal_state == "beside another index":
+        journal.write_text(journal.read_text().replace('"base":"', '"base":"another-'))
+    elif journal_state == "corrupt":
+        journal.write_text(journal.read_text()[:40])
+    settle(in_tmp)
+    (in_tmp / ".queuelint_cache" / "last-run.json").unlink()  # so that the facts are read
+    reads = count_reads(monkeypatch)
+    assert check() == (0, "All checks passed.\n")
+    # The journal's entry for producer.ts is used, or (ignored) the file is read again.
+    assert [Path(p).name for p in reads] == ([] if journal_state == "kept" else ["producer.ts"])
+
+
+def test_the_index_is_rewritten_when_the_journal_would_hold_much_of_it(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    write_project(in_tmp, {f"src/other{i}.ts": "export const x = 1;\n" for i in range(70)})
+    settle(in_tmp)
+    cold = check()
+    index, journal = _index_and_journal(in_tmp)
+    written = index.read_text()
+    write_project(in_tmp, {f"src/other{i}.ts": "export const x = 2;\n" for i in range(70)})
+    (in_tmp / ".queuelint_cache" / "last-run.json").unlink()  # so that the facts are read
+    assert check() == cold
+    assert index.read_text() != written and not journal.exists()
+    assert json.loads(index.read_text())["files"][str(in_tmp / "src/other3.ts")][3] is None
