@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 Item = TypeVar("Item")
 Done = TypeVar("Done")
 PARALLEL_THRESHOLD = 64  # below this many files, a process pool costs more than it saves
+RUNNING_POOL_THRESHOLD = 8  # ... to start; once started, sending files to it costs little
 
 
 def collect_rarely() -> None:
@@ -340,8 +341,8 @@ class Workers:
         self._pool: ProcessPoolExecutor | None = None
 
     def wanted(self, count: int) -> bool:
-        """Whether `count` files are worth sending to other processes."""
-        return self.jobs > 1 and count >= PARALLEL_THRESHOLD
+        """Whether `count` files are worth sending to other processes: fewer once they run."""
+        return self.jobs > 1 and count >= (PARALLEL_THRESHOLD if self._pool is None else RUNNING_POOL_THRESHOLD)
 
     def map(self, work: Callable[[list[Item]], list[Done]], items: Sequence[Item],
             meanwhile: Callable[[], object] | None = None) -> list[Done]:
@@ -715,7 +716,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             searched[language] = wanted[language]
             of_language = [p for p in files if frontends.language_of(p) == language]
             words = {wrappers.search_word(f).encode() for f in functions[language]}
-            using = _files_using(words, of_language, store.cache)
+            using = _files_using(words, of_language, store.cache, workers)
             store.reload_all(using, calls=wanted[language], workers=workers)
         producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
     return producers
@@ -781,7 +782,8 @@ def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
     return selected + _files_using(names, unknown)
 
 
-def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | None = None) -> list[str]:
+def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | None = None,
+                 workers: Workers | None = None) -> list[str]:
     """Files that mention one of `names`; with a cache, only changed files are read again."""
     if not names:
         return []
@@ -790,27 +792,32 @@ def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
     if cache is not None and known is not None:
         unchanged = [p for p in paths if p in cache.unchanged]
         changed = [p for p in paths if p not in cache.unchanged]
-        selected = [p for p in unchanged if p in known] + _files_using(names, changed)
+        selected = [p for p in unchanged if p in known] + _files_using(names, changed, workers=workers)
         cache.remember_mentions(key, selected)
         return selected
-    selected = _scan(names, paths)
+    if workers is not None and workers.wanted(len(paths)):
+        found = workers.map(partial(_mention, names=frozenset(names)), paths)
+        selected = [path for path, mentions in zip(paths, found, strict=True) if mentions]
+    else:
+        selected = [path for path, mentions in zip(paths, _mention(paths, frozenset(names)), strict=True) if mentions]
     if cache is not None:
         cache.remember_mentions(key, selected)
     return selected
 
 
-def _scan(names: set[bytes], paths: Sequence[str]) -> list[str]:
+def _mention(paths: Sequence[str], names: frozenset[bytes]) -> list[bool]:
+    """Whether each file mentions one of `names` (an unreadable one does not)."""
     search = WordSearch(names)
-    selected = []
+    found = []
     for path in paths:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError:
+            found.append(False)
             continue
-        if search.found_in(data):
-            selected.append(path)
-    return selected
+        found.append(search.found_in(data))
+    return found
 
 
 class WordSearch:

@@ -163,9 +163,17 @@ def test_parallel_and_serial_runs_agree(in_tmp: Path) -> None:
     for i in range(80):  # above the threshold where a process pool is used
         write_project(in_tmp, {f"src/p{i}.ts": BAD["src/producer.ts"].replace("'digest'", f"'digest-{i}'")})
     write_project(in_tmp, {"src/worker.ts": BAD["src/worker.ts"]})
+    # A wrapper called from many files: its call sites are searched for and read in the pool.
+    write_project(in_tmp, {"src/mail.ts": """
+        import { Queue } from 'bullmq';
+        const mail = new Queue('mail');
+        export function sendMail(name: string) { return mail.add(name, {}); }
+    """})
+    for i in range(20):
+        write_project(in_tmp, {f"src/caller{i}.ts": f"import {{ sendMail }} from './mail';\nsendMail('c{i}');\n"})
     serial = invoke("check", "--jobs", "1")
     parallel = invoke("check", "--jobs", "2")
-    assert serial == parallel and serial[1].count("QL102") == 80
+    assert serial == parallel and serial[1].count("QL102") == 100
 
 
 def test_console_script_entry_point(in_tmp: Path) -> None:
