@@ -62,7 +62,8 @@ class Entry:
 
 
 class FactCache:
-    def __init__(self, directory: str, salt: str) -> None:
+    def __init__(self, directory: str, salt: str, started_ns: int | None = None) -> None:
+        """`started_ns`: when the run started reading files, if before now."""
         self.directory = directory
         self.key = hashlib.sha256(f"{__version__}\0{salt}".encode()).hexdigest()[:16]
         self.entries: dict[str, Entry] = {}
@@ -76,7 +77,7 @@ class FactCache:
         self.reloads_confirmed: set[str] = set()  # the same, for `reloads`
         # Confirmed by stat: what earlier runs learnt about these (`mentions`) still holds.
         self.unchanged: set[str] = set()
-        self.started_ns = time.time_ns()  # before any file is read
+        self.started_ns = time.time_ns() if started_ns is None else started_ns  # before any file is read
         self.trusted_before_ns = 0  # entries modified after this are checked, not trusted
         self.written = ""  # names the index read, for a journal to extend ("": none)
         self.indexed: set[str] = set()  # the files and reloads the index holds

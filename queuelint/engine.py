@@ -502,6 +502,9 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
                         imported)
     if not (reuse and cache_dir and not imported):
         return _analyse(discover(paths, settings), paths, settings, options, jobs, None, cache_dir, salt, imported)
+    # Before any file is read (`_reuse` reads changed ones): files modified after this are not
+    # trusted on their stat by the next run, whatever this one read of them.
+    started_ns = time.time_ns()
     key = runcache.run_key(salt, settings, [os.path.abspath(p) for p in paths])
     snapshot = runcache.load(cache_dir, key)
     if snapshot is not None and not snapshot.probes.unchanged(snapshot.started_ns - RACY_NS):
@@ -514,14 +517,14 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
             return reused
         snapshot = None
     os.makedirs(cache_dir, exist_ok=True)  # before the run: creating it changes the probed root's mtime
-    started_ns = time.time_ns()
     with probes.recording() as probed:
         found = discover(paths, settings)
         if snapshot is not None:  # listed by git: the listing is needed either way, once
             reused = _reuse(cache_dir, snapshot, found, options, extracted)
             if reused is not None:
                 return reused
-        result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported, extracted)
+        result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported, extracted,
+                          started_ns)
     cache = result.fact_cache
     if cache is not None and not result.internal_errors and not found.skipped \
             and all(path in cache.entries for path in found.files):
@@ -617,9 +620,10 @@ def _read_again(path: str, data: bytes, options: frontends.Options, before: str,
 
 def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options, jobs: int,
              workspace: Workspace | None, cache_dir: str | None, salt: str, imported: Sequence[FileFacts],
-             extracted: Mapping[str, Entry] | None = None) -> Result:
-    """`extracted`: facts-cache entries already made by this run (see `_reuse`)."""
-    cache = FactCache(cache_dir, salt) if cache_dir else None
+             extracted: Mapping[str, Entry] | None = None, started_ns: int | None = None) -> Result:
+    """`extracted`: facts-cache entries already made by this run (see `_reuse`), which started
+    at `started_ns`."""
+    cache = FactCache(cache_dir, salt, started_ns) if cache_dir else None
     if cache is not None:
         for path, entry in (extracted or {}).items():
             cache.store(path, entry)

@@ -520,3 +520,39 @@ def test_python_prefilter_grouped_by_shared_words_equals_every_marker(parts: lis
 
     data = "".join(parts).encode()
     assert may_hold_queue_code(data, (), "python") == any(marker in data for marker in PYTHON_MARKERS)
+
+
+@pytest.mark.parametrize("between", [
+    "x = 1 \\\n\n",  # a backslash continues onto a blank line: that line ends the statement
+    "x = 1 \\\n# a comment\n",
+    "\x0c\n",  # a form feed (a page break): a line for `str.splitlines`, not for the parser
+    "# a comment \x0c more\n\n",
+    "# \x1c\x1d\x1e\x85\u2028 \n",  # separators `str.splitlines` also breaks at
+    "s = \"\"\"a\x0cb\n\x0c\"\"\"\n",  # in a string that spans lines
+])
+def test_slicing_keeps_valid_files_valid(between: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from queuelint.frontends.python import extract as python_extract
+
+    source = ("from celery import Celery\n" + between + "app = Celery('a')\n\n\n@app.task\ndef send(x):\n"
+              "    return x\n\n\ndef unused():\n    return 1\n\n\napp.send_task('tasks.nope')\n").encode()
+    cut = python_extract.extract("tasks.py", source)
+    assert not cut.problems
+    monkeypatch.setattr(python_extract, "slice_source", lambda text, calls: None)
+    whole = python_extract.extract("tasks.py", source)
+    assert cut.producers == whole.producers and cut.consumers == whole.consumers and cut.producers
+
+
+def test_the_input_digest_follows_what_extraction_reads() -> None:
+    from queuelint.frontends import input_digest
+
+    def digest(text: str) -> str:
+        return input_digest("tasks.py", text.encode())
+
+    base = ("from celery import shared_task\n\n\n@shared_task\ndef send(x):\n    return x\n\n\n"
+            "def helper():\n    import os\n    return os\n")
+    assert digest(base) == digest(base + "# a comment after the code\n")
+    assert digest(base) == digest(base.replace("return os", "return os.sep"))  # a dropped body
+    assert digest(base) != digest(base.replace("return x", "return x  # noqa: QL101"))
+    # Queue libraries imported anywhere: what is reported of a file libcst cannot parse.
+    assert digest(base) != digest(base.replace("import os", "import rq"))
+    assert digest(base) != digest(base.replace("return x", "return x + 1"))

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from queuelint import discover as discover_module
 from queuelint import engine, runcache
 from queuelint.cli import cli
 from queuelint.findings import Diagnostic, Related, Severity, Span
@@ -412,3 +413,36 @@ def test_answers_from_the_cache_equal_fresh_runs_after_any_edits(steps: list[tup
                 assert check() == fresh(), (path, old, new)
         finally:
             os.chdir(previous)
+
+
+def test_a_file_saved_while_the_run_reads_it_is_read_again_by_the_next(
+        in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor saves a file while a run is parsing it, and the run goes on for seconds (a
+    large tree): the entry it made holds the content it read with the stat of what was saved.
+    The next run must not trust that stat, however long this one took."""
+    cold(in_tmp)
+    worker = in_tmp / "src/worker.ts"
+    original = worker.read_text()
+    worker.write_text(original.replace("case 'welcome'", "case 'welcomx'"))  # a finding, and a new analysis
+    real_extract, real_discover, real_time = engine.extract_bytes, discover_module.discover, time.time_ns
+    saved: list[bool] = []
+
+    def extract_bytes(path: str, *args: object) -> object:
+        facts = real_extract(path, *args)  # type: ignore[arg-type]
+        if path == str(worker) and not saved:
+            saved.append(True)
+            worker.write_text(original)  # the editor's save, as the file is being parsed
+        return facts
+
+    def discover(*args: object) -> object:
+        monkeypatch.setattr(time, "time_ns", lambda: real_time() + 3_000_000_000)  # 3 s go by
+        return real_discover(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "extract_bytes", extract_bytes)
+    monkeypatch.setattr(engine, "discover", discover)
+    check()
+    monkeypatch.undo()
+    assert saved
+    # Asked of other paths, the run has no last run to check against: only the facts cache.
+    in_src = CliRunner().invoke(cli, ["check", "--jobs", "1", "--exit-zero", "src"]).stdout
+    assert in_src == check() == fresh() == "All checks passed.\n"

@@ -7,20 +7,17 @@ suppression comments) and hands decorators, calls and assignments to the library
 
 from __future__ import annotations
 
-import re
-
 import libcst as cst
 
 from queuelint.findings import Span
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
+from queuelint.frontends.python.inputs import IMPORTED_LIBRARY
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
 from queuelint.frontends.python.suppressions import suppressions_in
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value, walk
 from queuelint.frontends.python.values import parameter_expr
 from queuelint.model import Argument, CallSite, Expr, Field, FileFacts, Import, Problem, ReExport
-
-IMPORTED_LIBRARY = re.compile(rb"^\s*(?:from|import)\s+(celery|arq|rq|dramatiq|bullmq|django_rq)\b", re.M)
 
 
 class Visitor(cst.CSTVisitor):

@@ -8,10 +8,15 @@ which costs 0.3 s."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.suppressions import suppressions_in
 from queuelint.model import Problem
+
+# The queue libraries a file imports, as its bytes say: what `extract` reports of a file libcst
+# cannot parse (so also part of the digest).
+IMPORTED_LIBRARY = re.compile(rb"^\s*(?:from|import)\s+(celery|arq|rq|dramatiq|bullmq|django_rq)\b", re.M)
 
 
 def input_digest(path: str, data: bytes, decode_problem: Problem | None, wanted_calls: frozenset[str]) -> str:
@@ -19,5 +24,5 @@ def input_digest(path: str, data: bytes, decode_problem: Problem | None, wanted_
     text = data.decode("utf-8", "replace")
     sliced = slice_source(text, wanted_calls)
     read = (decode_problem, sliced.text, sliced.lines) if sliced is not None else (decode_problem, text, None)
-    payload = repr((*read, suppressions_in(path, text)))
+    payload = repr((*read, suppressions_in(path, text), sorted(set(IMPORTED_LIBRARY.findall(data)))))
     return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -38,6 +38,9 @@ FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "
 DECORATOR_WORDS = ("task", "actor", "celery", "dramatiq")
 # Modules whose names, imported under any alias, make a decorator worth reading.
 DECORATOR_MODULES = ("celery", "dramatiq")
+# A line as the parser counts them: ended by \n, \r\n or \r only (`str.splitlines` also
+# breaks at form feeds and other separators, which would shift every line after them).
+LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 HANDLER_METHODS = frozenset({"run"})  # a class-based task's body: kept even without markers
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -67,7 +70,7 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Slic
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # let libcst parse it and say what is wrong (or parse newer syntax)
-    lines = text.splitlines(keepends=True)
+    lines = LINE.findall(text)
     markers = MARKERS + tuple(extra_markers)
     local = (*extra_markers, *(BULLMQ_MARKERS if "bullmq" in text else ()))
     decorator_names = (*DECORATOR_WORDS, *extra_markers)
@@ -108,12 +111,16 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Slic
     for statement in unmarked.values():
         _drop(statement, keep, stubs, "")
     # Blank and comment lines between top-level statements are not read either (suppressions
-    # are read from the whole text): editing a comment there leaves the slice as it was.
+    # are read from the whole text): editing a comment there leaves the slice as it was. Not
+    # one a backslash continues onto: without it, the lines on either side would be joined.
     outside = [True] * len(lines)
     for statement in tree.body:
         first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
         outside[first - 1 : statement.end_lineno or statement.lineno] = [False] * (
             (statement.end_lineno or statement.lineno) - first + 1)
+    for index in range(1, len(lines)):
+        if outside[index] and lines[index - 1].rstrip("\r\n").endswith("\\"):
+            outside[index] = False
     keep = [k and not o for k, o in zip(keep, outside, strict=True)]
     if all(keep):
         return None
