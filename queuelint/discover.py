@@ -110,7 +110,7 @@ def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec | None,
             probes.walked(directory, ())
             skipped.append((directory, error.strerror or "cannot read"))
             continue
-        probes.walked(directory, [entry.name for entry in entries])
+        probes.walked(directory, [(entry.name, probes.is_directory(entry)) for entry in entries])
         for entry in entries:
             if entry.is_symlink():
                 continue  # links can loop or leave the project; the target is walked where it lives

@@ -11,6 +11,8 @@ import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from queuelint.frontends import PYTHON_SUFFIXES, TYPESCRIPT_SUFFIXES
+
 # What was at a path: (mtime_ns, size, is_dir), or None when nothing (or not a file/directory).
 Signature = tuple[int, int, bool] | None
 
@@ -19,16 +21,19 @@ class Record:
     def __init__(self) -> None:
         self.seen: dict[str, Signature] = {}  # content or listing matters
         self.existence: dict[str, bool] = {}  # only whether it is there (`.git`, changed by every commit)
-        self.listings: dict[str, str] = {}  # directory -> digest of the names the walk saw in it
+        self.listings: dict[str, str] = {}  # directory -> digest of what the walk saw in it (`listed`)
 
     def unchanged(self, trusted_before_ns: int) -> bool:
-        """Every answer is still the same. A path modified so close to the recording that its
-        mtime proves nothing (see `cache.RACY_NS`; creating `.queuelint_cache` does it to the
-        root) counts as unchanged only if it is a directory that lists the same names."""
+        """Every answer is still the same. A walked directory whose mtime moved (an entry was
+        added or removed: a README, a build output) or that was modified so close to the
+        recording that its mtime proves nothing (see `cache.RACY_NS`; creating
+        `.queuelint_cache` does it to the root) counts as unchanged if it lists the same
+        subdirectories and files a walk looks at."""
         for path, found in self.seen.items():
-            if signature(path) != found:
-                return False
-            if found is not None and found[0] >= trusted_before_ns and not self._same_listing(path):
+            now = signature(path)
+            if now == found and (found is None or found[0] < trusted_before_ns):
+                continue
+            if not (found is not None and found[2] and now is not None and now[2] and self._same_listing(path)):
                 return False
         return all(os.path.exists(path) == found for path, found in self.existence.items())
 
@@ -36,7 +41,8 @@ class Record:
         if directory not in self.listings:
             return False
         try:
-            return listing_digest(os.listdir(directory)) == self.listings[directory]
+            with os.scandir(directory) as entries:
+                return listing_digest((entry.name, is_directory(entry)) for entry in entries) == self.listings[directory]
         except OSError:
             return False
 
@@ -80,17 +86,34 @@ def opened(path: str) -> None:
     _seen(path)
 
 
-def walked(directory: str, names: Iterable[str]) -> None:
-    """`directory` was listed, giving `names`: adding or removing an entry invalidates what
-    was learnt."""
+def walked(directory: str, entries: Iterable[tuple[str, bool]]) -> None:
+    """`directory` was listed, giving `entries` (name, is a directory): adding or removing a
+    subdirectory, a source file or a package manifest invalidates what was learnt."""
     _seen(directory)
     if _record is not None:
-        _record.listings[directory] = listing_digest(names)
+        _record.listings[directory] = listing_digest(entries)
 
 
-def listing_digest(names: Iterable[str]) -> str:
-    joined = "\0".join(sorted(names)).encode("utf-8", "surrogateescape")
+# Files whose coming or going in a walked directory can change an answer: sources (what
+# discovery lists) and package manifests (the workspace's packages). Ignore files and
+# tsconfig.json are probed by their own paths.
+LISTED_FILES = frozenset({"package.json"})
+SOURCE_SUFFIXES = TYPESCRIPT_SUFFIXES + PYTHON_SUFFIXES
+
+
+def listing_digest(entries: Iterable[tuple[str, bool]]) -> str:
+    listed = sorted(name + "/" if is_dir else name for name, is_dir in entries
+                    if is_dir or name in LISTED_FILES or name.endswith(SOURCE_SUFFIXES))
+    joined = "\0".join(listed).encode("utf-8", "surrogateescape")
     return hashlib.blake2b(joined, digest_size=16).hexdigest()
+
+
+def is_directory(entry: os.DirEntry[str]) -> bool:
+    """As `os.walk` tells directories (links to directories count)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 @contextmanager

@@ -207,6 +207,23 @@ def test_new_and_deleted_files_are_seen(in_tmp: Path) -> None:
     assert check() == "All checks passed.\n"
 
 
+@pytest.mark.parametrize(("added", "analysed"), [
+    ("src/NOTES.md", False),  # neither a source nor a manifest: no walk looks at it
+    ("src/logo.png", False),
+    ("src/jobs/more.ts", True),
+    ("src/jobs/package.json", True),  # a workspace package, maybe
+    ("src/new-directory/.keep", True),  # a new directory: a walk goes into it
+])
+def test_files_added_that_no_walk_looks_at_are_not_analysed(in_tmp: Path, analyses: list[int], added: str,
+                                                            analysed: bool) -> None:
+    cold(in_tmp, analyses)
+    write_project(in_tmp, {added: "{}\n"})
+    settle(in_tmp)
+    answer = check()
+    assert bool(analyses) == analysed
+    assert answer == fresh()
+
+
 def test_gitignore_and_tsconfig_changes_are_seen(in_tmp: Path) -> None:
     cold(in_tmp)
     edit(in_tmp / "src/caller.ts", "'welcome'", "'farewell'")
