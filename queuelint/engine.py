@@ -588,7 +588,7 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
         snapshot.files[path] = (status.st_mtime_ns, status.st_size)
     if changed:
         snapshot.started_ns = started_ns
-        runcache.save(cache_dir, snapshot)  # the next run need not read them again
+        runcache.save_changes(cache_dir, snapshot, changed)  # the next run need not read them again
     return Result(snapshot.diagnostics, None, len(found.files), snapshot.files_analysed, [], found.skipped)
 
 

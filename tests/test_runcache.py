@@ -463,3 +463,35 @@ def test_a_file_saved_while_the_run_reads_it_is_read_again_by_the_next(
     # Asked of other paths, the run has no last run to check against: only the facts cache.
     in_src = CliRunner().invoke(cli, ["check", "--jobs", "1", "--exit-zero", "src"]).stdout
     assert in_src == check() == fresh() == "All checks passed.\n"
+
+
+@pytest.mark.parametrize("changes_state", ["kept", "beside another index", "corrupt"])
+def test_runs_answered_from_the_last_one_write_only_what_changed(
+        in_tmp: Path, monkeypatch: pytest.MonkeyPatch, analyses: list[int], changes_state: str) -> None:
+    cold(in_tmp, analyses)
+    cache = in_tmp / ".queuelint_cache"
+    index, details, changes = cache / "last-run.json", cache / "last-run-files.json", cache / "last-run-changes.json"
+    written = index.read_text(), details.read_text()
+    worker = in_tmp / "src/worker.ts"
+    edit(worker, "new Worker", "// the worker\n\nnew Worker")  # moved: answered
+    past = time.time_ns() - 10_000_000_000
+    os.utime(worker, ns=(past, past))  # saved long before the run: its stat can be trusted
+    assert check() == "All checks passed.\n" and analyses == []
+    assert (index.read_text(), details.read_text()) == written and changes.exists()
+    if changes_state == "beside another index":
+        changes.write_text(changes.read_text().replace('"base":"', '"base":"another-'))
+    elif changes_state == "corrupt":
+        changes.write_text(changes.read_text()[:30])
+    reads: list[str] = []
+    real = engine._read
+
+    def read(path: str) -> bytes:
+        reads.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(engine, "_read", read)
+    assert check() == "All checks passed.\n" and analyses == []
+    # The changes say the worker was already checked; without them it is read again.
+    assert (reads == []) if changes_state == "kept" else ("worker.ts" in reads)
+    edit(in_tmp / "src/caller.ts", "'welcome'", "'welcom'")  # a new analysis: everything written again
+    assert "QL102" in check() and not changes.exists()
