@@ -107,10 +107,10 @@ def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec | None,
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as error:
-            probes.walked(directory, ())
+            probes.walked(directory)
             skipped.append((directory, error.strerror or "cannot read"))
             continue
-        probes.walked(directory, [(entry.name, probes.is_directory(entry)) for entry in entries])
+        probes.walked(directory)
         for entry in entries:
             if entry.is_symlink():
                 continue  # links can loop or leave the project; the target is walked where it lives

@@ -274,7 +274,7 @@ def _read_json(path: str) -> dict[str, Any]:
 
 def _manifests(root: str) -> Iterable[str]:
     for directory, subdirectories, files in os.walk(root):
-        probes.walked(directory, [*((d, True) for d in subdirectories), *((f, False) for f in files)])
+        probes.walked(directory)
         subdirectories[:] = [d for d in subdirectories if d not in SKIPPED_DIRECTORIES and not d.startswith(".")]
         if "package.json" in files:
             yield os.path.join(directory, "package.json")

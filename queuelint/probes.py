@@ -41,8 +41,7 @@ class Record:
         if directory not in self.listings:
             return False
         try:
-            with os.scandir(directory) as entries:
-                return listing_digest((entry.name, is_directory(entry)) for entry in entries) == self.listings[directory]
+            return _listing(directory) == self.listings[directory]
         except OSError:
             return False
 
@@ -86,12 +85,21 @@ def opened(path: str) -> None:
     _seen(path)
 
 
-def walked(directory: str, entries: Iterable[tuple[str, bool]]) -> None:
-    """`directory` was listed, giving `entries` (name, is a directory): adding or removing a
-    subdirectory, a source file or a package manifest invalidates what was learnt."""
+def walked(directory: str) -> None:
+    """`directory` was listed: adding or removing a subdirectory, a source file or a package
+    manifest, or replacing one by a link or a link by one, invalidates what was learnt."""
     _seen(directory)
     if _record is not None:
-        _record.listings[directory] = listing_digest(entries)
+        try:
+            _record.listings[directory] = _listing(directory)
+        except OSError:
+            _record.listings[directory] = ""  # unreadable: never the same listing
+
+
+def _listing(directory: str) -> str:
+    with os.scandir(directory) as entries:
+        return listing_digest((entry.name + ("@" if entry.is_symlink() else ""), is_directory(entry))
+                              for entry in entries)
 
 
 # Files whose coming or going in a walked directory can change an answer: sources (what
@@ -103,7 +111,7 @@ SOURCE_SUFFIXES = TYPESCRIPT_SUFFIXES + PYTHON_SUFFIXES
 
 def listing_digest(entries: Iterable[tuple[str, bool]]) -> str:
     listed = sorted(name + "/" if is_dir else name for name, is_dir in entries
-                    if is_dir or name in LISTED_FILES or name.endswith(SOURCE_SUFFIXES))
+                    if is_dir or name.rstrip("@") in LISTED_FILES or name.rstrip("@").endswith(SOURCE_SUFFIXES))
     joined = "\0".join(listed).encode("utf-8", "surrogateescape")
     return hashlib.blake2b(joined, digest_size=16).hexdigest()
 

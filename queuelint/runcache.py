@@ -113,7 +113,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             started_ns=int(data["started_ns"]),
             written=str(data["written"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, corrupt, or from another version: the run is simply made afresh
     try:
         with open(os.path.join(directory, CHANGES), encoding="utf-8") as handle:
@@ -125,7 +125,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             snapshot.files.update(files)
             snapshot.diagnostics, snapshot.started_ns, snapshot.pending = diagnostics, started_ns, pending
             snapshot.changed = set(files)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # absent, corrupt or beside another index: the index alone is a state that was whole
     return snapshot
 
@@ -155,7 +155,7 @@ def details(directory: str, snapshot: Snapshot) -> dict[str, FileDetails] | None
                 snapshot.details = {path: (str(d), str(s), str(h), str(r)) for path, (d, s, h, r) in found.items()}
                 snapshot.located = {path: [(int(a), int(b), int(c), int(d)) for a, b, c, d in spans]
                                     for path, spans in located.items()}
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
     return snapshot.details
 
