@@ -98,7 +98,7 @@ def walked(directory: str) -> None:
 
 def _listing(directory: str) -> str:
     with os.scandir(directory) as entries:
-        return listing_digest((entry.name + ("@" if entry.is_symlink() else ""), is_directory(entry))
+        return listing_digest((entry.name + ("@" if entry.is_symlink() else ""), _is_directory(entry))
                               for entry in entries)
 
 
@@ -116,7 +116,7 @@ def listing_digest(entries: Iterable[tuple[str, bool]]) -> str:
     return hashlib.blake2b(joined, digest_size=16).hexdigest()
 
 
-def is_directory(entry: os.DirEntry[str]) -> bool:
+def _is_directory(entry: os.DirEntry[str]) -> bool:
     """As `os.walk` tells directories (links to directories count)."""
     try:
         return entry.is_dir()

@@ -495,4 +495,3 @@ def test_runs_answered_from_the_last_one_write_only_what_changed(
     assert (reads == []) if changes_state == "kept" else ("worker.ts" in reads)
     edit(in_tmp / "src/caller.ts", "'welcome'", "'welcom'")  # a new analysis: everything written again
     assert "QL102" in check() and not changes.exists()
-
