@@ -23,7 +23,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -69,8 +69,10 @@ class FactCache:
         self.entries: dict[str, Entry] = {}
         # Files read again for wrapper call sites or imported handlers: (what was asked, facts).
         self.reloads: dict[str, tuple[str, Entry]] = {}
-        self.mentions: dict[str, set[str]] = {}  # wrapper names searched -> files that mention them
+        self.mentions: dict[str, Mentions] = {}  # wrapper names searched (joined by ",") -> what was found
         self.mentions_used: set[str] = set()  # the searches made by this run
+        self.searched_now: dict[str, set[str]] = {}  # ... and the files each one covered
+        self.stored: set[str] = set()  # files given a new entry by this run
         self.dirty = False
         self.hits = self.misses = 0
         self.fresh: set[str] = set()  # paths whose entry is current: confirmed by stat, or just read
@@ -100,7 +102,7 @@ class FactCache:
                 data = json.load(handle)
             self.entries = {path: _entry(item, decode) for path, item in data["files"].items()}
             self.reloads = {path: (key, _entry(item, decode)) for path, (key, item) in data["reloads"].items()}
-            self.mentions = {key: set(paths) for key, paths in data["mentions"].items()}
+            self.mentions = _decode_mentions(data["mentions"])
             self.trusted_before_ns = int(data["started_ns"]) - RACY_NS
             self.written = str(data["written"])
         except FileNotFoundError:
@@ -118,7 +120,7 @@ class FactCache:
             files = {path: _entry(item, decode) for path, item in journal["files"].items()}
             reloads = {path: (key, _entry(item, decode)) for path, (key, item) in journal["reloads"].items()}
             dropped, dropped_reloads = list(journal["dropped"]), list(journal["dropped_reloads"])
-            mentions = {key: set(paths) for key, paths in journal["mentions"].items()}
+            mentions = _decode_mentions(journal["mentions"])
             trusted_before_ns = int(journal["started_ns"]) - RACY_NS
         except Exception:  # absent, corrupt or partial: the index alone is a consistent state
             return
@@ -169,10 +171,24 @@ class FactCache:
         self.store(path, kept)
         return kept
 
-    def remember_mentions(self, key: str, paths: list[str]) -> None:
+    def mentioned(self, key: str, path: str) -> bool | None:
+        """Whether the file mentions the names of `key`, if an earlier search of it still
+        holds (it was searched, and its entry is confirmed unchanged by this run)."""
+        found = self.mentions.get(key)
+        if found is None or path not in found.searched or path not in self.unchanged:
+            return None
+        return path in found.matched
+
+    def remember_mentions(self, key: str, searched: Iterable[str], matched: Iterable[str]) -> None:
+        """The files of `searched` mention the names of `key` when in `matched`."""
         self.mentions_used.add(key)
-        if self.mentions.get(key) != set(paths):
-            self.mentions[key] = set(paths)
+        found = self.mentions.setdefault(key, Mentions(set(), set()))
+        searched = set(searched)
+        matched = set(matched)
+        self.searched_now.setdefault(key, set()).update(searched)
+        if not searched <= found.searched or (found.matched & searched) != matched:
+            found.searched |= searched
+            found.matched = (found.matched - searched) | matched
             self.dirty = True
 
     def reloaded(self, path: str, key: str) -> FileFacts | None:
@@ -201,6 +217,7 @@ class FactCache:
 
     def store(self, path: str, entry: Entry) -> None:
         self.misses += 1
+        self.stored.add(path)
         self.entries[path] = entry
         self.fresh.add(path)
         self.journaled.add(path)
@@ -216,6 +233,12 @@ class FactCache:
                         if path in self.fresh or entry.mtime_ns < self.trusted_before_ns}
         self.reloads = {path: found for path, found in self.reloads.items()
                         if path in self.reloads_confirmed or found[1].mtime_ns < self.trusted_before_ns}
+        for key, found in self.mentions.items():
+            # A search holds for the content it read: files that changed since, and that this
+            # run did not search, are searched again when next needed.
+            stale = self.stored - self.searched_now.get(key, set())
+            found.searched = (found.searched - stale) & self.entries.keys()
+            found.matched &= found.searched
         try:
             os.makedirs(self.directory, exist_ok=True)
             ignore = os.path.join(self.directory, ".gitignore")
@@ -239,7 +262,7 @@ class FactCache:
             "reloads": {path: [self.reloads[path][0], encoded(self.reloads[path][1])] for path in sorted(reloads)},
             "dropped": sorted(self.indexed - self.entries.keys()),
             "dropped_reloads": sorted(self.indexed_reloads - self.reloads.keys()),
-            "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
+            "mentions": {key: found.encoded() for key, found in self.mentions.items()},
             "started_ns": self.started_ns}, separators=(",", ":")))
 
     def _write_index(self) -> None:
@@ -252,13 +275,29 @@ class FactCache:
             "written": self.written,
             "files": {path: encoded(entry) for path, entry in self.entries.items()},
             "reloads": {path: [key, encoded(entry)] for path, (key, entry) in self.reloads.items()},
-            "mentions": {key: sorted(paths) for key, paths in self.mentions.items()},
+            "mentions": {key: found.encoded() for key, found in self.mentions.items()},
             "started_ns": self.started_ns}, separators=(",", ":")))
         self.indexed, self.indexed_reloads = set(self.entries), set(self.reloads)
         self.journaled, self.journaled_reloads = set(), set()
         for name in os.listdir(self.directory):  # indexes of other versions or settings
             if name.endswith((f"-{INDEX}", f"-{JOURNAL}")) and not name.startswith(self.key):
                 os.remove(os.path.join(self.directory, name))
+
+
+@dataclass
+class Mentions:
+    """One search for wrapper names: the files it read, and those that mention a name."""
+
+    searched: set[str]
+    matched: set[str]
+
+    def encoded(self) -> dict[str, list[str]]:
+        return {"searched": sorted(self.searched), "matched": sorted(self.matched)}
+
+
+def _decode_mentions(data: dict[str, Any]) -> dict[str, Mentions]:
+    return {key: Mentions(set(found["searched"]), set(found["matched"]) & set(found["searched"]))
+            for key, found in data.items()}
 
 
 def stat_key(path: str) -> tuple[int, int] | None:

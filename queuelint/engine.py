@@ -538,7 +538,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
         runcache.save(cache_dir, runcache.Snapshot(
             key, {path: (e.mtime_ns, e.size) for path, e in entries},
             {path: (e.digest, e.signature, e.shape, e.input_digest) for path, e in entries},
-            found.walked, probed, {k: sorted(cache.mentions[k]) for k in cache.mentions_used},
+            found.walked, probed, {k: sorted(cache.mentions[k].matched & listed) for k in cache.mentions_used},
             frozenset(result.reread), result.diagnostics, result.files_analysed, started_ns,
             located={path: relocation.positions(cache.entries[path].facts) for path in pointed
                      if path in cache.entries}))
@@ -792,20 +792,21 @@ def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | Non
     if not names:
         return []
     key = b",".join(sorted(names)).decode()
-    known = cache.mentions.get(key) if cache is not None else None
-    if cache is not None and known is not None:
-        unchanged = [p for p in paths if p in cache.unchanged]
-        changed = [p for p in paths if p not in cache.unchanged]
-        selected = [p for p in unchanged if p in known] + _files_using(names, changed, workers=workers)
-        cache.remember_mentions(key, selected)
-        return selected
-    if workers is not None and workers.wanted(len(paths)):
-        found = workers.map(partial(_mention, names=frozenset(names)), paths)
-        selected = [path for path, mentions in zip(paths, found, strict=True) if mentions]
-    else:
-        selected = [path for path, mentions in zip(paths, _mention(paths, frozenset(names)), strict=True) if mentions]
+    known: dict[str, bool] = {}
     if cache is not None:
-        cache.remember_mentions(key, selected)
+        for path in paths:
+            mentioned = cache.mentioned(key, path)
+            if mentioned is not None:
+                known[path] = mentioned
+    unknown = [p for p in paths if p not in known]
+    if workers is not None and workers.wanted(len(unknown)):
+        found = workers.map(partial(_mention, names=frozenset(names)), unknown)
+    else:
+        found = _mention(unknown, frozenset(names))
+    known.update(zip(unknown, found, strict=True))
+    selected = [path for path in paths if known[path]]
+    if cache is not None:
+        cache.remember_mentions(key, paths, selected)
     return selected
 
 

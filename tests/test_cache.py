@@ -22,6 +22,7 @@ from queuelint.cli import cli
 from tests.helpers import write_project
 from tests.test_cli import BAD
 from tests.test_runcache import settle
+from tests.test_wrappers import service_project
 
 
 def check(*args: str) -> tuple[int, str]:
@@ -214,3 +215,23 @@ def test_the_index_is_rewritten_when_the_journal_would_hold_much_of_it(in_tmp: P
     assert check() == cold
     assert index.read_text() != written and not journal.exists()
     assert json.loads(index.read_text())["files"][str(in_tmp / "src/other3.ts")][3] is None
+
+
+def test_call_sites_remembered_for_some_paths_are_not_trusted_for_others(in_tmp: Path) -> None:
+    """Which files call a wrapper is remembered per file searched: a run over `src` alone
+    must not make the next run over the whole tree forget the callers outside it."""
+    controller = """
+        import { DataService } from '../src/data.service';
+        export class AdminController {
+          constructor(private readonly data: DataService) {}
+          async gather() { await this.data.addNamed('profil', {}); }
+        }
+    """
+    write_project(in_tmp, {name.replace("src/admin", "app/admin"): text
+                           for name, text in service_project(controller).items()})
+    settle(in_tmp)
+    whole = check(".")
+    assert "app/admin.controller.ts" in whole[1]
+    check("src")
+    assert check(".") == whole
+    assert check(".", "--no-cache") == whole

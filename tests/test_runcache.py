@@ -4,6 +4,7 @@ answered without analysing again; every edit that can change them is analysed.""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -495,3 +496,41 @@ def test_runs_answered_from_the_last_one_write_only_what_changed(
     assert (reads == []) if changes_state == "kept" else ("worker.ts" in reads)
     edit(in_tmp / "src/caller.ts", "'welcome'", "'welcom'")  # a new analysis: everything written again
     assert "QL102" in check() and not changes.exists()
+
+
+LATE_CALLER = "import { sendMail } from '../queue';\nsendMail('late', {});\n"
+
+
+@pytest.mark.parametrize("swap", ["linked directory -> copy", "directory -> link", "file -> link", "link -> file"])
+def test_an_entry_swapped_for_a_link_or_back_is_seen(in_tmp: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                     analyses: list[int], swap: str) -> None:
+    """Discovery does not follow links: a directory or file replaced by a link (or a link by
+    one) under the same name changes what is analysed, though the names a walk lists do not."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    write_project(elsewhere, {"jobs/late.ts": LATE_CALLER, "late.ts": LATE_CALLER.replace("../", "./")})
+    linked = swap.startswith("link")
+    if swap.endswith("copy") or swap.startswith("directory"):
+        target, entry = elsewhere / "jobs", in_tmp / "src/jobs"
+    else:
+        target, entry = elsewhere / "late.ts", in_tmp / "src/late.ts"
+    cold(in_tmp)
+    if linked:
+        entry.symlink_to(target)
+    elif target.is_dir():
+        shutil.copytree(target, entry)
+    else:
+        shutil.copy(target, entry)
+    settle(in_tmp)
+    before = check()
+    assert ("late.ts" in before) == (not linked)
+    analyses.clear()
+    if entry.is_symlink():
+        entry.unlink()
+        shutil.copytree(target, entry) if target.is_dir() else shutil.copy(target, entry)
+    else:
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        entry.symlink_to(target)
+    settle(in_tmp)
+    after = check()
+    assert analyses and after == fresh()
+    assert ("late.ts" in after) == linked
