@@ -29,9 +29,12 @@ SKIPPED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".d.ts", ".d.mts", ".d.ct
 # providers, may not, but they all say "@Module(". Words like `bulletSize` match neither.
 QUEUE_MARKERS = (b"'bull", b'"bull', b"`bull", b"/bull", b"@Module(")
 # Python: the libraries' module names, and the Celery settings that name tasks (not every
-# `CELERY_…` word: tests that pass `settings.ORDERS_CELERY_QUEUE` around hold no queue code).
+# `CELERY_…` word: tests that pass `settings.ORDERS_CELERY_QUEUE` around hold no queue code),
+# and `@app.task` decorators (a task module may import its app from the project and never
+# name Celery).
 PYTHON_MARKERS = (b"celery", b"CELERY_BEAT_SCHEDULE", b"CELERYBEAT_SCHEDULE", b"CELERY_ROUTES", b"CELERY_TASK_ROUTES",
-                  b"beat_schedule", b"task_routes", b"send_task", b"shared_task", b".delay(",
+                  b"beat_schedule", b"task_routes", b"send_task", b"shared_task", b".task(", b".task\n", b".task\r",
+                  b".delay(",
                   b".apply_async(", b".si(", b"dramatiq", b"send_with_options", b"from arq", b"import arq",
                   b"enqueue", b"WorkerSettings", b"from rq", b"import rq", b"django_rq", b"bullmq")
 

@@ -502,6 +502,9 @@ def test_a_cut_file_reports_the_positions_of_the_whole_file(monkeypatch: pytest.
     ("CELERY_BEAT_SCHEDULE = {'nightly': {'task': 'shop.tasks.nightly'}}\n", True),
     ("CELERY_TASK_ROUTES = {'shop.tasks.*': {'queue': 'shop'}}\n", True),
     ("send_receipt.delay(1)\n", True),
+    ("from proj.worker import app\n@app.task\ndef go(): pass\n", True),  # the app from the project
+    ("from proj.worker import app\n@app.task(bind=True)\ndef go(self): pass\n", True),
+    ("self.task = make_task()\n", False),
     # A test passing a queue setting around holds no queue code: not parsed up front.
     ("def test_order(settings):\n    assert call(queue=settings.ORDERS_CELERY_QUEUE)\n", False),
 ])
@@ -513,7 +516,8 @@ def test_python_prefilter(source: str, parsed: bool) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["celery", "CELERY", "_BEAT_SCHEDULE", "BEAT", "task", "_routes", "send_", "shared_",
-                                 ".delay(", "from ", "import ", "arq", "rq", "django_", "enqueue", " ", "\n", "x"]),
+                                 ".delay(", ".task", "(", "\r", "from ", "import ", "arq", "rq", "django_", "enqueue", " ", "\n",
+                                 "x"]),
                 max_size=12))
 def test_python_prefilter_grouped_by_shared_words_equals_every_marker(parts: list[str]) -> None:
     from queuelint.discover import PYTHON_MARKERS, may_hold_queue_code
