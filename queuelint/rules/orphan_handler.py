@@ -16,13 +16,18 @@ CHECKED = frozenset({"bull", "bullmq", "arq", "dramatiq"})
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     graph = context.graph
     settings = context.settings
+    # Producers whose queue is not known statically may be the ones producing a name.
+    unplaced = [site for site in graph.producers() if not site.queue.is_value]
+    if any(not site.job.is_value for site in unplaced):
+        return
+    produced_somewhere = {site.job.value for site in unplaced}
     for queue in graph.queues():
         producers = graph.producers(queue)
         if not producers or settings.produced_elsewhere(queue):
             continue  # produced by another service, or we cannot see by whom
         if any(not site.job.is_value for site in producers):
             continue  # some name is unknown: it may be the one handled
-        produced = {site.job.value for site in producers}
+        produced = {site.job.value for site in producers} | produced_somewhere
         for name, entries in sorted(graph.handled(queue).names.items()):
             if name in produced or settings.produced_elsewhere(queue, name):
                 continue

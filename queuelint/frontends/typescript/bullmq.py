@@ -25,7 +25,7 @@ def queue_name(node: Node | None, state: Extraction) -> Expr:
     """A queue name argument; `someQueue.name` names the queue that object was built with."""
     path = dotted_name(node, state.src)
     if path is not None and path.endswith(".name"):
-        obj = state.variables.get(path.removesuffix(".name"))
+        obj = state.variable(path.removesuffix(".name"), node) if node is not None else None
         if obj is not None:
             return obj.name
     return expr_of(node, state.src)

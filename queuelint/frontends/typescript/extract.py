@@ -415,14 +415,19 @@ def _construction(node: Node, state: Extraction) -> None:
 def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None:
     src = state.src
     parent = node.parent
-    while parent is not None and parent.type in ("parenthesized_expression", "as_expression", "await_expression"):
-        parent = parent.parent
+    while parent is not None:
+        if parent.type in ("parenthesized_expression", "as_expression", "await_expression"):
+            parent = parent.parent
+        elif _returns_itself(parent, src):  # `new Queue('mail').on('error', log)`
+            parent = parent.parent.parent  # type: ignore[union-attr]  # checked by `_returns_itself`
+        else:
+            break
     if parent is None:
         return
     if parent.type == "variable_declarator":
         target = parent.child_by_field_name("name")
         if target is not None and target.type == "identifier":
-            state.variables[src.text(target)] = obj
+            state.declare(src.text(target), parent, obj)
             if _is_module_level(parent):  # other files may import this queue
                 state.module_queues[src.text(target)] = obj
     elif parent.type == "assignment_expression":
@@ -431,12 +436,23 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
         if assigned is not None and assigned.startswith("this.") and cls is not None:
             state.fields[(cls.id, assigned.removeprefix("this."))] = obj
         elif assigned is not None and "." not in assigned:
-            state.variables[assigned] = obj
+            # `queue = new Queue(…)`: the variable is usually declared further out (`let queue;`
+            # at the top, assigned in an `init()`), so it is the module's.
+            state.variables[(0, assigned)] = obj
     elif parent.type in ("public_field_definition", "field_definition"):
         cls = enclosing(parent, CLASS_TYPES)
         key = property_name(parent.child_by_field_name("name") or parent.child_by_field_name("property"), src)
         if cls is not None and key is not None:
             state.fields[(cls.id, key)] = obj
+
+
+def _returns_itself(member: Node, src: SourceText) -> bool:
+    """`member` is `x.on` (or `once`) in a call `x.on(…)`: an event emitter's listener methods
+    return the emitter."""
+    call = member.parent
+    return (member.type == "member_expression" and call is not None and call.type == "call_expression"
+            and call.child_by_field_name("function") == member
+            and property_name(member.child_by_field_name("property"), src) in ("on", "once"))
 
 
 def _handler(root: Node, name: str, state: Extraction) -> Handler:

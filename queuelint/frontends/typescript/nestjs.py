@@ -115,6 +115,8 @@ def read_class_fields(cls: Node, state: Extraction) -> None:
 
 
 def _remember(cls: Node, field_name: str, obj: QueueObject, anchor: Node, state: Extraction) -> None:
+    if obj.name.kind == "unknown" and (cls.id, field_name) in state.fields:
+        return  # `private queue: Queue;` given its queue by `this.queue = new Queue('mail')`
     state.fields[(cls.id, field_name)] = obj
     if obj.name.kind not in ("unknown", "queue_name"):
         state.queues.append(QueueDecl(state.src.span(anchor), obj.library, "inject", obj.name))

@@ -53,7 +53,9 @@ class Extraction:
     queues: list[QueueDecl] = field(default_factory=list)
     modules: list[ModuleDecl] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
-    variables: dict[str, QueueObject] = field(default_factory=dict)
+    # Queue objects held by variables, by (id of the function declaring them, or 0 for the
+    # module; name): two functions may each have their own `const queue`.
+    variables: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
     fields: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
     libraries: set[str] = field(default_factory=set)
     module_queues: dict[str, QueueObject] = field(default_factory=dict)
@@ -80,13 +82,29 @@ class Extraction:
         if receiver is None:
             return None
         if receiver.type == "identifier":
-            return self.variables.get(self.src.text(receiver))
+            return self.variable(self.src.text(receiver), receiver)
         path = dotted_name(receiver, self.src)
         if receiver.type == "member_expression" and path is not None and path.startswith("this."):
             cls = enclosing(receiver, CLASS_TYPES)
             if cls is not None:
                 return self.fields.get((cls.id, path.removeprefix("this.")))
         return None
+
+    def variable(self, name: str, near: Node) -> QueueObject | None:
+        """The queue object `name` holds where `near` is: the innermost function declaring
+        it, else the module."""
+        scope: Node | None = near
+        while scope is not None:
+            scope = enclosing(scope, FUNCTION_TYPES)
+            found = self.variables.get((scope.id if scope is not None else 0, name))
+            if found is not None:
+                return found
+        return None
+
+    def declare(self, name: str, declared_at: Node, obj: QueueObject) -> None:
+        """`name` holds `obj` in the function `declared_at` is in (or the module)."""
+        scope = enclosing(declared_at, FUNCTION_TYPES)
+        self.variables[(scope.id if scope is not None else 0, name)] = obj
 
     def function_lookup(self, near: Node) -> handlers.FunctionLookup:
         """Resolve `this.method` and plain function names to same-file definitions."""

@@ -1,0 +1,68 @@
+"""TypeScript projects end to end, in shapes seen in real code: which queue object a call is
+on, and what may produce a handled name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import found, run
+
+WORKERS = """
+    import { Worker } from 'bullmq';
+    new Worker('invoices', async (job) => { if (job.name === 'render') return; throw new Error(job.name); });
+    new Worker('emails', async (job) => { if (job.name === 'send') return; throw new Error(job.name); });
+"""
+
+
+def test_each_function_s_own_queue_variable(tmp_path: Path) -> None:
+    """Two functions each declaring `const queue`: a call is on its own function's queue, and
+    a module-level queue is seen from every function."""
+    diagnostics = run(tmp_path, {"src/workers.ts": WORKERS, "src/producers.ts": """
+        import { Queue } from 'bullmq';
+        const shared = new Queue('emails');
+        export async function enqueueInvoice() { const queue = new Queue('invoices'); return queue.add('render', {}); }
+        export async function enqueueEmail() { const queue = new Queue('emails'); return queue.add('send', {}); }
+        export async function enqueueTypo() { return shared.add('sned', {}); }
+    """})
+    assert found(tmp_path, diagnostics) == {("src/producers.ts", 6, "QL102")}
+    assert "on queue 'emails'" in diagnostics[0].message
+
+
+def test_a_queue_field_given_its_queue_in_the_constructor(tmp_path: Path) -> None:
+    """`private queue: Queue;` set by `this.queue = new Queue('emails').on(…)`: the field is
+    that queue (a listener method returns the emitter)."""
+    diagnostics = run(tmp_path, {"src/workers.ts": WORKERS, "src/mailer.ts": """
+        import { Queue } from 'bullmq';
+        export class Mailer {
+          private queue: Queue;
+          constructor() { this.queue = new Queue('emails').on('error', (e) => console.error(e)); }
+          async send() { await this.queue.add('sent', {}); }
+        }
+        const invoices = new Queue('invoices').once('ready', () => undefined);
+        export const render = () => invoices.add('render', {});
+    """})
+    assert found(tmp_path, diagnostics) == {("src/mailer.ts", 6, "QL102"), ("src/workers.ts", 4, "QL103")}
+
+
+def test_a_producer_whose_queue_is_unknown_may_produce_a_handled_name(tmp_path: Path) -> None:
+    """QL103 says nothing produces a name: not so if a producer whose queue cannot be told
+    produces that name; other names are still reported."""
+    workers = WORKERS.replace("if (job.name === 'render') return;",
+                              "if (job.name === 'render') return; if (job.name === 'archive') return;")
+    diagnostics = run(tmp_path, {"src/workers.ts": workers, "src/send.ts": """
+        import { Queue } from 'bullmq';
+        export const sendTo = async (queueName: string) => { const q = new Queue(queueName); return q.add('render', {}); };
+        export const send = () => { const q = new Queue('emails'); return q.add('send', {}); };
+        export const archive = () => { const q = new Queue('invoices'); return q.add('archive', {}); };
+    """, "src/use.ts": """
+        import { sendTo } from './send';
+        export const go = (region: string) => sendTo(`${region}-invoices`);
+    """})
+    assert found(tmp_path, diagnostics) == set()
+    diagnostics = run(tmp_path, {"src/send.ts": """
+        import { Queue } from 'bullmq';
+        export const sendTo = async (queueName: string) => { const q = new Queue(queueName); return q.add('rendered', {}); };
+        export const send = () => { const q = new Queue('emails'); return q.add('send', {}); };
+        export const archive = () => { const q = new Queue('invoices'); return q.add('archive', {}); };
+    """})
+    assert found(tmp_path, diagnostics) == {("src/workers.ts", 3, "QL103")}
