@@ -66,3 +66,30 @@ def test_a_producer_whose_queue_is_unknown_may_produce_a_handled_name(tmp_path: 
         export const archive = () => { const q = new Queue('invoices'); return q.add('archive', {}); };
     """})
     assert found(tmp_path, diagnostics) == {("src/workers.ts", 3, "QL103")}
+
+
+def test_names_routed_by_a_list_lookup(tmp_path: Path) -> None:
+    """`['a', 'b'].includes(job.name)` routes those names; a list held elsewhere routes names
+    not known here, so the queue's names are not checked."""
+    diagnostics = run(tmp_path, {"src/orchestrator.ts": """
+        import { Queue, Worker } from 'bullmq';
+        const allowed = ['retry', 'timeout'];
+        const tasks = new Queue('tasks');
+        export const retry = () => tasks.add('retry', {});
+        export const timeout = () => tasks.add('timeout', {});
+        export const schedule = () => tasks.add('schedule', {});
+        export const typo = () => tasks.add('retyr', {});
+        new Worker('tasks', async (job) => {
+          if (['retry', 'timeout'].includes(job.name)) { return 1; }
+          if (job.name === 'schedule') { return 2; }
+          throw new Error(`unknown job ${job.name}`);
+        });
+        const other = new Queue('other');
+        export const anything = () => other.add('anything', {});
+        new Worker('other', async (job) => {
+          if (allowed.includes(job.name)) { return 1; }
+          throw new Error(`unknown job ${job.name}`);
+        });
+    """})
+    assert found(tmp_path, diagnostics) == {("src/orchestrator.ts", 8, "QL102")}
+    assert diagnostics[0].hint == "did you mean 'retry'?"

@@ -27,7 +27,7 @@ from queuelint.frontends.typescript.syntax import (
     walk_body,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import BodyFact, Fallback, Route, Router
+from queuelint.model import BodyFact, Expr, Fallback, Route, Router
 
 LOGGING_METHODS = frozenset({"log", "warn", "warning", "error", "info", "debug", "verbose", "trace", "fatal"})
 FAILING_CALLS = re.compile(r"(^|\.)(moveToFailed|discard|retry|reject|fail|throw\w*|rethrow\w*|raise\w*)$", re.I)
@@ -281,6 +281,8 @@ def _final_else(statement: Node) -> Node | None:
 
 def _compared_names(condition: Node, job: str | None, name_vars: set[str], src: SourceText) -> list[Route]:
     node = unwrap(condition)
+    if node is not None and node.type == "call_expression":
+        return _names_looked_up(node, job, name_vars, src)
     if node is None or node.type != "binary_expression":
         return []
     op = node.child_by_field_name("operator")
@@ -295,6 +297,26 @@ def _compared_names(condition: Node, job: str | None, name_vars: set[str], src: 
         if _is_job_name(right, job, name_vars, src) and left is not None:
             return [Route(expr_of(left, src), src.span(left))]
     return []
+
+
+def _names_looked_up(call: Node, job: str | None, name_vars: set[str], src: SourceText) -> list[Route]:
+    """`['a', 'b'].includes(job.name)`: a route per name listed. A list or set held elsewhere
+    (`allowed.includes(job.name)`, `names.has(job.name)`) routes names not known here."""
+    callee = call.child_by_field_name("function")
+    args = call.child_by_field_name("arguments")
+    values = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+    if callee is None or callee.type != "member_expression" or len(values) != 1 \
+            or not _is_job_name(values[0], job, name_vars, src):
+        return []
+    method = src.text(callee.child_by_field_name("property"))
+    collection = unwrap(callee.child_by_field_name("object"))
+    if method not in ("includes", "has") or collection is None:
+        return []
+    if method == "includes" and collection.type == "array":
+        items = [item for item in collection.named_children if item.type != "comment"]
+        if all(item.type != "spread_element" for item in items):
+            return [Route(expr_of(item, src), src.span(item)) for item in items]
+    return [Route(Expr.unknown(shorten(src.text(collection), 40)), src.span(collection))]
 
 
 def _block_statements(node: Node) -> list[Node]:
