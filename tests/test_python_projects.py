@@ -36,3 +36,39 @@ def test_a_task_module_that_imports_its_app_from_the_project_is_read(tmp_path: P
         """,
     })
     assert found(tmp_path, diagnostics) == {("proj/views.py", 8, "QL102")}
+
+
+def test_enqueue_job_of_other_libraries_is_not_arq(tmp_path: Path) -> None:
+    """arq's `enqueue_job` takes a job's name: RQ's `queue.enqueue_job(job)` and CKAN's
+    `toolkit.enqueue_job(fn, …, queue=…)` are not arq producers (nor is their `queue=`)."""
+    diagnostics = run(tmp_path, {
+        "app/__init__.py": "",
+        "app/tasks.py": "from celery import shared_task\n\n@shared_task\ndef ping():\n    return 1\n",
+        "app/requeue.py": """
+            from rq import Queue
+            from rq.job import Job
+
+            def requeue(job_id, redis):
+                job = Job.fetch(job_id, connection=redis)
+                Queue(job.origin, connection=redis).enqueue_job(job)
+        """,
+        "app/plugin.py": """
+            import ckan.plugins.toolkit as toolkit
+            from app import jobs
+
+            def harvest(source_id):
+                return source_id
+
+            def on_update(source_id):
+                toolkit.enqueue_job(harvest, [source_id], title="harvest", queue="bulk")
+                toolkit.enqueue_job(jobs.load_data, [source_id], queue="bulk")
+        """,
+        "app/pool.py": """
+            async def notify(pool, user_id):
+                await pool.enqueue_job("send_mail", user_id, queue="mail")
+        """,
+    })
+    # The last is arq's shape (a name), though the file does not import arq: still checked (and
+    # no arq worker consumes its queue here).
+    assert {(path, code) for path, _, code in found(tmp_path, diagnostics)} == {("app/pool.py", "QL301"),
+                                                                                 ("app/pool.py", "QL105")}

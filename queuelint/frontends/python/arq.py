@@ -19,12 +19,31 @@ def call(node: cst.Call, state: PyState) -> None:
         return
     args = positional(node)
     function = args[0] if args else (keywords(node)["function"].value if "function" in keywords(node) else None)
-    if function is None:
+    if function is None or not _may_be_arq(function, state):
         return
     options = state.options_of(node)
     queue = next((o.value for o in options if o.key == "_queue_name" and o.value is not None),
                  Expr.literal(DEFAULT_QUEUE))
     state.add_producer(function, LIBRARY, "enqueue_job", queue, state.expr(function), options)
+
+
+def _may_be_arq(function: cst.BaseExpression, state: PyState) -> bool:
+    """Whether an `enqueue_job` call can be arq's, which takes the job's *name*. RQ's
+    `queue.enqueue_job(job)` and CKAN's `toolkit.enqueue_job(fn, …)` take an object: a file
+    using another queue library without arq, or passing a function, is not arq code."""
+    libraries = state.libraries
+    if LIBRARY in libraries:
+        return True
+    if libraries:
+        return False
+    reference = dotted_name(function)
+    if reference is None:
+        return True
+    if reference in state.definitions:
+        return False  # a function of this module
+    head, _, rest = reference.rpartition(".")
+    # `jobs.load_data`: a function of an imported module (a name would read `names.LOAD_DATA`).
+    return not (head and head.split(".", 1)[0] in state.imports and rest != rest.upper())
 
 
 def worker_settings(cls: cst.ClassDef, state: PyState) -> None:
