@@ -90,9 +90,12 @@ class WorkerSettings:
 async def go(redis):
     await redis.enqueue_job("a", _queue_name="jobs", _job_id="x")
 """)
-    assert [(c.routes[0].job.text, c.queue.text) for c in f.consumers] == [("a", "jobs"), ("bee", "jobs"), ("a", "jobs")]
+    # A cron job is named `cron:` + its function's name (arq's `cron()`), not the function's.
+    assert [(c.routes[0].job.text, c.queue.text) for c in f.consumers] == [("a", "jobs"), ("bee", "jobs"),
+                                                                           ("cron:a", "jobs")]
+    assert {c.owner for c in f.consumers} == {"WorkerSettings"}
     produced = [(p.call, p.job.text, p.queue.text, [o.key for o in p.options]) for p in f.producers]
-    assert produced == [("cron", "a", "jobs", []), ("enqueue_job", "a", "jobs", ["_queue_name", "_job_id"])]
+    assert produced == [("cron", "cron:a", "jobs", []), ("enqueue_job", "a", "jobs", ["_queue_name", "_job_id"])]
 
 
 def test_dramatiq_actors_and_sends() -> None:

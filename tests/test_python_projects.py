@@ -72,3 +72,49 @@ def test_enqueue_job_of_other_libraries_is_not_arq(tmp_path: Path) -> None:
     # no arq worker consumes its queue here).
     assert {(path, code) for path, _, code in found(tmp_path, diagnostics)} == {("app/pool.py", "QL301"),
                                                                                  ("app/pool.py", "QL105")}
+
+
+def test_arq_registries_are_per_worker_settings(tmp_path: Path) -> None:
+    """arq keeps one function per name within a `WorkerSettings`: separate programs, or two
+    settings sharing one list, register nothing twice; a cron job of a listed function is
+    `cron:` + its name. A name listed twice in one class still is a duplicate."""
+    example = """
+        from arq.connections import RedisSettings
+
+        async def the_task(ctx):
+            return 1
+
+        class WorkerSettings:
+            functions = [the_task]
+            cron_jobs = []
+            redis_settings = RedisSettings()
+    """
+    diagnostics = run(tmp_path, {
+        "examples/first.py": example,
+        "examples/second.py": example,
+        "app/worker.py": """
+            from arq import cron
+            from arq.connections import RedisSettings
+
+            async def send_email(ctx, user_id):
+                return user_id
+
+            async def cleanup(ctx):
+                return 0
+
+            FUNCTIONS = [send_email, cleanup]
+
+            class WorkerSettings:
+                functions = FUNCTIONS
+                cron_jobs = [cron(cleanup, hour=1)]
+                redis_settings = RedisSettings(host="redis")
+
+            class LocalWorkerSettings:
+                functions = FUNCTIONS
+                redis_settings = RedisSettings(host="localhost")
+
+            class Twice:
+                functions = [cleanup, cleanup]
+        """,
+    })
+    assert {entry for entry in found(tmp_path, diagnostics) if entry[2] == "QL104"} == {("app/worker.py", 23, "QL104")}

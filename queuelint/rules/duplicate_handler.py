@@ -36,9 +36,11 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in graph.consumers():
         consumer = site.consumer
         if consumer.kind in REGISTRY_KINDS and site.queue.is_value:
+            # A Celery or Dramatiq registry is the app's; arq's is each `WorkerSettings` class.
+            registry = f"{site.path}:{consumer.owner}" if consumer.kind == "arq-function" else graph.package_of(site.path)
             for route, name in site.routes:
                 if name.is_value:
-                    groups[(graph.package_of(site.path), site.queue.value, name.value)].append((site, route))
+                    groups[(registry, site.queue.value, name.value)].append((site, route))
             continue
         if consumer.library != "bull" or consumer.kind not in NAMED_HANDLER_KINDS or not site.queue.is_value:
             continue

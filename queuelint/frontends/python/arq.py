@@ -65,12 +65,13 @@ def worker_settings(cls: cst.ClassDef, state: PyState) -> None:
         return
     queue_value = attributes.get("queue_name")
     queue = state.expr(queue_value) if queue_value is not None else Expr.literal(DEFAULT_QUEUE)
+    owner = cls.name.value
     for element in functions.elements:
-        _function(element.value, queue, state, produced=False)
+        _function(element.value, queue, state, owner, produced=False)
     crons = _listed(attributes.get("cron_jobs"), state)
     if crons is not None:
         for element in crons.elements:
-            _function(element.value, queue, state, produced=True)
+            _function(element.value, queue, state, owner, produced=True)
 
 
 def _listed(node: cst.BaseExpression | None, state: PyState) -> cst.List | cst.Tuple | None:
@@ -80,8 +81,9 @@ def _listed(node: cst.BaseExpression | None, state: PyState) -> cst.List | cst.T
     return node if isinstance(node, (cst.List, cst.Tuple)) else None
 
 
-def _function(node: cst.BaseExpression, queue: Expr, state: PyState, produced: bool) -> None:
-    """`fn`, `func(fn, name='x')` or `cron(fn, …)`: the job name and the function."""
+def _function(node: cst.BaseExpression, queue: Expr, state: PyState, owner: str, produced: bool) -> None:
+    """`fn`, `func(fn, name='x')` or `cron(fn, …)`: the job name and the function. A cron
+    job is named `cron:fn` unless named otherwise (arq's `cron()`)."""
     target: cst.BaseExpression = node
     name: Expr | None = None
     if isinstance(node, cst.Call) and dotted_name(node.func) in ("func", "arq.func", "arq.worker.func",
@@ -102,8 +104,11 @@ def _function(node: cst.BaseExpression, queue: Expr, state: PyState, produced: b
             name = Expr.literal(literal.rsplit(".", 1)[-1])
         else:
             return
+        if produced:  # `'cron:' + coroutine.__qualname__`, or + the import string given
+            name = Expr.literal(f"cron:{reference.rsplit('.', 1)[-1]}" if reference is not None else f"cron:{literal}")
     function = state.definitions.get(reference or "")
     state.add_handler(function=function, span=state.span(node), library=LIBRARY, kind="arq-function",
-                      queue=queue, job=name, route_span=state.span(node), handler=reference or literal or "")
+                      queue=queue, job=name, route_span=state.span(node), handler=reference or literal or "",
+                      owner=owner)
     if produced:
         state.add_producer(node, LIBRARY, "cron", queue, name)
