@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from queuelint.frontends import extract
 from queuelint.model import FileFacts, from_json, to_json
+from tests.helpers import write_project
 
 
 def facts(source: str, path: str = "proj/tasks.py") -> FileFacts:
@@ -41,6 +42,18 @@ def test_celery_default_name_follows_the_package(tmp_path: Path) -> None:
     path = tmp_path / "proj" / "app" / "tasks.py"
     f = facts("from celery import shared_task\n@shared_task\ndef go():\n    pass\n", str(path))
     assert f.consumers[0].routes[0].job.text == "proj.app.tasks.go"
+
+
+def test_celery_default_name_crosses_namespace_packages_inside_a_package(tmp_path: Path) -> None:
+    """`app/importers/github/tasks.py` with no `github/__init__.py` is imported as
+    `app.importers.github.tasks`; a tree of no packages at all names the file alone."""
+    write_project(tmp_path, {"app/__init__.py": "", "app/importers/__init__.py": "", "scripts/jobs/run.py": ""})
+    task = "from celery import shared_task\n@shared_task\ndef go():\n    pass\n"
+    for path, name in [("app/importers/github/tasks.py", "app.importers.github.tasks.go"),
+                       ("app/importers/github/deep/tasks.py", "app.importers.github.deep.tasks.go"),
+                       ("scripts/jobs/tasks.py", "tasks.go")]:
+        f = facts(task, str(tmp_path / path))
+        assert f.consumers[0].routes[0].job.text == name
 
 
 def test_celery_producers() -> None:
