@@ -204,8 +204,11 @@ def test_newest_syntax_parses_and_python2_is_a_problem() -> None:
 
 
 def test_noqa_suppressions() -> None:
-    f = facts("x = 1  # noqa: QL101, dynamic-job-name\ny = 2  # noqa: E501\nz = 3  # noqa\n")
-    assert [(s.target_line, s.codes) for s in f.suppressions] == [(1, ("QL101", "dynamic-job-name"))]
+    f = facts("x = 1  # noqa: QL101, dynamic-job-name\ny = 2  # noqa: E501\nz = 3  # noqa\n"
+              "a = 4  # noqa: members-leak -- a marker another tool greps for\n"
+              "b = 5  # noqa: dynamic-job-nmae\n")  # a misspelt rule: queuelint's, for QL002 to report
+    assert [(s.target_line, s.codes) for s in f.suppressions] == [(1, ("QL101", "dynamic-job-name")),
+                                                                  (5, ("dynamic-job-nmae",))]
 
 
 def test_python_facts_round_trip() -> None:

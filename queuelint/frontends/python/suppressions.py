@@ -20,7 +20,21 @@ QUEUELINT_CODE = re.compile(r"^(?:QL\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
 
 
 def _queuelint_codes(match: re.Match[str]) -> tuple[str, ...]:
-    return tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip()) if c and QUEUELINT_CODE.match(c))
+    return tuple(c for c in re.split(r"[,\s]+", (match.group("codes") or "").strip())
+                 if c and QUEUELINT_CODE.match(c) and _ours(c))
+
+
+def _ours(code: str) -> bool:
+    """`noqa` is every tool's: a hyphenated name is queuelint's if it names one of its rules,
+    or nearly (a misspelling, for QL002 to report); `# noqa: group-leak` is a marker of
+    another tool's."""
+    if code[:2].upper() == "QL":
+        return True
+    from queuelint.rules import REGISTRY
+    from queuelint.rules.base import did_you_mean
+
+    names = [rule.name for rule in REGISTRY]
+    return code.lower() in names or did_you_mean(code.lower(), names) is not None
 
 
 def suppressions_in(path: str, text: str) -> list[Suppression]:
