@@ -118,3 +118,29 @@ def test_arq_registries_are_per_worker_settings(tmp_path: Path) -> None:
         """,
     })
     assert {entry for entry in found(tmp_path, diagnostics) if entry[2] == "QL104"} == {("app/worker.py", 23, "QL104")}
+
+
+def test_celery_names_of_packages_the_project_does_not_hold(tmp_path: Path) -> None:
+    """Routes and schedules naming the tasks of an installed app, or Celery's own, are not
+    checked against this project's tasks; a misspelt name in one of its packages still is."""
+    diagnostics = run(tmp_path, {
+        "proj/__init__.py": "",
+        "proj/celery_app.py": """
+            from celery import Celery
+
+            app = Celery("proj")
+            app.conf.task_routes = {
+                "post_office.tasks.send_queued_mail": {"queue": "email"},
+                "proj.celery_app.ping": {"queue": "default"},
+            }
+            app.conf.beat_schedule = {
+                "cleanup": {"task": "celery.backend_cleanup", "schedule": 3600},
+                "ping": {"task": "proj.celery_app.pong", "schedule": 60},
+            }
+
+            @app.task
+            def ping():
+                return "pong"
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("proj/celery_app.py", 11, "QL102")}

@@ -9,7 +9,7 @@ from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 
 if TYPE_CHECKING:
-    from queuelint.graph import Handled
+    from queuelint.graph import Handled, QueueGraph
 
 
 @rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR,
@@ -27,8 +27,14 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         related = [Related(route.span, f"handles {name!r} ({site.consumer.handler})")
                    for name, entries in sorted(handled.names.items()) for site, route in entries]
         libraries = {site.consumer.library for site in consumers}
+        # Celery names tasks by module: those of a package this project does not hold (an
+        # installed app's, Celery's own `celery.backend_cleanup`) are registered where we
+        # cannot see.
+        packages = {name.split(".", 1)[0] for name in handled.names if "." in name}
         for site in graph.producers(queue):
             if not site.job.is_value or site.job.value in handled:
+                continue
+            if libraries == {"celery"} and _of_another_package(site.job.value, packages, graph, site.path):
                 continue
             close = did_you_mean(site.job.value, set(handled.names) - {DEFAULT_JOB})
             if libraries <= TASK_REGISTRIES:  # Celery, Dramatiq, arq: names are registered tasks
@@ -56,6 +62,13 @@ def _rq_paths(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         if graph.resolver.definition(function, path) is None:
             yield self.at(site.span, f"RQ job {site.job.value!r} names no function: module {module!r} has no "
                                      f"{function!r}", hint="fix the dotted path, or pass the function itself")
+
+
+def _of_another_package(name: str, packages: set[str], graph: QueueGraph, path: str) -> bool:
+    """A dotted task name whose top-level package neither names a task here nor is a module
+    of the project."""
+    top, dot, _ = name.partition(".")
+    return bool(dot) and top not in packages and graph.resolver.module_path(top, path) is None
 
 
 TASK_REGISTRIES = frozenset({"celery", "dramatiq", "arq"})
