@@ -144,3 +144,49 @@ def test_celery_names_of_packages_the_project_does_not_hold(tmp_path: Path) -> N
         """,
     })
     assert found(tmp_path, diagnostics) == {("proj/celery_app.py", 11, "QL102")}
+
+
+def test_arq_workers_built_in_code_register_their_functions(tmp_path: Path) -> None:
+    """`Worker(functions=[...])` registers those functions; a settings class whose list is
+    built elsewhere may run any function: neither leaves a `WorkerSettings` of the same queue
+    speaking for every name."""
+    diagnostics = run(tmp_path, {
+        "app/settings.py": """
+            from arq.connections import RedisSettings
+
+            async def cleanup(ctx):
+                return 0
+
+            class WorkerSettings:
+                functions = [cleanup]
+                redis_settings = RedisSettings()
+        """,
+        "app/batch.py": """
+            from arq import create_pool
+            from arq.worker import Worker, func
+
+            async def resize(ctx, image_id):
+                return image_id
+
+            async def run_batch(redis_settings):
+                redis = await create_pool(redis_settings)
+                await redis.enqueue_job("cleanup")
+                await redis.enqueue_job("resize", 1)
+                await redis.enqueue_job("resise", 2)
+                worker = Worker(functions=[func(resize, name="resize")], redis_pool=redis, burst=True)
+                await worker.main()
+        """,
+        "app/reports.py": """
+            from arq import create_pool
+            from app.registry import collected
+
+            class ReportSettings:
+                functions = collected()
+                queue_name = "reports"
+
+            async def go(settings):
+                redis = await create_pool(settings)
+                await redis.enqueue_job("monthly", _queue_name="reports")
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("app/batch.py", 12, "QL102")}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from queuelint.findings import Span
 from queuelint.frontends.python.state import PyState, callee
 from queuelint.frontends.python.syntax import dotted_name, keywords, positional, string_value
 from queuelint.model import Expr
@@ -15,6 +16,9 @@ DEFAULT_QUEUE = "arq:queue"
 
 def call(node: cst.Call, state: PyState) -> None:
     name = callee(node)
+    if state.library_of(name) == (LIBRARY, "Worker"):
+        _worker(node, state)
+        return
     if name is None or name.rsplit(".", 1)[-1] != "enqueue_job":
         return
     args = positional(node)
@@ -60,18 +64,40 @@ def worker_settings(cls: cst.ClassDef, state: PyState) -> None:
                     target = dotted_name(small.target)
                     if target is not None:
                         attributes[target] = small.value
-    functions = _listed(attributes.get("functions"), state)
-    if functions is None:
+    if "functions" not in attributes:
         return
+    _registry(cls.name.value, state.span(cls.name), attributes.get("functions"), attributes.get("queue_name"), state)
     queue_value = attributes.get("queue_name")
     queue = state.expr(queue_value) if queue_value is not None else Expr.literal(DEFAULT_QUEUE)
     owner = cls.name.value
-    for element in functions.elements:
-        _function(element.value, queue, state, owner, produced=False)
     crons = _listed(attributes.get("cron_jobs"), state)
     if crons is not None:
         for element in crons.elements:
             _function(element.value, queue, state, owner, produced=True)
+
+
+def _worker(node: cst.Call, state: PyState) -> None:
+    """`Worker(functions=[...], queue_name=…)`: a worker built in code, its own registry."""
+    given = keywords(node)
+    if "functions" not in given:
+        return
+    queue_name = given.get("queue_name")
+    _registry(f"Worker() at line {state.span(node).line}", state.span(node), given["functions"].value,
+              queue_name.value if queue_name is not None else None, state)
+
+
+def _registry(owner: str, span: Span, functions: cst.BaseExpression | None, queue_name: cst.BaseExpression | None,
+              state: PyState) -> None:
+    """The functions a worker runs, from the list given it; one that cannot be read (built
+    elsewhere, computed) makes a consumer of every name on its queue."""
+    queue = state.expr(queue_name) if queue_name is not None else Expr.literal(DEFAULT_QUEUE)
+    listed = _listed(functions, state)
+    if listed is None:
+        state.add_router(function=None, span=span, library=LIBRARY, kind="arq-worker", queue=queue,
+                         handler=f"{owner} (its functions are not known here)")
+        return
+    for element in listed.elements:
+        _function(element.value, queue, state, owner, produced=False)
 
 
 def _listed(node: cst.BaseExpression | None, state: PyState) -> cst.List | cst.Tuple | None:
