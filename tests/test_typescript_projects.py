@@ -93,3 +93,28 @@ def test_names_routed_by_a_list_lookup(tmp_path: Path) -> None:
     """})
     assert found(tmp_path, diagnostics) == {("src/orchestrator.ts", 8, "QL102")}
     assert diagnostics[0].hint == "did you mean 'retry'?"
+
+
+def test_an_error_kept_in_the_catch_and_thrown_later_is_not_swallowed(tmp_path: Path) -> None:
+    """`catch (e) { err = e; }` then `finally { if (err) throw … }` or `if (err) throw err;`
+    after the `try`: the job still fails. Keeping it and never throwing is still swallowing."""
+    processor = """
+        import { Processor, WorkerHost } from '@nestjs/bullmq';
+        import { Job, UnrecoverableError } from 'bullmq';
+
+        @Processor('sync')
+        export class SyncProcessor extends WorkerHost {
+          async process(job: Job): Promise<void> {
+            let err: any;
+            try { await this.runSync(job.data); }
+            catch (e) { console.error(e); err = e; }
+            LATER
+          }
+          private async runSync(data: unknown) {}
+        }
+    """
+    for later, swallowed in [("finally { if (err) throw new UnrecoverableError(err.message); }", False),
+                             ("if (err) throw err;", False),
+                             ("if (err) console.warn(err);", True)]:
+        diagnostics = run(tmp_path, {"src/sync.processor.ts": processor.replace("LATER", later)})
+        assert (("src/sync.processor.ts", 10, "QL202") in found(tmp_path, diagnostics)) is swallowed, later

@@ -491,10 +491,39 @@ def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:
     return False
 
 
+def _rethrown_later(catch: Node, body: Node, src: SourceText) -> bool:
+    """`catch (e) { err = e; }` then, in `finally` or after the `try`, `if (err) throw err;`:
+    the error is kept for later and thrown then."""
+    param = catch.child_by_field_name("parameter")
+    if param is None:
+        return False
+    caught = src.text(param)
+    kept = set()
+    for node in walk_body(body):
+        if node.type == "assignment_expression" and src.text(unwrap(node.child_by_field_name("right"))) == caught:
+            left = node.child_by_field_name("left")
+            if left is not None and left.type == "identifier":
+                kept.add(src.text(left))
+    try_statement = catch.parent
+    if not kept or try_statement is None:
+        return False
+    later = [try_statement.child_by_field_name("finalizer"), *_following(try_statement)]
+    mentions = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in sorted(kept)) + r")\b")
+    for statement in later:
+        if statement is None:
+            continue
+        for node in [statement, *walk_body(statement)]:
+            if node.type == "throw_statement" and (mentions.search(src.text(node)) or mentions.search(src.text(statement))):
+                return True
+    return False
+
+
 def _catch_fails(catch: Node, src: SourceText, lookup: FunctionLookup, done: str | None) -> bool:
     """Whether a catch block hands the failure back to the queue (throw, fail, retry…)."""
     body = catch.child_by_field_name("body")
     if body is None:
+        return True
+    if _rethrown_later(catch, body, src):
         return True
     for node in walk_body(body):
         if node.type == "throw_statement":
