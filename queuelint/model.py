@@ -136,6 +136,9 @@ class Producer:
     options: tuple[JobOption, ...] = ()  # statically known keys of the job options
     via: str = ""  # the wrapper function this producer calls, when it was found through one
     arguments: tuple[Span, ...] = ()  # the call's arguments, for edits (quick fixes)
+    # In a wrapper, under `if (options?.daily)`: the parameter ("1.daily") a call must pass for
+    # the producer to run there.
+    guard: str = ""
 
     def option(self, key: str) -> JobOption | None:
         return next((o for o in self.options if o.key == key), None)

@@ -102,6 +102,11 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver,
                 continue
             path, _ = wrapper
             for producer in wrappers[wrapper]:
+                if producer.guard:  # runs only where the caller passes what it tests
+                    sites = [(site_path, site) for site_path, site in sites if _passes(site, producer.guard)]
+                    if not sites:
+                        producers[path].remove(producer)
+                        continue
                 expanded = [p for p in (_at_call(producer, path, site_path, site, resolver) for site_path, site in sites)
                             if p is not None]
                 if not expanded:
@@ -181,6 +186,20 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
 def _fixed(value: str, known: bool, original: Expr) -> Expr:
     """A name resolved in the wrapper's file, made independent of that file."""
     return Expr.literal(value) if known else Expr.unknown(original.parts[0].text if original.parts else original.text)
+
+
+def _passes(site: CallSite, position: str) -> bool:
+    """Whether a call may pass the argument at `position` ("1", or "1.daily" for a key of an
+    object): only a missing argument, or an object written out without that key, does not."""
+    index_text, _, key = position.partition(".")
+    if not index_text.isdigit():
+        return True
+    if int(index_text) >= len(site.args):
+        return False
+    argument = site.args[int(index_text)]
+    if not key or argument.value is not None:  # not an object written out: it may hold anything
+        return True
+    return any(field.key == key.split(".", 1)[0] for field in argument.fields)
 
 
 def _argument(site: CallSite, position: str) -> Expr:

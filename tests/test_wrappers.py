@@ -205,3 +205,32 @@ def test_workers_give_results_in_order_and_run_the_meanwhile_step_once() -> None
     finally:
         workers.close()
     assert calls == [1]
+
+
+def test_a_producer_a_wrapper_runs_only_when_asked_is_not_at_every_call(tmp_path: Path) -> None:
+    """`makeQueue(name, options)` adds a repeatable job only `if (options?.daily)`: a call that
+    does not pass it produces nothing; one that does produces the job."""
+    diagnostics = run(tmp_path, {
+        "src/factory.ts": """
+            import { Queue } from 'bullmq';
+            export const makeQueue = (queueName: string, options?: { daily?: boolean }) => {
+              const queue = new Queue(queueName);
+              if (options?.daily) { queue.add(queueName, null, { repeat: { pattern: '0 1 * * *' } }); }
+              return queue;
+            };
+        """,
+        "src/queues.ts": """
+            import { makeQueue } from './factory';
+            export const mail = makeQueue('mail');
+            export const cleanup = makeQueue('cleanup', { daily: true });
+            export const digest = makeQueue('digest', {});
+        """,
+        "src/workers.ts": """
+            import { Worker } from 'bullmq';
+            new Worker('mail', async (job) => { if (job.name === 'welcome') return; throw new Error(job.name); });
+            new Worker('cleanup', async (job) => { if (job.name === 'clean') return; throw new Error(job.name); });
+            new Worker('digest', async (job) => { if (job.name === 'digest') return; throw new Error(job.name); });
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/queues.ts", 4, "QL102"), ("src/workers.ts", 4, "QL103")}
+    assert "job 'cleanup' has no handler on queue 'cleanup'" in diagnostics[0].message

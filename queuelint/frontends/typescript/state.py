@@ -251,5 +251,22 @@ def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue
                  options: Node | None = None, arguments: list[Node] | None = None) -> None:
     spans = tuple(state.src.span(a) for a in arguments or ())
     state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state),
-                                    arguments=spans))
+                                    arguments=spans, guard=_parameter_guard(anchor, queue, job, state)))
+
+
+def _parameter_guard(anchor: Node, queue: Expr, job: Expr, state: Extraction) -> str:
+    """For a producer of a wrapper (its queue or name a parameter) inside `if (options?.daily)`
+    or `if (daily)` of the same function: the parameter that must be passed for it to run."""
+    owner = next((e.reason for e in (job, queue, *queue.parts) if e.kind == "param"), "")
+    if not owner:
+        return ""
+    node = anchor
+    while node.parent is not None and node.type not in FUNCTION_TYPES:
+        parent = node.parent
+        if parent.type == "if_statement" and parent.child_by_field_name("consequence") == node:
+            condition = expr_of(unwrap(parent.child_by_field_name("condition")), state.src)
+            if condition.kind == "param" and condition.reason == owner:
+                return condition.text
+        node = parent
+    return ""
 
