@@ -579,3 +579,15 @@ def test_the_input_digest_follows_what_extraction_reads() -> None:
     # Queue libraries imported anywhere: what is reported of a file libcst cannot parse.
     assert digest(base) != digest(base.replace("import os", "import rq"))
     assert digest(base) != digest(base.replace("return x", "return x + 1"))
+
+
+def test_a_declared_source_encoding_is_honoured() -> None:
+    """PEP 263: a Latin-1 file that says so is valid Python, names and strings included; the
+    same bytes without the declaration are not UTF-8, and that is reported."""
+    source = "# -*- coding: latin-1 -*-\nfrom celery import shared_task\n@shared_task\ndef grüße(name):\n" \
+             "    return 'Grüße, ' + name\n"
+    declared = extract("proj/tasks.py", source.encode("latin-1"))
+    assert declared.problems == ()
+    assert [c.routes[0].job.text.rsplit(".", 1)[-1] for c in declared.consumers] == ["grüße"]
+    undeclared = extract("proj/tasks.py", source.split("\n", 1)[1].encode("latin-1"))
+    assert [p.message.split(" (")[0] for p in undeclared.problems][:1] == ["not valid UTF-8"]

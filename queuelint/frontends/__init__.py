@@ -85,7 +85,7 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
     if language == "python":
         from queuelint.frontends.python import extract as python_extract  # libcst: only when needed
 
-        return python_extract.extract(path, data, decode_problem(path, data), options.wanted_calls)
+        return python_extract.extract(path, data, _python_decode_problem(path, data), options.wanted_calls)
     return unanalysed(path)
 
 
@@ -97,7 +97,18 @@ def input_digest(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> 
     from queuelint.frontends.python import inputs
 
     data = _prepared(data)
-    return inputs.input_digest(path, data, decode_problem(path, data), options.wanted_calls)
+    return inputs.input_digest(path, data, _python_decode_problem(path, data), options.wanted_calls)
+
+
+def _python_decode_problem(path: str, data: bytes) -> Problem | None:
+    """As `decode_problem`, but Python source may declare another encoding (PEP 263)."""
+    problem = decode_problem(path, data)
+    if problem is not None:
+        from queuelint.frontends.python.inputs import read_text
+
+        if read_text(data)[1]:
+            return None
+    return problem
 
 
 def unanalysed(path: str, why: str | None = None) -> FileFacts:

@@ -11,7 +11,7 @@ import libcst as cst
 
 from queuelint.findings import Span
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
-from queuelint.frontends.python.inputs import IMPORTED_LIBRARY
+from queuelint.frontends.python.inputs import IMPORTED_LIBRARY, read_text
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
 from queuelint.frontends.python.suppressions import suppressions_in
@@ -183,7 +183,7 @@ def _class_constants(node: cst.ClassDef, state: PyState) -> None:
 
 def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
-    text = data.decode("utf-8", "replace")
+    text = read_text(data)[0]
     problems = [decode_problem] if decode_problem else []
     sliced = slice_source(text, wanted_calls)
     source = sliced.text if sliced is not None else text

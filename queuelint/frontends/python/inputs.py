@@ -8,7 +8,9 @@ which costs 0.3 s."""
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import tokenize
 
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.suppressions import suppressions_in
@@ -19,9 +21,25 @@ from queuelint.model import Problem
 IMPORTED_LIBRARY = re.compile(rb"^\s*(?:from|import)\s+(celery|arq|rq|dramatiq|bullmq|django_rq)\b", re.M)
 
 
+def read_text(data: bytes) -> tuple[str, bool]:
+    """The source as Python reads it, UTF-8 or the encoding a PEP 263 comment declares
+    (`# -*- coding: latin-1 -*-`), and whether it decoded cleanly."""
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        pass
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            return data.decode(encoding), True
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        pass
+    return data.decode("utf-8", "replace"), False
+
+
 def input_digest(path: str, data: bytes, decode_problem: Problem | None, wanted_calls: frozenset[str]) -> str:
     """Everything `extract.extract` takes from `data`, in the order it takes it."""
-    text = data.decode("utf-8", "replace")
+    text = read_text(data)[0]
     sliced = slice_source(text, wanted_calls)
     read = (decode_problem, sliced.text, sliced.lines) if sliced is not None else (decode_problem, text, None)
     payload = repr((*read, suppressions_in(path, text), sorted(set(IMPORTED_LIBRARY.findall(data)))))
