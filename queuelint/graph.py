@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from queuelint.findings import Span
-from queuelint.model import Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
+from queuelint.model import ACTOR_QUEUE, Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
 from queuelint.resolve import Name, Resolver
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ class QueueGraph:
             producer = replace(producer, library=found[1])
         site = ProducerSite(producer, path, self.resolver.name(producer.queue, path),
                             self.resolver.name(producer.job, path))
+        if producer.queue.kind == "ref" and producer.queue.text.endswith(ACTOR_QUEUE) and not site.queue.is_value:
+            return  # `x.send()` on an object not known to be a Dramatiq actor (a signal, a mailer)
         index = len(self.producer_sites)
         self.producer_sites.append(site)
         node = ("producer", index)

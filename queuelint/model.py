@@ -124,6 +124,10 @@ class JobOption:
     value: Expr | None = None  # for scalar values; None for nested objects
 
 
+# The binding of a Dramatiq actor's queue: `fn.send()` produces onto `fn` + this.
+ACTOR_QUEUE = ".__queue__"
+
+
 @dataclass(frozen=True)
 class Producer:
     """A place that puts a job on a queue."""

@@ -190,3 +190,31 @@ def test_arq_workers_built_in_code_register_their_functions(tmp_path: Path) -> N
         """,
     })
     assert found(tmp_path, diagnostics) == {("app/batch.py", 12, "QL102")}
+
+
+def test_send_on_objects_that_are_not_actors_produces_nothing(tmp_path: Path) -> None:
+    """`order_paid.send(…)` on a Django signal (or a mailer) is no Dramatiq producer: nothing
+    is left unresolved for it; an actor's `send` still is one."""
+    from queuelint import engine
+    from queuelint.config import Settings
+
+    files = {
+        "shop/__init__.py": "",
+        "shop/signals.py": "from django.dispatch import Signal\norder_paid = Signal()\n",
+        "shop/actors.py": "import dramatiq\n\n@dramatiq.actor(queue_name='mail')\ndef notify(order_id):\n    return 1\n",
+        "shop/tasks.py": """
+            from celery import shared_task
+            from shop.actors import notify
+            from shop.signals import order_paid
+
+            @shared_task
+            def mark_paid(order_id):
+                order_paid.send(sender=None, order_id=order_id)
+                notify.send(order_id)
+        """,
+    }
+    run(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert result.graph.unresolved == []
+    assert [(site.queue.value, site.job.value) for site in result.graph.producers()] == [("mail", "notify")]

@@ -7,10 +7,9 @@ import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
 from queuelint.frontends.python.syntax import dotted_name, keywords
-from queuelint.model import Expr
+from queuelint.model import ACTOR_QUEUE, Expr
 
 LIBRARY = "dramatiq"
-QUEUE_SUFFIX = ".__queue__"  # binding of an actor's queue, for `fn.send()` callers
 
 
 def is_actor_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Call | bool:
@@ -32,7 +31,7 @@ def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState)
                       queue=queue, job=name, route_span=state.span(anchor), handler=function.name.value)
     if not state.scopes and not state.classes:
         state.bindings.append((function.name.value, name))
-        state.bindings.append((function.name.value + QUEUE_SUFFIX, queue))
+        state.bindings.append((function.name.value + ACTOR_QUEUE, queue))
 
 
 def call(node: cst.Call, state: PyState) -> None:
@@ -48,4 +47,4 @@ def call(node: cst.Call, state: PyState) -> None:
     root = receiver.split(".", 1)[0]
     if state.local(root) is not None or (root not in state.imports and root not in state.definitions):
         return
-    state.add_producer(node.func.value, LIBRARY, leaf, Expr("ref", receiver + QUEUE_SUFFIX), Expr("ref", receiver))
+    state.add_producer(node.func.value, LIBRARY, leaf, Expr("ref", receiver + ACTOR_QUEUE), Expr("ref", receiver))
