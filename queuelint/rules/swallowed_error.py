@@ -8,7 +8,8 @@ from queuelint.findings import Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, body_fact_site, in_python, rule
 
 
-@rule(code="QL202", name="swallowed-error", severity=Severity.WARNING, libraries=("bull", "bullmq"))
+@rule(code="QL202", name="swallowed-error", severity=Severity.WARNING,
+      libraries=("bull", "bullmq", "celery", "dramatiq", "arq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in context.graph.consumers():
         consumer = site.consumer

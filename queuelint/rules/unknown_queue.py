@@ -11,7 +11,7 @@ NEST_USES = ("inject", "processor")
 COMMAND_LINE_WORKERS = frozenset({"rq"})  # `rq worker high default`: consumers no code shows
 
 
-@rule(code="QL105", name="unknown-queue", severity=Severity.WARNING, libraries=("bull", "bullmq"))
+@rule(code="QL105", name="unknown-queue", severity=Severity.WARNING, libraries=("bull", "bullmq", "arq", "dramatiq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     yield from _never_consumed(self, context)
     yield from _never_registered(self, context)
