@@ -34,6 +34,7 @@ class Expr:
       known at that function's call sites; ``parts[0]`` is the source text.
     - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
     - ``unknown``: something not understood statically; never reported as a mismatch.
+      ``reason``, when set, says why in words (the text is then no code to quote).
     """
 
     kind: ExprKind
@@ -46,8 +47,8 @@ class Expr:
         return Expr("str", value)
 
     @staticmethod
-    def unknown(text: str) -> Expr:
-        return Expr("unknown", text)
+    def unknown(text: str, why: str = "") -> Expr:
+        return Expr("unknown", text, why)
 
 
 @dataclass(frozen=True)

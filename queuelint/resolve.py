@@ -115,7 +115,7 @@ class Resolver:
             found = self._lookup(path, expr.parts[0].text.split("."), depth + 1)
             if found is not None and found[0].kind == "queue" and found[0].parts:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
-        return Name("unknown", text=expr.text, reason=f"`{expr.text}` is not known statically")
+        return Name("unknown", text=expr.text, reason=expr.reason or f"`{expr.text}` is not known statically")
 
     def _file_bindings(self, path: str) -> dict[str, Expr] | None:
         if path not in self._bindings:

@@ -17,7 +17,7 @@ from dataclasses import replace
 from queuelint.config import ProducerSpec
 from queuelint.findings import Span
 from queuelint.model import CallSite, Expr, FileFacts, Producer
-from queuelint.resolve import Resolver
+from queuelint.resolve import Name, Resolver
 
 MAX_ROUNDS = 6
 Function = tuple[str, str]  # (path, function id as in `Expr.reason` of a parameter)
@@ -160,16 +160,21 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
     passed = _passed_queue(queue)
     if passed is not None and passed.reason == function:  # the queue object the caller passes
         queue = Expr("queue_name", queue.text, parts=(_argument(site, passed.text),))
+    elif queue.kind == "concat" and any(p.kind == "param" and p.reason == function for p in queue.parts):
+        # `${service}-${queueName}`: the caller's arguments, the rest resolved where written.
+        queue = Expr("concat", queue.text, parts=tuple(
+            _argument(site, part.text) if part.kind == "param" and part.reason == function
+            else _fixed(resolver.name(part, path), part) for part in queue.parts))
     elif queue.kind != "param":
         if not library:  # a queue object imported in the wrapper's file
             found = resolver.queue_object(queue, path)
             if found is None:
                 return None
             library = found[1]
-            queue = _fixed(found[0].value, found[0].is_value, queue)
+            queue = _fixed(found[0], queue)
         else:
             name = resolver.name(queue, path)
-            queue = _fixed(name.value, name.is_value, queue)
+            queue = _fixed(name, queue)
     else:
         queue = _argument(site, queue.text)
     job = producer.job
@@ -179,13 +184,14 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
     # The name is the wrapper's own (only the queue came from the caller): the finding belongs
     # where that name is written, so the producer stays there with the queue made file-independent.
     name = resolver.name(queue, site_path)
-    queue = _fixed(name.value, name.is_value, queue)
+    queue = _fixed(name, queue)
     return path, replace(producer, library=library, queue=queue)
 
 
-def _fixed(value: str, known: bool, original: Expr) -> Expr:
-    """A name resolved in the wrapper's file, made independent of that file."""
-    return Expr.literal(value) if known else Expr.unknown(original.parts[0].text if original.parts else original.text)
+def _fixed(name: Name, original: Expr) -> Expr:
+    """A name resolved in the wrapper's file, made independent of that file (an unknown one
+    keeps what was written and why it is not known)."""
+    return Expr.literal(name.value) if name.is_value else Expr.unknown(name.text or original.text, name.reason)
 
 
 def _passes(site: CallSite, position: str) -> bool:
@@ -209,13 +215,13 @@ def _argument(site: CallSite, position: str) -> Expr:
 def _argument_with_span(site: CallSite, position: str) -> tuple[Expr, Span]:
     index_text, _, key = position.partition(".")
     if not index_text.isdigit() or int(index_text) >= len(site.args):
-        return Expr.unknown("argument not passed"), site.span
+        return Expr.unknown("", "the call does not pass this argument"), site.span
     argument = site.args[int(index_text)]
     if not key:
         if argument.value is None:
-            return Expr.unknown("object argument"), argument.span
+            return Expr.unknown("", "the call passes an object here"), argument.span
         return argument.value, argument.span
     for field in argument.fields:
         if field.key == key:
             return field.value, field.span
-    return Expr.unknown(f"argument without `{key}`"), argument.span
+    return Expr.unknown("", f"the object the call passes has no `{key}`"), argument.span

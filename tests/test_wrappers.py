@@ -234,3 +234,39 @@ def test_a_producer_a_wrapper_runs_only_when_asked_is_not_at_every_call(tmp_path
     })
     assert found(tmp_path, diagnostics) == {("src/queues.ts", 4, "QL102"), ("src/workers.ts", 4, "QL103")}
     assert "job 'cleanup' has no handler on queue 'cleanup'" in diagnostics[0].message
+
+
+def test_a_queue_name_built_from_the_wrapper_s_parameters(tmp_path: Path) -> None:
+    """`new Queue(`${service}-${queueName}`)` in a wrapper: each call's arguments fill it in;
+    a call that leaves one out is unresolved, said in words (no code quoted that is not code)."""
+    from queuelint import engine
+    from queuelint.config import Settings
+
+    files = {
+        "src/send.ts": """
+            import { Queue } from 'bullmq';
+            export const sendMessage = async ({ service, queueName, jobName }: {
+              service: string; queueName: string; jobName: string;
+            }) => {
+              const queue = new Queue(`${service}-${queueName}`);
+              return queue.add(jobName, {});
+            };
+        """,
+        "src/use.ts": """
+            import { sendMessage } from './send';
+            export async function run() {
+              await sendMessage({ service: 'billing', queueName: 'invoices', jobName: 'render' });
+              await sendMessage({ service: 'billing', queueName: 'invoices', jobName: 'rendre' });
+              await sendMessage({ queueName: 'invoices', jobName: 'render' });
+            }
+        """,
+        "src/worker.ts": """
+            import { Worker } from 'bullmq';
+            new Worker('billing-invoices', async (job) => { if (job.name === 'render') return; throw new Error(job.name); });
+        """,
+    }
+    assert found(tmp_path, run(tmp_path, files)) == {("src/use.ts", 5, "QL102")}
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert [what for _, what in result.graph.unresolved] == [
+        "queue of this producer: the object the call passes has no `service`"]

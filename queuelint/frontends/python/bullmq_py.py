@@ -61,4 +61,4 @@ def call(node: cst.Call, state: PyState) -> None:
                             getattr(item.key, "value", "").strip("'\"") == "name":
                         state.add_producer(item.value, LIBRARY, "addBulk", known[1], state.expr(item.value))
     elif leaf == "addBulk" and args:
-        state.add_producer(node, LIBRARY, "addBulk", known[1], Expr.unknown("jobs of an addBulk list built elsewhere"))
+        state.add_producer(node, LIBRARY, "addBulk", known[1], Expr.unknown("addBulk(jobs)", "the jobs come from a list built elsewhere"))

@@ -34,7 +34,7 @@ def queue_name(node: Node | None, state: Extraction) -> Expr:
 def construction(node: Node, exported: str, state: Extraction) -> QueueObject | None:
     args = arguments(node)
     if exported == "FlowProducer":
-        return QueueObject(LIBRARY, "flow", Expr.unknown("FlowProducer"))
+        return QueueObject(LIBRARY, "flow", Expr.unknown("FlowProducer", "a flow producer names the queue of each job it adds"))
     if not args or exported not in ("Queue", "Worker"):
         return None
     name = queue_name(args[0], state)

@@ -33,7 +33,7 @@ def read_class(cls: Node, state: Extraction, specs: tuple[ConsumerSpec, ...]) ->
                 continue
             argument = args[spec.name_arg] if spec.name_arg < len(args) else None
             name_node = object_pairs(argument, src).get(spec.name_key) if spec.name_key else argument
-            job = expr_of(name_node, src) if name_node is not None else Expr.unknown(f"@{spec.decorator}() without a name")
+            job = expr_of(name_node, src) if name_node is not None else Expr.unknown(f"@{spec.decorator}()", f"`@{spec.decorator}()` names no job")
             consumer = handler_consumer(
                 state, function=member, span=src.span(decorator), library=spec.library, kind="custom-decorator",
                 queue=Expr.literal(spec.queue), handler=f"{owner}.{src.text(member.child_by_field_name('name'))}",

@@ -82,7 +82,7 @@ def _injected_queue(decorators: list[Node], type_node: Node | None, state: Extra
             named = named.child_by_field_name("name")
         symbol = state.library_symbol(named)
         if symbol is not None and symbol[1] in QUEUE_TYPES and symbol[0] in ("bull", "bullmq"):
-            return QueueObject(LIBRARY_MODULES[symbol[0]], "queue", Expr.unknown("queue of unknown name"))
+            return QueueObject(LIBRARY_MODULES[symbol[0]], "queue", Expr.unknown("Queue", "a `Queue` given to the class, whose name is not known here"))
     return None
 
 
@@ -139,7 +139,7 @@ def read_class(cls: Node, state: Extraction) -> None:
             queue = _name_argument(args[0], state) if args else None
             if queue is not None:
                 state.queues.append(QueueDecl(state.src.span(args[0]), symbol[0], "processor", queue))
-            _processor(cls, symbol[0], queue or Expr.unknown("@Processor() without a queue name"), state)
+            _processor(cls, symbol[0], queue or Expr.unknown("@Processor()", "`@Processor()` names no queue"), state)
 
 
 def _class_name(cls: Node, state: Extraction) -> str:

@@ -243,7 +243,7 @@ def job_options(node: Node | None, state: Extraction, prefix: str = "") -> tuple
 def add_opaque_bulk(state: Extraction, call: Node, queue: QueueObject) -> None:
     """`queue.addBulk(jobs)` with jobs built elsewhere: names unknown, but the queue gets jobs."""
     state.producers.append(
-        Producer(state.src.span(call), queue.library, "addBulk", queue.name, Expr.unknown("jobs of an addBulk array built elsewhere"))
+        Producer(state.src.span(call), queue.library, "addBulk", queue.name, Expr.unknown("addBulk(jobs)", "the jobs come from an array built elsewhere"))
     )
 
 
