@@ -118,3 +118,18 @@ def test_an_error_kept_in_the_catch_and_thrown_later_is_not_swallowed(tmp_path: 
                              ("if (err) console.warn(err);", True)]:
         diagnostics = run(tmp_path, {"src/sync.processor.ts": processor.replace("LATER", later)})
         assert (("src/sync.processor.ts", 10, "QL202") in found(tmp_path, diagnostics)) is swallowed, later
+
+
+def test_a_silent_fallback_after_a_list_lookup_names_the_list(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {"src/worker.ts": """
+        import { Worker } from 'bullmq';
+        import { allowedJobs } from './jobs';
+        new Worker('orchestrator', async (job) => {
+          if (allowedJobs.includes(job.name)) { return run(job); }
+          if (job.name === 'schedule') { return schedule(job); }
+        });
+        declare function run(job: unknown): Promise<void>;
+        declare function schedule(job: unknown): Promise<void>;
+    """})
+    assert [d.code for d in diagnostics] == ["QL203"]
+    assert "anything but 'schedule', `allowedJobs` completes" in diagnostics[0].message

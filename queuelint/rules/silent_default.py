@@ -14,7 +14,8 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         router = site.consumer.router
         if router is None or router.fallback not in ("silent", "missing"):
             continue
-        handled = ", ".join(sorted(n.display() for _, n in site.routes)) or "no names"
+        # Names not known here (`allowed.includes(job.name)`) are quoted as the code says them.
+        handled = ", ".join(sorted(n.display() if n.is_value else f"`{n.text}`" for _, n in site.routes)) or "no names"
         if in_python(router.span.path):
             routing = {"switch": f"match {router.subject}", "if": f"if {router.subject} == …",
                        "guard": f"if {router.subject} != …"}[router.form]
