@@ -38,6 +38,13 @@ class Name:
 
 
 Loader = Callable[[str], "FileFacts | None"]
+QUOTED_LENGTH = 60
+
+
+def _quoted(code: str) -> str:
+    """Code in a message: on one line, and cut short (a call spread over lines reads as one)."""
+    text = " ".join(code.split())
+    return f"`{text if len(text) <= QUOTED_LENGTH else text[: QUOTED_LENGTH - 1] + '…'}`"
 
 
 class Resolver:
@@ -94,7 +101,7 @@ class Resolver:
         if expr.kind == "ref":
             found = self._lookup(path, expr.text.split("."), depth + 1)
             if found is None:
-                return Name("unknown", text=expr.text, reason=f"`{expr.text}` could not be resolved")
+                return Name("unknown", text=expr.text, reason=f"{_quoted(expr.text)} could not be resolved")
             target, where = found
             result = self._evaluate(target, where, depth + 1)
             return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
@@ -115,7 +122,7 @@ class Resolver:
             found = self._lookup(path, expr.parts[0].text.split("."), depth + 1)
             if found is not None and found[0].kind == "queue" and found[0].parts:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
-        return Name("unknown", text=expr.text, reason=expr.reason or f"`{expr.text}` is not known statically")
+        return Name("unknown", text=expr.text, reason=expr.reason or f"{_quoted(expr.text)} is not known statically")
 
     def _file_bindings(self, path: str) -> dict[str, Expr] | None:
         if path not in self._bindings:

@@ -204,3 +204,15 @@ def test_worker_processor_imported_from_another_module(tmp_path: Path) -> None:
         """,
     })
     assert found(tmp_path, diagnostics) == {("src/boot.ts", 7, "QL102")}
+
+
+def test_code_quoted_in_a_reason_is_one_short_line(tmp_path: Path) -> None:
+    from queuelint.model import Expr
+    from queuelint.modules import ModuleLocator
+    from queuelint.resolve import Resolver
+
+    resolver = Resolver(lambda path: None, ModuleLocator([str(tmp_path)]))
+    spread = "self.create_job(\n    func,\n    args=args,\n    kwargs=kwargs,\n    timeout=timeout,\n    result_ttl=ttl,\n)"
+    reason = resolver.name(Expr.unknown(spread), str(tmp_path / "queue.py")).reason
+    assert reason == "`self.create_job( func, args=args, kwargs=kwargs, timeout=ti…` is not known statically"
+    assert resolver.name(Expr.unknown("x", "said in words"), str(tmp_path / "queue.py")).reason == "said in words"
