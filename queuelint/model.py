@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar, Union
 
 from queuelint.findings import Span
 
-ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "dynamic", "unknown"]
+ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "module_member", "dynamic", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class Expr:
     - ``queue_name``: the name of the queue object that ``parts[0]`` refers to.
     - ``param``: a parameter of function ``reason`` at position ``text`` (``0``, ``0.name``),
       known at that function's call sites; ``parts[0]`` is the source text.
+    - ``module_member``: ``text`` in the Python module the file is imported as (a Celery task's
+      default name, `proj.tasks.send`); which module that is depends on the `__init__.py`
+      files around it, so it is told when resolving, not when the file is read.
     - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
     - ``unknown``: something not understood statically; never reported as a mismatch.
       ``reason``, when set, says why in words (the text is then no code to quote).

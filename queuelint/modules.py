@@ -73,6 +73,9 @@ def _python_file(base: str) -> str | None:
     return None
 
 
+NAMESPACE_DEPTH = 3  # directories without `__init__.py` crossed to reach an enclosing package
+
+
 class ModuleLocator:
     def __init__(self, roots: Sequence[str] = ()) -> None:
         self._roots = [os.path.abspath(r) for r in roots]
@@ -81,6 +84,41 @@ class ModuleLocator:
         self._read_configs: dict[str, PathConfig | None] = {}  # per locator: a later run sees edits
         self._package_roots: dict[str, str] = {}
         self._located: dict[tuple[str, str, bool], str | None] = {}
+        self._packages_by_dir: dict[str, bool] = {}  # directory -> holds an `__init__.py`
+
+    def python_module_name(self, path: str) -> str:
+        """The dotted module a Python file is imported as: its path below the first directory
+        (walking up) that is not a package (no `__init__.py`). Directories without one inside a
+        package are namespace packages (`app/importers/github/tasks.py` with
+        `app/importers/__init__.py` is `app.importers.github.tasks`)."""
+        directory, filename = os.path.split(path)
+        parts = [] if filename == "__init__.py" else [os.path.splitext(filename)[0]]
+        while self._is_package(directory) or self._inside_package(directory):
+            directory, package = os.path.split(directory)
+            parts.insert(0, package)
+            if not package:
+                break
+        return ".".join(parts)
+
+    def _is_package(self, directory: str) -> bool:
+        found = self._packages_by_dir.get(directory)
+        if found is None:
+            found = self._packages_by_dir[directory] = probes.is_file(os.path.join(directory, "__init__.py"))
+        return found
+
+    def _inside_package(self, directory: str) -> bool:
+        """A directory without `__init__.py` a few levels below one with it (not past a
+        repository's root)."""
+        for _ in range(NAMESPACE_DEPTH):
+            if probes.exists(os.path.join(directory, ".git")):
+                return False
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                return False
+            directory = parent
+            if self._is_package(directory):
+                return True
+        return False
 
     def package_root(self, directory: str) -> str:
         """The nearest directory above `directory` with a package manifest ("" if none)."""

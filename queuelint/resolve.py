@@ -115,6 +115,9 @@ class Resolver:
                     return Name("unknown", text=expr.text, reason=resolved.reason)
                 values.append(resolved.value)
             return Name("value", "".join(values), expr.text)
+        if expr.kind == "module_member":
+            module = self._locator.python_module_name(path)
+            return Name("value", f"{module}.{expr.text}" if module else expr.text, expr.text)
         if expr.kind == "param":
             written = expr.parts[0].text if expr.parts else expr.text
             return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")

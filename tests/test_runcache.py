@@ -539,3 +539,20 @@ def test_an_entry_swapped_for_a_link_or_back_is_seen(in_tmp: Path, tmp_path_fact
     after = check()
     assert analyses and after == fresh()
     assert ("late.ts" in after) == linked
+
+
+def test_a_package_made_or_unmade_renames_its_tasks(in_tmp: Path, analyses: list[int]) -> None:
+    """A Celery task's default name follows the `__init__.py` files around its module, which
+    are not part of the file: adding or removing one is seen by a run that uses the cache."""
+    task = "from celery import shared_task\n\n@shared_task\ndef go():\n    return 1\n"
+    write_project(in_tmp, {"app/a/tasks.py": task, "app/b/tasks.py": task})
+    settle(in_tmp)
+    assert "second handler for job 'tasks.go'" in check()
+    (in_tmp / "app/__init__.py").write_text("")  # app.a.tasks.go and app.b.tasks.go: no clash
+    settle(in_tmp)
+    analyses.clear()
+    assert check() == fresh() == "All checks passed.\n"
+    assert analyses
+    (in_tmp / "app/__init__.py").unlink()
+    settle(in_tmp)
+    assert check() == fresh() != "All checks passed.\n"

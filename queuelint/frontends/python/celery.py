@@ -47,8 +47,7 @@ def task(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState) 
     """A task: consumer of its name on the registry; its name is bound for `.delay` callers."""
     options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
     explicit = options.get("name")
-    name = state.expr(explicit.value) if explicit is not None else Expr.literal(
-        f"{state.module_name}.{function.name.value}" if state.module_name else function.name.value)
+    name = state.expr(explicit.value) if explicit is not None else Expr("module_member", function.name.value)
     bound = "bind" in options and dotted_name(options["bind"].value) == "True"
     anchor = explicit.value if explicit is not None else function.name
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="celery-task",
@@ -75,8 +74,7 @@ def task_class(cls: cst.ClassDef, state: PyState) -> None:
                     explicit = small.value
     if run is None:
         return  # an abstract base for other tasks
-    name = state.expr(explicit) if explicit is not None else Expr.literal(
-        f"{state.module_name}.{cls.name.value}" if state.module_name else cls.name.value)
+    name = state.expr(explicit) if explicit is not None else Expr("module_member", cls.name.value)
     state.add_handler(function=run, span=state.span(cls.name), library=LIBRARY, kind="celery-task", queue=REGISTRY,
                       job=name, route_span=state.span(explicit or cls.name), handler=f"{cls.name.value}.run",
                       bound=True)

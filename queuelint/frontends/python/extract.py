@@ -13,7 +13,7 @@ from queuelint.findings import Span
 from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
 from queuelint.frontends.python.inputs import IMPORTED_LIBRARY, read_text
 from queuelint.frontends.python.slicing import slice_source
-from queuelint.frontends.python.state import LIBRARY_MODULES, PyState, module_name
+from queuelint.frontends.python.state import LIBRARY_MODULES, PyState
 from queuelint.frontends.python.suppressions import suppressions_in
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value, walk
 from queuelint.frontends.python.values import parameter_expr
@@ -200,7 +200,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         return FileFacts(path=path, language="python", libraries=tuple(imported), problems=tuple(problems),
                          suppressions=tuple(suppressions_in(path, text)))
     positions = Positions(path, module, source, sliced.lines if sliced is not None else None)
-    state = PyState(path, module, positions, module_name(path))
+    state = PyState(path, module, positions)
     for statement in module.body:  # functions are known before the calls that use them
         if isinstance(statement, cst.FunctionDef):
             state.definitions[statement.name.value] = statement

@@ -59,5 +59,5 @@ def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:
     if reference is None:
         return Expr.unknown("")
     if reference in state.definitions:
-        return Expr.literal(f"{state.module_name}.{reference}")
+        return Expr("module_member", reference)
     return Expr.unknown(reference)  # an imported function is importable: nothing to check

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from functools import cache
 
 import libcst as cst
 
@@ -34,7 +32,6 @@ class PyState:
     path: str
     module: cst.Module
     positions: Positions
-    module_name: str
     imports: dict[str, Import] = field(default_factory=dict)
     producers: list[Producer] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
@@ -126,41 +123,3 @@ class PyState:
 
 def callee(call: cst.Call) -> str | None:
     return dotted_name(call.func)
-
-
-NAMESPACE_DEPTH = 3  # directories without `__init__.py` crossed to reach an enclosing package
-
-
-@cache
-def module_name(path: str) -> str:
-    """The dotted module a file is imported as: its path below the first directory (walking
-    up) that is not a package (no `__init__.py`). Directories without one inside a package
-    are namespace packages (`app/importers/github/tasks.py` with `app/importers/__init__.py`
-    is `app.importers.github.tasks`)."""
-    directory, filename = os.path.split(os.path.abspath(path))
-    parts = [] if filename == "__init__.py" else [os.path.splitext(filename)[0]]
-    while _is_package(directory) or _inside_package(directory):
-        directory, package = os.path.split(directory)
-        parts.insert(0, package)
-        if not package:
-            break
-    return ".".join(parts)
-
-
-def _is_package(directory: str) -> bool:
-    return os.path.isfile(os.path.join(directory, "__init__.py"))
-
-
-def _inside_package(directory: str) -> bool:
-    """A directory without `__init__.py` a few levels below one with it (not past a
-    repository's root)."""
-    for _ in range(NAMESPACE_DEPTH):
-        if os.path.exists(os.path.join(directory, ".git")):
-            return False
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return False
-        directory = parent
-        if _is_package(directory):
-            return True
-    return False
