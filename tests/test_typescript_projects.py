@@ -133,3 +133,47 @@ def test_a_silent_fallback_after_a_list_lookup_names_the_list(tmp_path: Path) ->
     """})
     assert [d.code for d in diagnostics] == ["QL203"]
     assert "anything but 'schedule', `allowedJobs` completes" in diagnostics[0].message
+
+
+def test_dispatch_through_a_map_written_out_in_the_file(tmp_path: Path) -> None:
+    """`this.handlers[job.name](job)` with the map a field written out in the class: the
+    processor takes its keys (a name outside them fails at run time); a map that code fills
+    in elsewhere (`registry[name] = fn`) takes names not known here."""
+    diagnostics = run(tmp_path, {
+        "src/ingest.processor.ts": """
+            import { Processor, WorkerHost } from '@nestjs/bullmq';
+            import { Job } from 'bullmq';
+            import { JobName } from './names';
+
+            @Processor('ingest')
+            export class IngestProcessor extends WorkerHost {
+              private handlers: Record<string, (job: Job) => Promise<void>> = {
+                [JobName.Custom]: async (job) => this.custom(job),
+                message: async (job) => this.message(job),
+              };
+              async process(job: Job): Promise<void> { await this.handlers[job.name](job); }
+              private async custom(job: Job) {}
+              private async message(job: Job) {}
+            }
+        """,
+        "src/names.ts": "export enum JobName { Custom = 'custom' }\n",
+        "src/ingest.service.ts": """
+            import { InjectQueue } from '@nestjs/bullmq';
+            import { Queue } from 'bullmq';
+            export class IngestService {
+              constructor(@InjectQueue('ingest') private readonly queue: Queue) {}
+              async custom() { await this.queue.add('custom', {}); }
+              async message() { await this.queue.add('message', {}); }
+              async thirdParty() { await this.queue.add('thirdparty', {}); }
+            }
+        """,
+        "src/registry.ts": """
+            import { Queue, Worker } from 'bullmq';
+            const registry: Record<string, (job: unknown) => Promise<void>> = { first: async () => undefined };
+            export function register(name: string, fn: (job: unknown) => Promise<void>) { registry[name] = fn; }
+            const events = new Queue('events');
+            export const emit = () => events.add('second', {});
+            new Worker('events', async (job) => registry[job.name]?.(job));
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/ingest.service.ts", 8, "QL102")}

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from tree_sitter import QueryCursor
 
-from queuelint.frontends.typescript.state import CLASS_TYPES, LIBRARY_MODULES, Extraction
+from queuelint.frontends.typescript.state import LIBRARY_MODULES, Extraction
 from queuelint.frontends.typescript.syntax import (
+    CLASS_TYPES,
     Node,
     arguments,
     dotted_name,

@@ -17,13 +17,13 @@ from queuelint.findings import Span
 from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs
 from queuelint.frontends.typescript import handlers as handlers_module
 from queuelint.frontends.typescript.state import (
-    CLASS_TYPES,
     LIBRARY_MODULES,
     Extraction,
     QueueObject,
     top_level_function,
 )
 from queuelint.frontends.typescript.syntax import (
+    CLASS_TYPES,
     FUNCTION_TYPES,
     Node,
     SourceText,

@@ -17,10 +17,12 @@ from typing import Literal
 from queuelint.findings import Span
 from queuelint.frontends.common import HandlerFacts
 from queuelint.frontends.typescript.syntax import (
+    CLASS_TYPES,
     Node,
     SourceText,
     arguments,
     dotted_name,
+    enclosing,
     object_pairs,
     shorten,
     unwrap,
@@ -137,6 +139,96 @@ def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceTe
         if node.type == "switch_statement" and _is_job_name(node.child_by_field_name("value"), job, name_vars, src):
             _switch_router(node, src, facts)
             return
+    _map_router(body, job, name_vars, src, facts)
+
+
+def _map_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
+    """`this.handlers[job.name](job)` with `handlers` an object written out in this file (a
+    field, a constant): the handler takes its keys, and any other name fails (or, called
+    with `?.`, does nothing): it is not a handler of every name. A map that is filled in
+    elsewhere (`handlers[name] = fn`) stays one."""
+    for node in [body, *walk_body(body)]:
+        callee = unwrap(node.child_by_field_name("function")) if node.type == "call_expression" else None
+        if callee is None or callee.type != "subscript_expression" \
+                or not _is_job_name(callee.child_by_field_name("index"), job, name_vars, src):
+            continue
+        holder = unwrap(callee.child_by_field_name("object"))
+        literal = _object_written_out(holder, body, src) if holder is not None else None
+        routes = _keys(literal, src) if literal is not None else None
+        if routes:
+            facts.routes.extend(routes)
+            facts.accepts_any = False
+        return
+
+
+def _object_written_out(holder: Node, body: Node, src: SourceText) -> Node | None:
+    """The object literal `this.handlers` or `handlers` is given where it is declared, if
+    nothing adds to it (`x[k] = …`, `Object.assign(x, …)`)."""
+    path = dotted_name(holder, src)
+    root = body
+    while root.parent is not None:
+        root = root.parent
+    if path is None or re.search(rf"(?<![\w$.]){re.escape(path)}\s*\[[^\]]*\]\s*=(?!=)|Object\.assign\(\s*"
+                                 rf"{re.escape(path)}\b", src.text(root)):
+        return None
+    found: Node | None = None
+    if path.startswith("this."):  # a field of the class the handler is in
+        cls = enclosing(body, CLASS_TYPES)
+        members = cls.child_by_field_name("body") if cls is not None else None
+        for member in members.named_children if members is not None else []:
+            if member.type in ("public_field_definition", "field_definition") \
+                    and _member_name(member, src) == path.removeprefix("this."):
+                found = member.child_by_field_name("value")
+    else:  # a constant of the function or of a block around it, or of the module
+        scope: Node | None = body
+        while scope is not None and found is None:
+            if scope.type in ("statement_block", "program"):
+                found = _declared_in(scope, path, src)
+            scope = scope.parent
+    found = unwrap(found)
+    return found if found is not None and found.type == "object" else None
+
+
+def _declared_in(block: Node, name: str, src: SourceText) -> Node | None:
+    """The value `name` is declared with by a statement of `block` (`const x = …`)."""
+    for statement in block.named_children:
+        if statement.type == "export_statement":
+            statement = statement.child_by_field_name("declaration") or statement
+        if statement.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for declarator in statement.named_children:
+            target = declarator.child_by_field_name("name") if declarator.type == "variable_declarator" else None
+            if target is not None and src.text(target) == name:
+                return declarator.child_by_field_name("value")
+    return None
+
+
+def _member_name(member: Node, src: SourceText) -> str | None:
+    name = member.child_by_field_name("name") or member.child_by_field_name("property")
+    return src.text(name) if name is not None else None
+
+
+def _keys(literal: Node, src: SourceText) -> list[Route] | None:
+    """A route per key of an object literal; None if a key is not written out (a spread)."""
+    routes: list[Route] = []
+    for child in literal.named_children:
+        if child.type == "comment":
+            continue
+        key = child.child_by_field_name("key") if child.type == "pair" else \
+            child.child_by_field_name("name") if child.type == "method_definition" else \
+            child if child.type == "shorthand_property_identifier" else None
+        if key is None:
+            return None  # `...others`: keys not known here
+        if key.type == "computed_property_name":  # `[JobName.Sync]: …`
+            inner = key.named_children[0] if key.named_children else None
+            if inner is None:
+                return None
+            routes.append(Route(expr_of(inner, src), src.span(inner)))
+        elif key.type in ("string", "number"):
+            routes.append(Route(expr_of(key, src), src.span(key)))
+        else:
+            routes.append(Route(Expr.literal(src.text(key)), src.span(key)))
+    return routes
 
 
 def _flattened(block: Node) -> list[Node]:

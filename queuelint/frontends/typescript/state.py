@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from queuelint.findings import Span
 from queuelint.frontends.typescript import handlers
 from queuelint.frontends.typescript.syntax import (
+    CLASS_TYPES,
     FUNCTION_TYPES,
     Node,
     SourceText,
@@ -30,7 +31,6 @@ from queuelint.model import (
 
 # Modules whose exports make a file queue code, and the queue library each one means.
 LIBRARY_MODULES = {"bull": "bull", "@nestjs/bull": "bull", "bullmq": "bullmq", "@nestjs/bullmq": "bullmq"}
-CLASS_TYPES = frozenset({"class_declaration", "class"})
 
 
 @dataclass(frozen=True)

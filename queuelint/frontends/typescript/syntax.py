@@ -17,6 +17,7 @@ Node = tree_sitter.Node
 TRANSPARENT = frozenset(
     {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression", "type_assertion"}
 )
+CLASS_TYPES = frozenset({"class_declaration", "class"})
 FUNCTION_TYPES = frozenset(
     {"function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function",
      "generator_function_declaration", "function"}
