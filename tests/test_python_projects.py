@@ -218,3 +218,29 @@ def test_send_on_objects_that_are_not_actors_produces_nothing(tmp_path: Path) ->
     assert result.graph is not None
     assert result.graph.unresolved == []
     assert [(site.queue.value, site.job.value) for site in result.graph.producers()] == [("mail", "notify")]
+
+
+def test_an_error_callback_may_carry_on(tmp_path: Path) -> None:
+    """A task with Celery's `link_error` signature runs after a failure: catching there and
+    carrying on is not a swallowed job failure. An ordinary task doing so still is."""
+    diagnostics = run(tmp_path, {"tasks.py": """
+        import logging
+        from celery import shared_task
+
+        log = logging.getLogger(__name__)
+
+        @shared_task
+        def stop_chain_on_error(request, exc, traceback):
+            try:
+                request.chain = None
+            except Exception:
+                log.warning("could not clear the chain of %s", request.id)
+
+        @shared_task
+        def crunch(n):
+            try:
+                return n * 2
+            except Exception:
+                log.warning("could not crunch %s", n)
+    """})
+    assert found(tmp_path, diagnostics) == {("tasks.py", 18, "QL202")}

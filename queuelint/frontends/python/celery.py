@@ -9,6 +9,8 @@ sits on one queue, `celery`: the registry a worker consults ("Received unregiste
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
@@ -52,8 +54,16 @@ def task(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState) 
     anchor = explicit.value if explicit is not None else function.name
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="celery-task",
                       queue=REGISTRY, job=name, route_span=state.span(anchor), handler=function.name.value, bound=bound)
+    if _is_error_callback(function):  # runs once a task failed: retrying it would mean nothing
+        state.consumers[-1] = replace(state.consumers[-1], swallowed_errors=())
     if not state.scopes and not state.classes:
         state.bindings.append((function.name.value, name))
+
+
+def _is_error_callback(function: cst.FunctionDef) -> bool:
+    """`def on_error(request, exc, traceback)`: the signature Celery calls a `link_error` with."""
+    names = {p.name.value for p in function.params.params}
+    return bool(names & {"exc", "exception"}) and bool(names & {"traceback", "tb", "einfo"})
 
 
 def task_class(cls: cst.ClassDef, state: PyState) -> None:
