@@ -5,6 +5,7 @@ can hold queue code at all."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -29,12 +30,9 @@ SKIPPED_SUFFIXES = (".min.js", ".min.mjs", ".min.cjs", ".d.ts", ".d.mts", ".d.ct
 # providers, may not, but they all say "@Module(". Words like `bulletSize` match neither.
 QUEUE_MARKERS = (b"'bull", b'"bull', b"`bull", b"/bull", b"@Module(")
 # Python: the libraries' module names, and the Celery settings that name tasks (not every
-# `CELERY_…` word: tests that pass `settings.ORDERS_CELERY_QUEUE` around hold no queue code),
-# and `@app.task` decorators (a task module may import its app from the project and never
-# name Celery).
+# `CELERY_…` word: tests that pass `settings.ORDERS_CELERY_QUEUE` around hold no queue code).
 PYTHON_MARKERS = (b"celery", b"CELERY_BEAT_SCHEDULE", b"CELERYBEAT_SCHEDULE", b"CELERY_ROUTES", b"CELERY_TASK_ROUTES",
-                  b"beat_schedule", b"task_routes", b"send_task", b"shared_task", b".task(", b".task\n", b".task\r",
-                  b".delay(",
+                  b"beat_schedule", b"task_routes", b"send_task", b"shared_task", b".delay(",
                   b".apply_async(", b".si(", b"dramatiq", b"send_with_options", b"from arq", b"import arq",
                   b"enqueue", b"WorkerSettings", b"from rq", b"import rq", b"django_rq", b"bullmq")
 
@@ -51,6 +49,8 @@ def _grouped(markers: tuple[bytes, ...], words: tuple[bytes, ...]) -> tuple[tupl
 
 
 PYTHON_MARKER_GROUPS = _grouped(PYTHON_MARKERS, (b"CELERY", b"task", b"arq", b"rq"))
+# `@app.task` decorators: a task module may import its app from the project and never name Celery.
+TASK_DECORATOR = re.compile(rb"@[\w.]+\.task\b")
 
 
 class PathError(Exception):
@@ -243,7 +243,8 @@ def may_hold_queue_code(data: bytes, extra_markers: tuple[bytes, ...] = (), lang
     """The prefilter: a cheap byte search that skips files that cannot hold queue code."""
     if language == "python":
         found = any(word in data and (not markers or any(marker in data for marker in markers))
-                    for word, markers in PYTHON_MARKER_GROUPS)
+                    for word, markers in PYTHON_MARKER_GROUPS) \
+            or (b".task" in data and TASK_DECORATOR.search(data) is not None)
     else:
         found = any(marker in data for marker in QUEUE_MARKERS)
     return found or any(marker in data for marker in extra_markers)

@@ -102,12 +102,14 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver,
                 continue
             path, _ = wrapper
             for producer in wrappers[wrapper]:
-                if producer.guard:  # runs only where the caller passes what it tests
-                    sites = [(site_path, site) for site_path, site in sites if _passes(site, producer.guard)]
-                    if not sites:
-                        producers[path].remove(producer)
-                        continue
-                expanded = [p for p in (_at_call(producer, path, site_path, site, resolver) for site_path, site in sites)
+                # A guarded producer runs only where the caller passes what it tests; there, the
+                # guard is met, and the producer made at the call is not guarded any more.
+                passing = [(p, s) for p, s in sites if _passes(s, producer.guard)] if producer.guard else sites
+                if not passing:
+                    producers[path].remove(producer)
+                    continue
+                unguarded = replace(producer, guard="")
+                expanded = [p for p in (_at_call(unguarded, path, site_path, site, resolver) for site_path, site in passing)
                             if p is not None]
                 if not expanded:
                     continue

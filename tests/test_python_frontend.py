@@ -523,6 +523,7 @@ def test_a_cut_file_reports_the_positions_of_the_whole_file(monkeypatch: pytest.
     ("send_receipt.delay(1)\n", True),
     ("from proj.worker import app\n@app.task\ndef go(): pass\n", True),  # the app from the project
     ("from proj.worker import app\n@app.task(bind=True)\ndef go(self): pass\n", True),
+    ("from proj.worker import app\n@app.task  # weekly\ndef go(): pass\n", True),
     ("self.task = make_task()\n", False),
     # A test passing a queue setting around holds no queue code: not parsed up front.
     ("def test_order(settings):\n    assert call(queue=settings.ORDERS_CELERY_QUEUE)\n", False),
@@ -535,14 +536,15 @@ def test_python_prefilter(source: str, parsed: bool) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["celery", "CELERY", "_BEAT_SCHEDULE", "BEAT", "task", "_routes", "send_", "shared_",
-                                 ".delay(", ".task", "(", "\r", "from ", "import ", "arq", "rq", "django_", "enqueue", " ", "\n",
+                                 ".delay(", ".task", "@app", "(", "\r", "from ", "import ", "arq", "rq", "django_", "enqueue", " ", "\n",
                                  "x"]),
                 max_size=12))
 def test_python_prefilter_grouped_by_shared_words_equals_every_marker(parts: list[str]) -> None:
-    from queuelint.discover import PYTHON_MARKERS, may_hold_queue_code
+    from queuelint.discover import PYTHON_MARKERS, TASK_DECORATOR, may_hold_queue_code
 
     data = "".join(parts).encode()
-    assert may_hold_queue_code(data, (), "python") == any(marker in data for marker in PYTHON_MARKERS)
+    assert may_hold_queue_code(data, (), "python") == (any(marker in data for marker in PYTHON_MARKERS)
+                                                       or TASK_DECORATOR.search(data) is not None)
 
 
 @pytest.mark.parametrize("between", [

@@ -244,3 +244,31 @@ def test_an_error_callback_may_carry_on(tmp_path: Path) -> None:
                 log.warning("could not crunch %s", n)
     """})
     assert found(tmp_path, diagnostics) == {("tasks.py", 18, "QL202")}
+
+
+def test_misspelt_celery_names_are_checked_whatever_their_package(tmp_path: Path) -> None:
+    """`tasks.send` for `proj.tasks.send`, `porj.tasks.send`: mistakes, not another app's
+    tasks; a decorator with a comment after it still marks a task module; a str enum member
+    passed to arq's `enqueue_job` is a name."""
+    diagnostics = run(tmp_path, {
+        "proj/__init__.py": "",
+        "web/__init__.py": "",
+        "proj/tasks.py": "from celery import Celery\napp = Celery('proj')\n\n@app.task\ndef send(x):\n    return x\n",
+        "proj/weekly.py": "from proj.tasks import app\n\n@app.task  # weekly\ndef digest():\n    return 1\n",
+        "web/views.py": """
+            from celery import Celery
+            app = Celery('proj')
+
+            def view():
+                app.send_task('tasks.send', args=[1])
+                app.send_task('porj.tasks.send', args=[1])
+                app.send_task('proj.weekly.digest')
+        """,
+        "jobs/__init__.py": "",
+        "jobs/names.py": "from enum import Enum\n\nclass Jobs(str, Enum):\n    send_email = 'send_email'\n    send_emial = 'send_emial'\n",
+        "jobs/worker.py": "async def send_email(ctx):\n    return 1\n\nclass WorkerSettings:\n    functions = [send_email]\n",
+        "jobs/api.py": "from jobs.names import Jobs\n\nasync def handle(redis):\n    await redis.enqueue_job(Jobs.send_emial)\n"
+                       "    await redis.enqueue_job(Jobs.send_email)\n",
+    })
+    assert found(tmp_path, diagnostics) == {("web/views.py", 6, "QL102"), ("web/views.py", 7, "QL102"),
+                                            ("jobs/api.py", 4, "QL102")}

@@ -177,3 +177,28 @@ def test_dispatch_through_a_map_written_out_in_the_file(tmp_path: Path) -> None:
         """,
     })
     assert found(tmp_path, diagnostics) == {("src/ingest.service.ts", 8, "QL102")}
+
+
+def test_a_generic_requeue_endpoint_does_not_hide_dead_handlers(tmp_path: Path) -> None:
+    """A producer whose queue and name both come from a request names nothing: QL103 still
+    reports a handled name nothing produces."""
+    diagnostics = run(tmp_path, {
+        "src/producer.ts": """
+            import { Queue } from 'bullmq';
+            const mail = new Queue('mail');
+            export async function welcome() { await mail.add('welcome', {}); }
+        """,
+        "src/worker.ts": """
+            import { Worker } from 'bullmq';
+            new Worker('mail', async (job) => { switch (job.name) {
+              case 'welcome': return; case 'goodbye': return; default: throw new Error(job.name); } });
+        """,
+        "src/admin.ts": """
+            import { Queue } from 'bullmq';
+            export async function requeue(queueName: string, jobName: string) {
+              const queue = new Queue(queueName);
+              await queue.add(jobName, {});
+            }
+        """,
+    })
+    assert ("src/worker.ts", 4, "QL103") in found(tmp_path, diagnostics)

@@ -270,3 +270,61 @@ def test_a_queue_name_built_from_the_wrapper_s_parameters(tmp_path: Path) -> Non
     assert result.graph is not None
     assert [what for _, what in result.graph.unresolved] == [
         "queue of this producer: the object the call passes has no `service`"]
+
+
+FACTORY_WORKERS = """
+    import { Worker } from 'bullmq';
+    new Worker('mail', async (job) => { if (job.name === 'welcome') return; throw new Error(job.name); });
+    new Worker('cleanup', async (job) => { if (job.name === 'clean') return; throw new Error(job.name); });
+"""
+
+
+def test_a_guarded_producer_narrows_only_its_own_calls(tmp_path: Path) -> None:
+    """Beside a guarded producer, the wrapper's unguarded one is made at every call, whatever
+    their order; a call whose options spread another object may pass the option."""
+    for first, second in [("if (options?.daily) { queue.add('daily-report', null); }", "queue.add('warmup', null);"),
+                          ("queue.add('warmup', null);", "if (options?.daily) { queue.add('daily-report', null); }")]:
+        diagnostics = run(tmp_path, {
+            "src/factory.ts": f"""
+                import {{ Queue }} from 'bullmq';
+                export const makeQueue = (queueName: string, options?: {{ daily?: boolean }}) => {{
+                  const queue = new Queue(queueName);
+                  {first}
+                  {second}
+                  return queue;
+                }};
+            """,
+            "src/queues.ts": """
+                import { makeQueue } from './factory';
+                const DAILY = { daily: true };
+                export const mail = makeQueue('mail');
+                export const cleanup = makeQueue('cleanup', { ...DAILY, retries: 3 });
+            """,
+            "src/workers.ts": FACTORY_WORKERS,
+        })
+        messages = sorted(d.message.split(";")[0] for d in diagnostics if d.code == "QL102")
+        assert messages == ["job 'daily-report' has no handler on queue 'cleanup'",
+                            "job 'warmup' has no handler on queue 'cleanup'",
+                            "job 'warmup' has no handler on queue 'mail'"], (first, second)
+
+
+def test_a_guard_met_by_a_call_is_not_asked_again_of_its_caller(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/wrap.ts": """
+            import { Queue } from 'bullmq';
+            const urgent = new Queue('urgent');
+            export async function enqueue(name: string, opts?: { urgent?: boolean }) {
+              if (opts?.urgent) { await urgent.add(name, {}); }
+            }
+        """,
+        "src/outer.ts": """
+            import { enqueue } from './wrap';
+            export async function enqueueUrgent(name: string) { await enqueue(name, { urgent: true }); }
+        """,
+        "src/caller.ts": "import { enqueueUrgent } from './outer';\nexport async function go() { await enqueueUrgent('nope'); }\n",
+        "src/workers.ts": """
+            import { Worker } from 'bullmq';
+            new Worker('urgent', async (job) => { if (job.name === 'page') return; throw new Error(job.name); });
+        """,
+    })
+    assert ("src/caller.ts", 2, "QL102") in found(tmp_path, diagnostics)

@@ -12,27 +12,31 @@ from queuelint.rules.base import Rule, RuleContext, rule
 CHECKED = frozenset({"bull", "bullmq", "arq", "dramatiq"})
 
 
+def _family(library: str) -> str:
+    """Bull and BullMQ share queues (a Bull producer, a BullMQ worker); others have their own."""
+    return "bull" if library in ("bull", "bullmq") else library
+
+
 @rule(code="QL103", name="orphan-handler", severity=Severity.INFO, libraries=tuple(sorted(CHECKED)))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     graph = context.graph
     settings = context.settings
-    # Producers whose queue is not known statically may be the ones producing a name.
-    unplaced = [site for site in graph.producers() if not site.queue.is_value]
-    if any(not site.job.is_value for site in unplaced):
-        return
-    produced_somewhere = {site.job.value for site in unplaced}
+    # A producer whose queue is not known statically may be the one producing a name it names
+    # (one naming neither, a generic "requeue" endpoint, says nothing of any name).
+    produced_somewhere = {(_family(site.producer.library), site.job.value) for site in graph.producers()
+                          if not site.queue.is_value and site.job.is_value}
     for queue in graph.queues():
         producers = graph.producers(queue)
         if not producers or settings.produced_elsewhere(queue):
             continue  # produced by another service, or we cannot see by whom
         if any(not site.job.is_value for site in producers):
             continue  # some name is unknown: it may be the one handled
-        produced = {site.job.value for site in producers} | produced_somewhere
+        produced = {site.job.value for site in producers}
         for name, entries in sorted(graph.handled(queue).names.items()):
             if name in produced or settings.produced_elsewhere(queue, name):
                 continue
             for site, route in entries:
-                if site.consumer.library not in CHECKED:
+                if site.consumer.library not in CHECKED or (_family(site.consumer.library), name) in produced_somewhere:
                     continue
                 shown = "unnamed jobs (`__default__`)" if name == DEFAULT_JOB else f"job {name!r}"
                 yield self.at(

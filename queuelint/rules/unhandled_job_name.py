@@ -34,9 +34,10 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         for site in graph.producers(queue):
             if not site.job.is_value or site.job.value in handled:
                 continue
-            if libraries == {"celery"} and _of_another_package(site.job.value, packages, graph, site.path):
-                continue
             close = did_you_mean(site.job.value, set(handled.names) - {DEFAULT_JOB})
+            if libraries == {"celery"} and close is None \
+                    and _of_another_package(site.job.value, packages, handled, graph, site.path):
+                continue
             if libraries <= TASK_REGISTRIES:  # Celery, Dramatiq, arq: names are registered tasks
                 kind = {"celery": "task", "dramatiq": "actor", "arq": "function"}[min(libraries)]
                 where = "" if libraries == {"celery"} else f" on queue {queue!r}"  # Celery: one registry per app
@@ -64,11 +65,14 @@ def _rq_paths(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                                      f"{function!r}", hint="fix the dotted path, or pass the function itself")
 
 
-def _of_another_package(name: str, packages: set[str], graph: QueueGraph, path: str) -> bool:
+def _of_another_package(name: str, packages: set[str], handled: Handled, graph: QueueGraph, path: str) -> bool:
     """A dotted task name whose top-level package neither names a task here nor is a module
-    of the project."""
+    of the project, and that names no function a task here is named after (`tasks.send`
+    for `proj.tasks.send` is a mistake, not another app's task)."""
     top, dot, _ = name.partition(".")
-    return bool(dot) and top not in packages and graph.resolver.module_path(top, path) is None
+    function = name.rsplit(".", 1)[-1]
+    return (bool(dot) and top not in packages and graph.resolver.module_path(top, path) is None
+            and not any(known.rsplit(".", 1)[-1] == function for known in handled.names))
 
 
 TASK_REGISTRIES = frozenset({"celery", "dramatiq", "arq"})

@@ -46,8 +46,10 @@ def _may_be_arq(function: cst.BaseExpression, state: PyState) -> bool:
     if reference in state.definitions:
         return False  # a function of this module
     head, _, rest = reference.rpartition(".")
-    # `jobs.load_data`: a function of an imported module (a name would read `names.LOAD_DATA`).
-    return not (head and head.split(".", 1)[0] in state.imports and rest != rest.upper())
+    root = head.split(".", 1)[0]
+    # `jobs.load_data`: a function of an imported module; a name reads `names.LOAD_DATA`, or is
+    # a member of a class (`Jobs.send_email`, a str enum).
+    return not (root in state.imports and root == root.lower() and rest != rest.upper())
 
 
 def worker_settings(cls: cst.ClassDef, state: PyState) -> None:

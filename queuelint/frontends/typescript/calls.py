@@ -20,7 +20,7 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import Argument, CallSite, Field
+from queuelint.model import Argument, CallSite, Expr, Field
 
 CALL_QUERY = """
 (call_expression function: (identifier) @name) @call
@@ -110,5 +110,9 @@ def _argument(node: Node, state: Extraction) -> Argument:
                     fields.append(Field(key, expr_of(item, src), src.span(item)))
             elif child.type == "shorthand_property_identifier":
                 fields.append(Field(src.text(child), expr_of(child, src), src.span(child)))
-        return Argument(src.span(node), None, tuple(fields))
+        # `{ ...defaults, retries: 3 }`: its keys are not all written out, so it is not read
+        # as an object whose missing keys are known to be absent.
+        spread = any(child.type == "spread_element" for child in value.named_children)
+        return Argument(src.span(node), Expr.unknown("{ … }", "an object with keys spread into it") if spread else None,
+                        tuple(fields))
     return Argument(src.span(node), expr_of(node, src))
