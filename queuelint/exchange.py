@@ -32,7 +32,7 @@ def _fixed(name: Name) -> Expr:
         return Expr.literal(name.value)
     if name.status == "dynamic":
         return Expr("dynamic", name.text, name.reason)
-    return Expr.unknown(name.text)
+    return Expr.unknown(name.text, name.reason)
 
 
 def export(graph: QueueGraph, root: str) -> dict[str, Any]:

@@ -272,3 +272,26 @@ def test_misspelt_celery_names_are_checked_whatever_their_package(tmp_path: Path
     })
     assert found(tmp_path, diagnostics) == {("web/views.py", 6, "QL102"), ("web/views.py", 7, "QL102"),
                                             ("jobs/api.py", 4, "QL102")}
+
+
+def test_arq_functions_named_by_import_string_and_classes_that_are_not_settings(tmp_path: Path) -> None:
+    """`functions = ['app.jobs.download']` registers the whole string (arq's `func()`); a
+    class that merely has a `functions` attribute built elsewhere is no worker."""
+    diagnostics = run(tmp_path, {
+        "app/__init__.py": "",
+        "app/jobs.py": "async def download(ctx):\n    return 1\n",
+        "app/worker.py": """
+            from arq.connections import RedisSettings
+
+            class WorkerSettings:
+                functions = ['app.jobs.download']
+                redis_settings = RedisSettings()
+        """,
+        "app/plugins.py": "# read by the prefilter: enqueue\nclass Plugin:\n    functions = load_functions()\n",
+        "app/api.py": """
+            async def go(redis):
+                await redis.enqueue_job('app.jobs.download')
+                await redis.enqueue_job('download')
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("app/api.py", 4, "QL102")}

@@ -202,3 +202,19 @@ def test_a_generic_requeue_endpoint_does_not_hide_dead_handlers(tmp_path: Path) 
         """,
     })
     assert ("src/worker.ts", 4, "QL103") in found(tmp_path, diagnostics)
+
+
+def test_each_block_s_own_queue_variable(tmp_path: Path) -> None:
+    """`const q` in each branch of an `if` is that branch's; a `var` is its function's."""
+    diagnostics = run(tmp_path, {"src/workers.ts": WORKERS, "src/producers.ts": """
+        import { Queue } from 'bullmq';
+        export function go(urgent: boolean) {
+          if (urgent) { const q = new Queue('invoices'); q.add('render', {}); }
+          else { const q = new Queue('emails'); q.add('send', {}); }
+        }
+        export function later() {
+          if (Math.random() > 0.5) { var q = new Queue('emails'); }
+          q.add('sent', {});
+        }
+    """})
+    assert found(tmp_path, diagnostics) == {("src/producers.ts", 9, "QL102")}

@@ -12,6 +12,8 @@ from queuelint.model import Expr
 
 LIBRARY = "arq"
 DEFAULT_QUEUE = "arq:queue"
+# Attributes only an arq worker's settings class has, besides `functions`.
+SETTINGS_ATTRIBUTES = frozenset({"redis_settings", "queue_name", "cron_jobs", "job_timeout", "max_jobs", "on_startup"})
 
 
 def call(node: cst.Call, state: PyState) -> None:
@@ -66,8 +68,10 @@ def worker_settings(cls: cst.ClassDef, state: PyState) -> None:
                     target = dotted_name(small.target)
                     if target is not None:
                         attributes[target] = small.value
-    if "functions" not in attributes:
-        return
+    if "functions" not in attributes or not (
+            _listed(attributes["functions"], state) is not None or LIBRARY in state.libraries
+            or cls.name.value.endswith("Settings") or attributes.keys() & SETTINGS_ATTRIBUTES):
+        return  # a class with a `functions` attribute of its own
     _registry(cls.name.value, state.span(cls.name), attributes.get("functions"), attributes.get("queue_name"), state)
     queue_value = attributes.get("queue_name")
     queue = state.expr(queue_value) if queue_value is not None else Expr.literal(DEFAULT_QUEUE)
@@ -128,8 +132,8 @@ def _function(node: cst.BaseExpression, queue: Expr, state: PyState, owner: str,
     if name is None:
         if reference is not None:
             name = Expr.literal(reference.rsplit(".", 1)[-1])
-        elif literal is not None:
-            name = Expr.literal(literal.rsplit(".", 1)[-1])
+        elif literal is not None:  # `'app.jobs.download'`: arq names it by the whole string
+            name = Expr.literal(literal)
         else:
             return
         if produced:  # `'cron:' + coroutine.__qualname__`, or + the import string given

@@ -33,6 +33,14 @@ from queuelint.model import (
 LIBRARY_MODULES = {"bull": "bull", "@nestjs/bull": "bull", "bullmq": "bullmq", "@nestjs/bullmq": "bullmq"}
 
 
+# Where a `let`/`const` lives: a block (a function's body is one) or the module (id 0).
+SCOPES = frozenset({"statement_block", "program"})
+
+
+def _scope_id(scope: Node | None) -> int:
+    return 0 if scope is None or scope.type == "program" else scope.id
+
+
 @dataclass(frozen=True)
 class QueueObject:
     """A value known to be a queue (or worker, or flow producer) of one library."""
@@ -53,8 +61,8 @@ class Extraction:
     queues: list[QueueDecl] = field(default_factory=list)
     modules: list[ModuleDecl] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
-    # Queue objects held by variables, by (id of the function declaring them, or 0 for the
-    # module; name): two functions may each have their own `const queue`.
+    # Queue objects held by variables, by (id of the block declaring them, or 0 for the
+    # module; name): two functions, or two branches, may each have their own `const queue`.
     variables: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
     fields: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
     libraries: set[str] = field(default_factory=set)
@@ -91,20 +99,24 @@ class Extraction:
         return None
 
     def variable(self, name: str, near: Node) -> QueueObject | None:
-        """The queue object `name` holds where `near` is: the innermost function declaring
-        it, else the module."""
+        """The queue object `name` holds where `near` is: the innermost block declaring it,
+        else the module."""
         scope: Node | None = near
         while scope is not None:
-            scope = enclosing(scope, FUNCTION_TYPES)
-            found = self.variables.get((scope.id if scope is not None else 0, name))
+            scope = enclosing(scope, SCOPES)
+            found = self.variables.get((_scope_id(scope), name))
             if found is not None:
                 return found
         return None
 
     def declare(self, name: str, declared_at: Node, obj: QueueObject) -> None:
-        """`name` holds `obj` in the function `declared_at` is in (or the module)."""
-        scope = enclosing(declared_at, FUNCTION_TYPES)
-        self.variables[(scope.id if scope is not None else 0, name)] = obj
+        """`name` holds `obj` in the block `declared_at` is in (`let`, `const`), or the body of
+        its function (`var`), or the module."""
+        kind = declared_at.parent.type if declared_at.parent is not None else ""
+        scope = enclosing(declared_at, FUNCTION_TYPES if kind == "variable_declaration" else SCOPES)
+        if scope is not None and scope.type in FUNCTION_TYPES:
+            scope = scope.child_by_field_name("body")
+        self.variables[(_scope_id(scope), name)] = obj
 
     def function_lookup(self, near: Node) -> handlers.FunctionLookup:
         """Resolve `this.method` and plain function names to same-file definitions."""
