@@ -295,3 +295,10 @@ def test_arq_functions_named_by_import_string_and_classes_that_are_not_settings(
         """,
     })
     assert found(tmp_path, diagnostics) == {("app/api.py", 4, "QL102")}
+
+
+def test_a_task_registered_twice_names_the_file_of_the_first(tmp_path: Path) -> None:
+    task = "from celery import shared_task\n\n@shared_task(name='reports.build')\ndef build():\n    return 1\n"
+    diagnostics = run(tmp_path, {"app/__init__.py": "", "app/reports.py": task, "app/legacy.py": task})
+    assert [d.message.split(";")[0] for d in diagnostics] == [
+        "second handler for job 'reports.build' on queue 'celery' (first: build in app/legacy.py)"]

@@ -55,10 +55,13 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         for site, route in entries[1:]:
             consequence = REGISTRY_KINDS.get(site.consumer.kind,
                                              f"Bull throws \"Cannot define the same handler twice {job}\"")
+            first = first_site.consumer.handler
+            if first_route.span.path != route.span.path:  # which file, when it is another one
+                where = os.path.relpath(first_route.span.path, context.settings.root).replace(os.sep, "/")
+                first = f"{first} in {where}"
             yield self.at(
                 route.span,
-                f"second handler for job {_show(job)} on queue {queue!r} (first: {first_site.consumer.handler}); "
-                f"{consequence}",
+                f"second handler for job {_show(job)} on queue {queue!r} (first: {first}); {consequence}",
                 hint="keep one handler per job name; give the other one its own name",
                 related=[Related(first_route.span, f"first handler for {_show(job)}")],
             )
