@@ -663,6 +663,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     for path in _queue_users(exported_queue_names(store.facts.values()), passed_over, cache, workspace):
         if store.load(path) is not None:
             analysed += 1
+    analysed += _factory_users(store, passed_over, cache, workers)
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
     producers = _through_wrappers(store, found.files, resolver, settings.producers, workers)
@@ -672,7 +673,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     queue_files = [f for f in store.facts.values()
                    if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls]
     queue_files += [f for f in imported if f.path not in local]
-    graph = QueueGraph(queue_files, resolver, producers, consumers)
+    graph = QueueGraph(queue_files, resolver, producers, consumers, _project_root(settings.root, roots))
     context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
     for rule in REGISTRY:
@@ -692,6 +693,15 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
     return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped, cache, set(store.reread))
+
+
+def _project_root(configured: str, checked: list[str]) -> str:
+    """The config's directory, or, for paths outside it, the directory they share: where
+    paths are read from to tell test code (a `tests/` above the project is not its tests)."""
+    root = os.path.abspath(configured)
+    if all(os.path.commonpath([root, path]) == root for path in checked):
+        return root
+    return os.path.commonpath(checked) if checked else root
 
 
 def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver,
@@ -763,6 +773,29 @@ def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
         exported = {local for _, local in file.exports}
         names.update(name.encode() for name, expr in file.bindings if expr.kind == "queue" and name in exported)
     return names
+
+
+def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | None, workers: Workers) -> int:
+    """Read the files that name an exported queue factory (`createQueue`, `getQueue`, a class
+    whose static `getInstance()` returns a queue), and those that name what such files export
+    in turn (`export const mail = createQueue('mail')`), to a fixed point. Returns how many."""
+    from queuelint.flow import exported_factories
+
+    searched: set[bytes] = set()
+    read = 0
+    for _ in range(MAX_FACTORY_LAYERS):
+        names = exported_factories(store.facts.values()) - searched
+        if not names:
+            break
+        searched |= names
+        pending = [p for p in paths if p not in store.facts]
+        for path in _files_using(names, pending, cache, workers):
+            if store.load(path) is not None:
+                read += 1
+    return read
+
+
+MAX_FACTORY_LAYERS = 4
 
 
 def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from queuelint.findings import Span
 from queuelint.model import ACTOR_QUEUE, Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
+from queuelint.programs import Program, program_of, serves
 from queuelint.resolve import Name, Resolver
 
 if TYPE_CHECKING:
@@ -60,10 +61,13 @@ class Handled:
 class QueueGraph:
     def __init__(self, facts: Iterable[FileFacts], resolver: Resolver,
                  producers: Mapping[str, list[Producer]] | None = None,
-                 consumers: Mapping[str, list[Consumer]] | None = None) -> None:
+                 consumers: Mapping[str, list[Consumer]] | None = None, root: str = "") -> None:
         """`producers` and `consumers` replace the files' own (after wrappers and imported
-        processors were followed)."""
+        processors were followed); `root`, the project's, tells test code by its path."""
         self.facts = sorted(facts, key=lambda f: f.path)
+        self.root = root
+        self._programs: dict[str, Program] = {}
+        self._open: dict[tuple[str, Program], list[ConsumerSite]] = {}
         self.resolver = resolver
         import networkx as nx  # 0.2 s to import: not paid by runs answered from the cache
 
@@ -165,9 +169,33 @@ class QueueGraph:
         found = sorted(n for n in self.graph.successors(node) if n[0] == "consumer")
         return [self.consumer_sites[i] for _, i in found]
 
-    def handled(self, queue: str) -> Handled:
+    def program(self, path: str) -> Program:
+        found = self._programs.get(path)
+        if found is None:
+            found = self._programs[path] = program_of(os.path.relpath(path, self.root) if self.root else path)
+        return found
+
+    def serving(self, queue: str, producer_path: str) -> list[ConsumerSite]:
+        """The consumers of `queue` that take the jobs a producer in `producer_path` adds."""
+        program = self.program(producer_path)
+        return [site for site in self.consumers(queue) if serves(self.program(site.path), program)]
+
+    def open_consumers(self, library: str, producer_path: str) -> list[ConsumerSite]:
+        """Consumers of the producer's library family, serving its program, whose queue is not
+        known: any of them may be the one taking its jobs, so absence cannot be claimed."""
+        key = (family(library), self.program(producer_path))
+        found = self._open.get(key)
+        if found is None:
+            found = self._open[key] = [
+                site for site in self.consumer_sites
+                if not site.queue.is_value and family(site.consumer.library) == key[0]
+                and serves(self.program(site.path), key[1])]
+        return found
+
+    def handled(self, queue: str, producer_path: str | None = None) -> Handled:
+        """What the consumers of `queue` handle (those serving `producer_path`'s program, if given)."""
         handled = Handled()
-        for site in self.consumers(queue):
+        for site in self.consumers(queue) if producer_path is None else self.serving(queue, producer_path):
             if site.consumer.accepts_any:
                 handled.accepts_any = True
             for route, name in site.routes:
@@ -185,3 +213,8 @@ class QueueGraph:
     def package_of(self, path: str) -> str:
         """The nearest directory with a package manifest: the unit that runs as one app."""
         return self.resolver.package_root(os.path.dirname(path))
+
+
+def family(library: str) -> str:
+    """Bull and BullMQ share queues (a Bull producer, a BullMQ worker); others have their own."""
+    return "bull" if library in ("bull", "bullmq") else library

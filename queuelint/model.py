@@ -18,7 +18,8 @@ from typing import Any, Literal, TypeVar, Union
 
 from queuelint.findings import Span
 
-ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "module_member", "dynamic", "unknown"]
+ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "module_member", "call", "function",
+                   "dynamic", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ class Expr:
     - ``module_member``: ``text`` in the Python module the file is imported as (a Celery task's
       default name, `proj.tasks.send`); which module that is depends on the `__init__.py`
       files around it, so it is told when resolving, not when the file is read.
+    - ``call``: what calling ``parts[0]`` (a ``ref`` to a function or method) with the
+      arguments ``parts[1:]`` returns; ``text`` is the call as written. The flow stage
+      evaluates it against the callee's summary.
+    - ``function``: the summary of function ``text``: ``parts[0]`` is what it returns (with
+      its parameters as ``param`` expressions), ``parts[1:]`` the default of each parameter
+      (``unknown`` where there is none). Recorded as a binding under the function's name.
     - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
     - ``unknown``: something not understood statically; never reported as a mismatch.
       ``reason``, when set, says why in words (the text is then no code to quote).

@@ -71,8 +71,8 @@ class Resolver:
         behind it is not a queue built in the project."""
         if expr.kind != "queue_name" or not expr.parts:
             return None
-        found = self._lookup(path, expr.parts[0].text.split("."), 0)
-        if found is None or found[0].kind != "queue" or not found[0].parts:
+        found = self._object(expr.parts[0], path, 0)
+        if found is None:
             return None
         return self._evaluate(found[0].parts[0], found[1], 0), found[0].text
 
@@ -95,7 +95,7 @@ class Resolver:
         if depth > MAX_DEPTH:
             return Name("unknown", text=expr.text, reason="reference chain too deep")
         if expr.kind == "str":
-            return Name("value", expr.text, repr(expr.text))
+            return Name("value", expr.text, repr(expr.text), expr.reason)
         if expr.kind == "dynamic":
             return Name("dynamic", text=expr.text, reason=expr.reason)
         if expr.kind == "ref":
@@ -122,10 +122,59 @@ class Resolver:
             written = expr.parts[0].text if expr.parts else expr.text
             return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")
         if expr.kind == "queue_name" and expr.parts:
-            found = self._lookup(path, expr.parts[0].text.split("."), depth + 1)
-            if found is not None and found[0].kind == "queue" and found[0].parts:
+            found = self._object(expr.parts[0], path, depth + 1)
+            if found is not None:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
+        if expr.kind == "call":
+            returned = self._returned(expr, path, depth + 1)
+            if returned is None:
+                return Name("unknown", text=expr.text, reason=f"{_quoted(expr.text)} could not be followed")
+            result = self._evaluate(returned[0], returned[1], depth + 1)
+            return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
         return Name("unknown", text=expr.text, reason=expr.reason or f"{_quoted(expr.text)} is not known statically")
+
+    # --- flow: calls evaluated against the callee's summary ----------------------
+
+    def _object(self, expr: Expr, path: str, depth: int) -> tuple[Expr, str] | None:
+        """The queue object (`queue` expression) a reference or a call denotes, and its file:
+        `mailQueue`, `createQueue('mail')`, `MailQueue.getInstance()`."""
+        seen = 0
+        while seen <= MAX_DEPTH:
+            seen += 1
+            if expr.kind == "queue" and expr.parts:
+                return expr, path
+            if expr.kind == "ref":
+                found = self._lookup(path, expr.text.split("."), depth + seen)
+            elif expr.kind == "call":
+                found = self._returned(expr, path, depth + seen)
+            else:
+                return None
+            if found is None:
+                return None
+            expr, path = found
+        return None
+
+    def _returned(self, call: Expr, path: str, depth: int) -> tuple[Expr, str] | None:
+        """What the call returns, with the callee's parameters bound to the call's arguments
+        (resolved where the call is written), in the callee's file."""
+        if depth > MAX_DEPTH or not call.parts:
+            return None
+        found = self._lookup(path, call.parts[0].text.split("."), depth + 1)
+        if found is None or found[0].kind != "function" or not found[0].parts:
+            return None
+        summary, where = found
+        arguments = {str(index): self._bound(argument, path, depth + 1) for index, argument in enumerate(call.parts[1:])}
+        defaults = summary.parts[1:]
+        return bind_parameters(summary.parts[0], summary.text, arguments, defaults), where
+
+    def _bound(self, argument: Expr, path: str, depth: int) -> Expr:
+        """An argument made independent of the file it is written in: its value, or a queue
+        object it denotes, or what is not known about it."""
+        found = self._object(argument, path, depth) if argument.kind in ("ref", "call") else None
+        if found is not None:
+            name = self._evaluate(found[0].parts[0], found[1], depth + 1)
+            return Expr("queue", found[0].text, parts=(as_expr(name),))
+        return as_expr(self._evaluate(argument, path, depth))
 
     def _file_bindings(self, path: str) -> dict[str, Expr] | None:
         if path not in self._bindings:
@@ -153,8 +202,9 @@ class Resolver:
                 return expr, path
             if expr.kind == "ref":  # an alias: `export const JOBS = SHARED_JOBS`
                 return self._lookup(path, expr.text.split(".") + rest, depth + 1)
-            if expr.kind == "queue" and rest == ["name"] and expr.parts:
-                return expr.parts[0], path
+            if rest == ["name"] and expr.kind in ("queue", "call"):  # `mailQueue.name`
+                found = self._object(expr, path, depth + 1)
+                return (found[0].parts[0], found[1]) if found is not None else None
             return None
         head = dotted[0]
         for imported in facts.imports:
@@ -228,3 +278,31 @@ class Resolver:
                 if found is not None:
                     return found
         return None
+
+
+def as_expr(name: Name) -> Expr:
+    """A resolved name as a file-independent expression."""
+    if name.is_value:
+        return Expr("str", name.value, name.reason)
+    if name.status == "dynamic":
+        return Expr("dynamic", name.text, name.reason)
+    return Expr.unknown(name.text, name.reason)
+
+
+def bind_parameters(expr: Expr, function: str, arguments: dict[str, Expr], defaults: tuple[Expr, ...] = ()) -> Expr:
+    """`expr` with the parameters of `function` replaced by the arguments passed (by position,
+    `0`), or by the parameter's default when the call passes none."""
+    if expr.kind == "param" and expr.reason == function:
+        index, _, key = expr.text.partition(".")
+        if key:
+            return Expr.unknown(expr.parts[0].text if expr.parts else expr.text,
+                                f"`{key}` of an argument of `{function}` is not followed")
+        if index in arguments:
+            return arguments[index]
+        if index.isdigit() and int(index) < len(defaults) and defaults[int(index)].kind != "unknown":
+            return defaults[int(index)]
+        return Expr.unknown(expr.parts[0].text if expr.parts else expr.text, f"the call to `{function}` does not pass it")
+    if not expr.parts:
+        return expr
+    return Expr(expr.kind, expr.text, expr.reason,
+                tuple(bind_parameters(part, function, arguments, defaults) for part in expr.parts))

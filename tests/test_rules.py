@@ -52,12 +52,14 @@ def test_ql102_queue_without_consumers_is_not_a_name_mismatch(tmp_path: Path) ->
     assert run(tmp_path, {"p.ts": "import { Queue } from 'bullmq';\nconst q = new Queue('ext');\nawait q.add('a', {});\n"}) == []
 
 
-def test_ql101_is_quiet_when_a_consumer_takes_every_name(tmp_path: Path) -> None:
+def test_ql101_is_a_warning_when_a_consumer_takes_every_name(tmp_path: Path) -> None:
     files = {
         "p.ts": "import { Queue } from 'bullmq';\nconst q = new Queue('crawl');\nawait q.add(`c-${Date.now()}`, {});\n",
         "w.ts": "import { Worker } from 'bullmq';\nnew Worker('crawl', async (job) => crawl(job.data));\n",
     }
-    assert run(tmp_path, files) == []
+    (diagnostic,) = run(tmp_path, files)
+    assert diagnostic.code == "QL101" and diagnostic.severity.value == "warning"
+    assert "no handler can match" not in diagnostic.message and "take every name" in diagnostic.message
 
 
 def test_ql101_without_known_consumers_still_warns(tmp_path: Path) -> None:

@@ -37,7 +37,8 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         consumer = site.consumer
         if consumer.kind in REGISTRY_KINDS and site.queue.is_value:
             # A Celery or Dramatiq registry is the app's; arq's is each `WorkerSettings` class.
-            registry = f"{site.path}:{consumer.owner}" if consumer.kind == "arq-function" else graph.package_of(site.path)
+            registry = f"{site.path}:{consumer.owner}" if consumer.kind == "arq-function" else \
+                f"{graph.package_of(site.path)}:{graph.program(site.path)}"  # tests build their own app
             for route, name in site.routes:
                 if name.is_value:
                     groups[(registry, site.queue.value, name.value)].append((site, route))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from queuelint.findings import Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, rule
@@ -20,22 +21,25 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in graph.producers():
         if site.job.status != "dynamic":
             continue
-        if site.queue.is_value:
-            handled = graph.handled(site.queue.value)
-            if handled.accepts_any:  # a catch-all consumer runs whatever the name is
-                continue
-            related = [Related(c.span, f"consumer of {site.queue.value!r}: {c.consumer.handler}")
-                       for c in graph.consumers(site.queue.value)]
-            where = f" on queue {site.queue.value!r}"
-        else:
-            related, where = [], ""
-        yield self.at(
-            site.span,
-            f"job name {_code(site.job.text)} is built from {site.job.reason}{where}: no handler can match it",
-            hint=ID_OPTION.get(site.producer.library, "the job name is its type; pass the per-instance value as "
-                                                  "`opts.jobId` (or in the data) and give the job a fixed name"),
-            related=related,
-        )
+        # "No handler can match it" is claimed over the consumers that take this producer's
+        # jobs, when they are all known and none takes every name. Otherwise nothing fails
+        # today, but the name carries no type: a warning.
+        consumers = graph.serving(site.queue.value, site.path) if site.queue.is_value else []
+        closed = bool(consumers) and not graph.open_consumers(site.producer.library, site.path)
+        hint = ID_OPTION.get(site.producer.library, "the job name is its type; pass the per-instance value as "
+                                                    "`opts.jobId` (or in the data) and give the job a fixed name")
+        where = f" on queue {site.queue.value!r}" if site.queue.is_value else ""
+        made = f"job name {_code(site.job.text)} is built from {site.job.reason}{where}"
+        if closed and not graph.handled(site.queue.value, site.path).accepts_any:
+            related = [Related(c.span, f"consumer of {site.queue.value!r}: {c.consumer.handler}") for c in consumers]
+            yield self.at(site.span, f"{made}: no handler can match it", hint=hint, related=related)
+            continue
+        why = ("its consumers take every name, so no job fails today" if closed
+               else "no job fails as long as its workers take every name")
+        found = self.at(site.span, f"{made}: every job gets a name of its own, so the name says nothing of what "
+                                   f"the job is ({why}; the first handler that routes on the name drops them all)",
+                        hint=hint)
+        yield replace(found, severity=Severity.WARNING)
 
 
 def _code(text: str) -> str:

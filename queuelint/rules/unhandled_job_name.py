@@ -18,22 +18,24 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     yield from _rq_paths(self, context)
     graph = context.graph
     for queue in graph.queues():
-        consumers = graph.consumers(queue)
-        if not consumers:
-            continue  # nobody consumes it here: QL105's business, not a name mismatch
-        handled = graph.handled(queue)
-        if handled.accepts_any or not handled.complete:
-            continue  # a catch-all, or a handler name we could not resolve: no certainty
-        related = [Related(route.span, f"handles {name!r} ({site.consumer.handler})")
-                   for name, entries in sorted(handled.names.items()) for site, route in entries]
-        libraries = {site.consumer.library for site in consumers}
-        # Celery names tasks by module: those of a package this project does not hold (an
-        # installed app's, Celery's own `celery.backend_cleanup`) are registered where we
-        # cannot see.
-        packages = {name.split(".", 1)[0] for name in handled.names if "." in name}
         for site in graph.producers(queue):
-            if not site.job.is_value or site.job.value in handled:
+            if not site.job.is_value:
                 continue
+            # The consumers that take this producer's jobs (a test's worker does not take
+            # production's), and whether every one that could is known: else no claim.
+            consumers = graph.serving(queue, site.path)
+            if not consumers or graph.open_consumers(site.producer.library, site.path):
+                continue  # nobody consumes it here (QL105's business), or some worker's queue is not known
+            handled = graph.handled(queue, site.path)
+            if handled.accepts_any or not handled.complete or site.job.value in handled:
+                continue  # a catch-all, or a handler name we could not resolve: no certainty
+            related = [Related(route.span, f"handles {name!r} ({entry.consumer.handler})")
+                       for name, entries in sorted(handled.names.items()) for entry, route in entries]
+            libraries = {entry.consumer.library for entry in consumers}
+            # Celery names tasks by module: those of a package this project does not hold (an
+            # installed app's, Celery's own `celery.backend_cleanup`) are registered where we
+            # cannot see.
+            packages = {name.split(".", 1)[0] for name in handled.names if "." in name}
             close = did_you_mean(site.job.value, set(handled.names) - {DEFAULT_JOB})
             if libraries == {"celery"} and close is None \
                     and _of_another_package(site.job.value, packages, handled, graph, site.path):

@@ -23,8 +23,11 @@ def _never_consumed(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     if not consumed:
         return  # a producer-only codebase: its consumers live in another service
     for queue in graph.queues():
-        producers = [p for p in graph.producers(queue) if p.producer.library not in COMMAND_LINE_WORKERS]
-        if queue in consumed or not producers or queue in context.settings.external_consumed:
+        # Producers none of whose consumers are known to be missing: no worker serving their
+        # program takes the queue, and every worker that could is known.
+        producers = [p for p in graph.producers(queue) if p.producer.library not in COMMAND_LINE_WORKERS
+                     and not graph.serving(queue, p.path) and not graph.open_consumers(p.producer.library, p.path)]
+        if not producers or queue in context.settings.external_consumed:
             continue
         first, *others = sorted(producers, key=lambda s: s.span)
         close = did_you_mean(queue, consumed)

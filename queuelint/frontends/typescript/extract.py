@@ -14,7 +14,7 @@ from tree_sitter import QueryCursor
 
 from queuelint.config import ConsumerSpec
 from queuelint.findings import Span
-from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs
+from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs, summaries
 from queuelint.frontends.typescript import handlers as handlers_module
 from queuelint.frontends.typescript.state import (
     LIBRARY_MODULES,
@@ -112,6 +112,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             nestjs.read_class(cls, state)
     for call, receiver, method in member_calls:  # also on queues imported from other modules
         _member_call(call, receiver, method, state)
+    bindings.extend(summaries.summaries(root, state))
 
     return FileFacts(
         path=path,
@@ -363,7 +364,7 @@ def _bind(name: str, value: Node, src: SourceText, bindings: list[tuple[str, Exp
             _bind(f"{name}.{key}", item, src, bindings, depth + 1)
         return
     expr = expr_of(node, src)
-    if expr.kind in ("str", "ref", "concat", "dynamic"):
+    if expr.kind in ("str", "ref", "concat", "dynamic", "call"):
         bindings.append((name, expr))
 
 
@@ -416,8 +417,8 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
     src = state.src
     parent = node.parent
     while parent is not None:
-        if parent.type in ("parenthesized_expression", "as_expression", "await_expression"):
-            parent = parent.parent
+        if parent.type in ("parenthesized_expression", "as_expression", "await_expression", "ternary_expression"):
+            parent = parent.parent  # `redis ? new Queue(…) : null`: the queue, when there is one
         elif _returns_itself(parent, src):  # `new Queue('mail').on('error', log)`
             parent = parent.parent.parent  # type: ignore[union-attr]  # checked by `_returns_itself`
         else:
@@ -433,8 +434,11 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
     elif parent.type == "assignment_expression":
         assigned = dotted_name(parent.child_by_field_name("left"), src)
         cls = enclosing(parent, CLASS_TYPES)
+        owner = src.text(cls.child_by_field_name("name")) if cls is not None else ""
         if assigned is not None and assigned.startswith("this.") and cls is not None:
             state.fields[(cls.id, assigned.removeprefix("this."))] = obj
+        elif assigned is not None and owner and assigned.startswith(owner + ".") and cls is not None:
+            state.fields[(cls.id, assigned.removeprefix(owner + "."))] = obj  # a static field
         elif assigned is not None and "." not in assigned:
             # `queue = new Queue(…)`: the variable is usually declared further out (`let queue;`
             # at the top, assigned in an `init()`), so it is the module's.
@@ -472,25 +476,37 @@ def _is_module_level(declarator: Node) -> bool:
     return parent is not None and parent.type == "program"
 
 
-def _imported_queue(receiver: Node, state: Extraction) -> QueueObject | None:
-    """`emailQueue.add(…)` with `emailQueue` imported from a project module: maybe a queue.
-
-    The producer is kept only if resolution finds a queue object behind the name.
-    """
-    path = dotted_name(receiver, state.src)
-    if path is None or path.startswith("this."):
+def _followed_queue(receiver: Node, state: Extraction) -> QueueObject | None:
+    """A receiver that may be a queue made elsewhere: `emailQueue` imported from a project
+    module, `createQueue('mail')`, `MailQueue.getInstance()?`, `await getQueue()`, or a local
+    holding one of these. The producer is kept only if the flow stage finds a queue object
+    behind it (the callee's summary returns one)."""
+    node = unwrap(receiver)
+    while node is not None and node.type == "await_expression":
+        node = unwrap(node.named_children[0]) if node.named_children else None
+    if node is None:
         return None
-    imported = state.imports.get(path.split(".", 1)[0])
-    if imported is None or imported.module in LIBRARY_MODULES:
+    path = dotted_name(node, state.src)
+    if path is not None and not path.startswith("this."):
+        imported = state.imports.get(path.split(".", 1)[0])
+        if imported is not None and imported.module not in LIBRARY_MODULES:
+            return QueueObject("", "queue", Expr("queue_name", path, parts=(Expr("ref", path),)))
+    made = summaries.constructed_queue(node, state) if node.type in ("new_expression", "call_expression") else None
+    if made is not None:  # `new Queue('mail').add(…)`
+        return QueueObject(made.text, "queue", made.parts[0])
+    if node.type not in ("identifier", "call_expression"):
         return None
-    return QueueObject("", "queue", Expr("queue_name", path, parts=(Expr("ref", path),)))
+    value = expr_of(node, state.src)
+    if value.kind != "call":
+        return None
+    return QueueObject("", "queue", Expr("queue_name", value.text, parts=(value,)))
 
 
 def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> None:
     if method in ("registerQueue", "registerQueueAsync"):
         nestjs.register_queue(call, receiver, state)
         return
-    obj = state.queue_object(receiver) or _imported_queue(receiver, state)
+    obj = state.queue_object(receiver) or _followed_queue(receiver, state)
     if obj is None:
         return
     # An imported object may be a queue of either library: Bull's reading of `add` arguments

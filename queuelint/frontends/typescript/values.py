@@ -47,6 +47,8 @@ REQUEST_ROOTS = frozenset({"req", "request", "ctx.request"})
 SCOPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
 DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 MAX_DEPTH = 12
+# Calls that are imports, not functions of the project to evaluate.
+NOT_FOLLOWED = frozenset({"require", "import"})
 
 
 class Binding:
@@ -215,6 +217,12 @@ def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
         return concat([left, right], src.text(node))
     if kind == "number":
         return Expr.literal(src.text(node))
+    if kind == "ternary_expression":
+        return _conditional(node, src, depth)
+    if kind == "binary_expression" and _operator(node) in ("??", "||"):
+        variable = unwrap(node.child_by_field_name("left"))
+        if _environment(variable, src) is not None:  # `process.env.QUEUE ?? 'mail'`
+            return _assuming_unset(expr_of(node.child_by_field_name("right"), src, depth + 1), variable, src)
     if kind == "identifier":
         return _identifier(node, src, depth)
     if kind in ("member_expression", "subscript_expression"):
@@ -230,6 +238,52 @@ def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
     return Expr.unknown(shorten(src.text(node)))
 
 
+def _environment(node: Node | None, src: SourceText) -> str | None:
+    """`process.env.X` as written, or None."""
+    path = dotted_name(unwrap(node), src)
+    return path if path is not None and path.startswith("process.env.") else None
+
+
+def _unset_truth(condition: Node | None, src: SourceText) -> tuple[bool, str] | None:
+    """Whether a condition on the environment holds when the variables it reads are not set
+    (`process.env.X` is undefined), and the variable; None when it tests anything else."""
+    condition = unwrap(condition)
+    if condition is None:
+        return None
+    variable = _environment(condition, src)
+    if variable is not None:
+        return False, variable
+    if condition.type == "unary_expression" and _operator(condition) == "!":
+        inner = _unset_truth(condition.child_by_field_name("argument"), src)
+        return (not inner[0], inner[1]) if inner is not None else None
+    if condition.type == "binary_expression" and _operator(condition) in ("===", "==", "!==", "!="):
+        sides = [unwrap(condition.child_by_field_name(side)) for side in ("left", "right")]
+        variables = [_environment(side, src) for side in sides]
+        others = [side for side, variable in zip(sides, variables, strict=True) if variable is None]
+        found = next((v for v in variables if v is not None), None)
+        if found is not None and len(others) == 1 and string_value(others[0], src) is not None:
+            return _operator(condition) in ("!==", "!="), found  # undefined equals no string
+    return None
+
+
+def _assuming_unset(value: Expr, variable: Node | str | None, src: SourceText) -> Expr:
+    """A value chosen by the environment, taken as in a deployment that sets nothing: producer
+    and consumer read the same environment, so they agree whichever way it is set."""
+    name = variable if isinstance(variable, str) else src.text(variable)
+    if value.kind in ("unknown", "dynamic") or value.reason:
+        return value
+    return Expr(value.kind, value.text, f"`{name}` taken as not set", value.parts)
+
+
+def _conditional(node: Node, src: SourceText, depth: int) -> Expr:
+    """`cond ? a : b`: known only when the condition reads the environment (see `_assuming_unset`)."""
+    truth = _unset_truth(node.child_by_field_name("condition"), src)
+    if truth is None:
+        return Expr.unknown(shorten(src.text(node)))
+    branch = node.child_by_field_name("consequence" if truth[0] else "alternative")
+    return _assuming_unset(expr_of(branch, src, depth + 1), truth[1], src)
+
+
 def _operator(node: Node) -> str:
     op = node.child_by_field_name("operator")
     return op.type if op is not None else ""
@@ -240,7 +294,7 @@ def _identifier(node: Node, src: SourceText, depth: int) -> Expr:
     binding = lookup_local(node, name, src)
     if binding.kind == "const" and binding.value is not None:
         value = expr_of(binding.value, src, depth + 1)
-        if value.kind == "unknown" and is_id_like(name):
+        if value.kind in ("unknown", "call") and is_id_like(name):
             return Expr("dynamic", name, f"the id variable `{name}`")
         return value
     if binding.kind == "module":
@@ -289,4 +343,26 @@ def _call(node: Node, src: SourceText, depth: int) -> Expr:
         inner = expr_of(callee_node.child_by_field_name("object"), src, depth + 1)
         if inner.kind == "dynamic":
             return inner
+    function = _callee(callee_node, callee, src)
+    if function is not None:
+        passed = tuple(expr_of(a, src, depth + 1) for a in arguments(node))
+        return Expr("call", shorten(src.text(node)), parts=(Expr("ref", function), *passed))
     return Expr.unknown(shorten(src.text(node)))
+
+
+def _callee(node: Node | None, path: str | None, src: SourceText) -> str | None:
+    """The module-level function or static method a call names (`getQueueName`,
+    `Queues.get`, `this.queueFor` in class `Mailer` as `Mailer.queueFor`), to evaluate it
+    against its summary; None for a local function value or a call on an object."""
+    if node is None or path is None:
+        return None
+    root, _, rest = path.partition(".")
+    if root == "this":
+        cls: Node | None = node
+        while cls is not None and cls.type not in ("class_declaration", "abstract_class_declaration"):
+            cls = cls.parent
+        owner = src.text(cls.child_by_field_name("name")) if cls is not None else ""
+        return f"{owner}.{rest}" if owner and rest and "." not in rest else None
+    if lookup_local(node, root, src).kind != "module" or path.count(".") > 1 or path in NOT_FOLLOWED:
+        return None
+    return path

@@ -1,0 +1,18 @@
+"""The flow stage: values followed through functions, between the facts and the graph.
+
+Front-ends summarise each function in the `Expr` vocabulary (what it returns, which
+queue-library calls it makes with which of its parameters). Here, and in `resolve.py`
+beneath, call sites are evaluated against those summaries with their arguments bound:
+
+- `factories`: which exported functions and classes hand out queue objects, so that the
+  files using them are read (on demand: they need not name a queue library);
+- `callsites`: functions whose parameters reach a producer's or consumer's queue or job
+  name (`publish(name, data)`, `createWorker(queue, processor)`) become producers and
+  consumers at each of their calls, through several layers, to a fixed point;
+- `resolve.Resolver` evaluates a call (`createQueue('mail')`, `getQueueName('cron')`,
+  `MailQueue.getInstance()`) to what its callee returns.
+"""
+
+from queuelint.flow.factories import exported_factories
+
+__all__ = ["exported_factories"]

@@ -1,0 +1,43 @@
+"""Which exported names hand out queue objects: the words to look for in files that use them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from queuelint.model import Expr, FileFacts
+
+
+def exported_factories(facts: Iterable[FileFacts]) -> set[bytes]:
+    """Exported functions (and classes, for static methods) whose summary returns a queue,
+    and exported constants holding what such a function returns, found to a fixed point over
+    the files read so far."""
+    files = list(facts)
+    factories: set[str] = set()  # function ids: `createQueue`, `MailQueue.getInstance`
+    exported: set[str] = set()
+    for _ in range(8):
+        before = len(factories)
+        for file in files:
+            exports = {local for _, local in file.exports}
+            for name, expr in file.bindings:
+                if not _hands_out_queue(expr, factories):
+                    continue
+                factories.add(name)
+                head = name.split(".", 1)[0]
+                if head in exports:
+                    exported.add(head)
+        if len(factories) == before:
+            break
+    return {name.encode() for name in exported}
+
+
+def _hands_out_queue(expr: Expr, factories: set[str]) -> bool:
+    """A summary returning a queue, or a summary or constant holding a call to a factory
+    (matched by the function's own name: a cost, not a claim, as the flow stage checks it)."""
+    if expr.kind == "function" and expr.parts:
+        expr = expr.parts[0]
+        if expr.kind == "queue":
+            return True
+    if expr.kind != "call" or not expr.parts:
+        return False
+    called = expr.parts[0].text.rsplit(".", 1)[-1]
+    return any(f.rsplit(".", 1)[-1] == called for f in factories)

@@ -1,0 +1,150 @@
+"""The flow stage: queues and names followed through factories, singletons, memoised getters,
+name functions and the environment, across files; claims of absence only over a closed world."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from queuelint import engine
+from queuelint.config import Settings
+from tests.helpers import found, run, write_project
+
+QUEUES = """
+import { Queue } from 'bullmq';
+export const queueName = (name: string) => process.env.QUEUE_PREFIX ? `{${name}}` : name;
+export function createQueue(name: string) { return new Queue(queueName(name), { connection: {} }); }
+export const mailQueue = createQueue('mail');
+export class ReportQueue {
+  private static instance: Queue | null = null;
+  static getInstance(): Queue | null {
+    if (ReportQueue.instance) return ReportQueue.instance;
+    ReportQueue.instance = process.env.REDIS_URL ? new Queue('reports') : null;
+    return ReportQueue.instance;
+  }
+}
+const cache: Record<string, Queue> = {};
+export async function getQueue(name: string = 'default') { return (cache[name] ??= new Queue(name)); }
+"""
+
+
+def produced(root: Path, files: dict[str, str]) -> set[tuple[str, int, str, str]]:
+    """(file, line, queue, job) of every producer whose queue and name are known."""
+    write_project(root, files)
+    result = engine.analyse([str(root)], Settings(root=str(root)), jobs=1)
+    assert result.graph is not None and not result.internal_errors
+    return {(Path(s.path).relative_to(root).as_posix(), s.span.line, s.queue.value, s.job.value)
+            for s in result.graph.producers() if s.queue.is_value and s.job.is_value}
+
+
+def test_factories_singletons_and_memoised_getters_in_a_file_that_names_no_queue_library(tmp_path: Path) -> None:
+    uses = """
+    import { mailQueue, ReportQueue, getQueue, createQueue } from './queues';
+    export async function go() {
+      await mailQueue.add('welcome', {});
+      await ReportQueue.getInstance()?.add('render', {});
+      const reports = ReportQueue.getInstance();
+      await reports?.add('render-again', {});
+      await (await getQueue()).add('cleanup', {});
+      await (await getQueue('audit')).add('record', {});
+      await createQueue('inline').add('now', {});
+    }
+    """
+    assert produced(tmp_path, {"src/queues.ts": QUEUES, "src/use.ts": uses}) == {
+        ("src/use.ts", 4, "mail", "welcome"),
+        ("src/use.ts", 5, "reports", "render"),
+        ("src/use.ts", 7, "reports", "render-again"),
+        ("src/use.ts", 8, "default", "cleanup"),  # the parameter's default
+        ("src/use.ts", 9, "audit", "record"),
+        ("src/use.ts", 10, "inline", "now"),
+    }
+
+
+def test_a_factory_layered_over_another_and_constants_holding_its_queues(tmp_path: Path) -> None:
+    files = {
+        "src/queues.ts": QUEUES,
+        "src/billing/queue.ts": "import { createQueue } from '../queues';\n"
+                                "export const makeBillingQueue = () => createQueue('billing');\n"
+                                "export const billing = makeBillingQueue();\n",
+        "src/billing/charge.ts": "import { billing } from './queue';\nexport const charge = () => billing.add('charge', {});\n",
+    }
+    assert produced(tmp_path, files) == {("src/billing/charge.ts", 2, "billing", "charge")}
+
+
+def test_an_object_that_is_not_a_queue_is_no_producer(tmp_path: Path) -> None:
+    files = {
+        "src/queues.ts": QUEUES,
+        "src/cart.ts": "export function makeCart() { return new Set<string>(); }\n"
+                       "export const defaultName = () => 'x';\n",
+        "src/use.ts": "import { makeCart, defaultName } from './cart';\nimport { mailQueue } from './queues';\n"
+                      "makeCart().add('item');\nconst c = makeCart();\nc.add(defaultName());\n",
+    }
+    assert produced(tmp_path, files) == set()
+
+
+def test_a_queue_name_chosen_by_the_environment_is_the_one_with_nothing_set(tmp_path: Path) -> None:
+    files = {
+        "src/producer.ts": """
+        import { Queue } from 'bullmq';
+        const prefix = process.env.PREFIX ?? 'app';
+        const q = new Queue(`${prefix}-mail`);
+        const r = new Queue(process.env.REPORTS_QUEUE || 'reports');
+        const s = new Queue(process.env.NODE_ENV === 'test' ? 'sync-test' : 'sync');
+        const t = new Queue(!process.env.SHARDED ? 'plain' : 'sharded');
+        q.add('welcome', {}); r.add('render', {}); s.add('pull', {}); t.add('go', {});
+        """,
+    }
+    assert {(queue, job) for _, _, queue, job in produced(tmp_path, files)} == {
+        ("app-mail", "welcome"), ("reports", "render"), ("sync", "pull"), ("plain", "go")}
+
+
+def test_a_name_function_gives_producer_and_worker_the_same_queue(tmp_path: Path) -> None:
+    files = {
+        "src/queues.ts": QUEUES,
+        "src/worker.ts": """
+        import { Worker } from 'bullmq';
+        import { queueName } from './queues';
+        new Worker(queueName('mail'), async (job) => {
+          switch (job.name) {
+            case 'welcome': return;
+            default: throw new Error(`unknown ${job.name}`);
+          }
+        });
+        """,
+        "src/use.ts": "import { mailQueue } from './queues';\nmailQueue.add('welcome', {});\nmailQueue.add('welcom', {});\n",
+    }
+    diagnostics = run(tmp_path, files)
+    assert found(tmp_path, diagnostics) == {("src/use.ts", 3, "QL102")}
+    assert "did you mean 'welcome'" in diagnostics[0].hint
+
+
+WORKER = """
+import { Worker } from 'bullmq';
+new Worker('mail', async (job) => {
+  if (job.name === 'welcome') return;
+  throw new Error('unknown job');
+});
+"""
+PRODUCER = "import { Queue } from 'bullmq';\nnew Queue('mail').add('digest', {});\n"
+WELCOME = "import { Queue } from 'bullmq';\nnew Queue('mail').add('welcome', {});\n"
+
+
+def test_a_worker_in_test_code_does_not_serve_production_producers(tmp_path: Path) -> None:
+    files = {"src/mail.ts": PRODUCER, "src/__tests__/mail.test.ts": WORKER.replace("'welcome'", "'digest'")}
+    diagnostics = run(tmp_path, files)
+    assert found(tmp_path, diagnostics) == {("src/mail.ts", 2, "QL105")}  # nothing in production consumes it
+
+
+def test_a_producer_in_test_code_is_checked_against_production_workers(tmp_path: Path) -> None:
+    files = {"src/worker.ts": WORKER, "src/welcome.ts": WELCOME, "tests/mail.spec.ts": PRODUCER}
+    assert found(tmp_path, run(tmp_path, files)) == {("tests/mail.spec.ts", 2, "QL102")}
+
+
+def test_a_worker_whose_queue_is_not_known_closes_absence_claims(tmp_path: Path) -> None:
+    helper = "import { Worker } from 'bullmq';\nexport const startWorker = (name: string, fn: any) => new Worker(name, fn);\n"
+    files = {"src/worker.ts": WORKER, "src/welcome.ts": WELCOME, "src/helper.ts": helper, "src/mail.ts": PRODUCER,
+             "src/other.ts": "import { Queue } from 'bullmq';\nnew Queue('audit').add('record', {});\n"}
+    # 'digest' may be handled by the helper's worker, and 'audit' consumed by it: no claim.
+    assert found(tmp_path, run(tmp_path, files)) == set()
+    del files["src/helper.ts"]
+    (tmp_path / "src/helper.ts").unlink()
+    assert found(tmp_path, run(tmp_path, files)) == {("src/mail.ts", 2, "QL102"), ("src/other.ts", 2, "QL105")}
