@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
     from types import FrameType
 
+    from queuelint.flow.callsites import Expanded
     from queuelint.graph import QueueGraph
-    from queuelint.model import Consumer, FileFacts, Handler, Producer
+    from queuelint.model import Consumer, FileFacts, Handler
     from queuelint.resolve import Resolver
 
 Item = TypeVar("Item")
@@ -666,9 +667,10 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     analysed += _factory_users(store, passed_over, cache, workers)
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
-    producers = _through_wrappers(store, found.files, resolver, settings.producers, workers)
+    expanded = _through_wrappers(store, found.files, resolver, settings.producers, workers)
     workers.close()  # the last phase that reads many files
-    consumers = _imported_processors(store, resolver)
+    producers = expanded.producers
+    consumers = _imported_processors(store, resolver, expanded.consumers)
     local = set(store.facts)
     queue_files = [f for f in store.facts.values()
                    if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls]
@@ -705,22 +707,24 @@ def _project_root(configured: str, checked: list[str]) -> str:
 
 
 def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver,
-                      specs: tuple[ProducerSpec, ...], workers: Workers | None = None) -> dict[str, list[Producer]]:
-    """Producers per file: configured producers at their call sites, and producer wrappers
-    expanded at theirs (whose files are found and re-read on demand). A wrapper is looked
-    for in files of its own language only: a TypeScript `add()` has no Python callers."""
-    from queuelint import wrappers
+                      specs: tuple[ProducerSpec, ...], workers: Workers | None = None) -> Expanded:
+    """Producers and consumers per file: configured producers at their call sites, and
+    wrappers and registration helpers expanded at theirs (whose files are found and re-read
+    on demand). A wrapper is looked for in files of its own language only: a TypeScript
+    `add()` has no Python callers."""
+    from queuelint.flow import callsites
 
     languages = ("typescript", "python")
     # Configured producers were recorded on the first pass.
     searched = dict.fromkeys(languages, store.options.wanted_calls)
-    producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
-    for _ in range(wrappers.MAX_ROUNDS):
-        functions = {language: {function for path, function in discovered if frontends.language_of(path) == language}
-                     | wrappers.wrapper_functions(f for f in store.facts.values()
-                                                  if frontends.language_of(f.path) == language)
+    expanded = callsites.expand(store.facts.values(), resolver, specs)
+    for _ in range(callsites.MAX_ROUNDS):
+        functions = {language: {function for path, function in expanded.discovered
+                                if frontends.language_of(path) == language}
+                     | callsites.wrapper_functions(f for f in store.facts.values()
+                                                   if frontends.language_of(f.path) == language)
                      for language in languages}
-        wanted = {language: searched[language] | {wrappers.short_name(f) for f in functions[language]}
+        wanted = {language: searched[language] | {callsites.short_name(f) for f in functions[language]}
                   for language in languages}
         if all(wanted[language] <= searched[language] for language in languages):
             break
@@ -729,33 +733,33 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
                 continue
             searched[language] = wanted[language]
             of_language = [p for p in files if frontends.language_of(p) == language]
-            words = {wrappers.search_word(f).encode() for f in functions[language]}
+            words = {callsites.search_word(f).encode() for f in functions[language]}
             using = _files_using(words, of_language, store.cache, workers)
             store.reload_all(using, calls=wanted[language], workers=workers)
-        producers, discovered = wrappers.expand(store.facts.values(), resolver, specs)
-    return producers
+        expanded = callsites.expand(store.facts.values(), resolver, specs)
+    return expanded
 
 
-def _imported_processors(store: FactStore, resolver: Resolver) -> dict[str, list[Consumer]]:
+def _imported_processors(store: FactStore, resolver: Resolver,
+                         consumers: Mapping[str, list[Consumer]]) -> dict[str, list[Consumer]]:
     """Workers whose processor is a function of another module: read that function (on
     demand) and give the consumer what it routes on and how it fails."""
     wanted: dict[str, set[str]] = defaultdict(set)
     targets: dict[tuple[str, int], tuple[str, str]] = {}
-    for facts in list(store.facts.values()):
-        for index, consumer in enumerate(facts.consumers):
+    for path, items in consumers.items():
+        for index, consumer in enumerate(items):
             if consumer.handler_ref:
-                found = resolver.definition(consumer.handler_ref, facts.path)
+                found = resolver.definition(consumer.handler_ref, path)
                 if found is not None:
                     wanted[found[0]].add(found[1])
-                    targets[(facts.path, index)] = found
+                    targets[(path, index)] = found
     for path, names in wanted.items():
         store.reload(path, handlers=frozenset(names))
-    merged: dict[str, list[Consumer]] = {}
+    merged = {path: list(items) for path, items in consumers.items()}
     for (path, index), (handler_path, name) in targets.items():
         handler = next((h for h in store.facts[handler_path].handlers if h.name == name), None)
-        consumers = merged.setdefault(path, list(store.facts[path].consumers))
         if handler is not None:
-            consumers[index] = _with_handler(consumers[index], handler)
+            merged[path][index] = _with_handler(merged[path][index], handler)
     return merged
 
 

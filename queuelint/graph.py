@@ -121,7 +121,8 @@ class QueueGraph:
                 return
             consumer = replace(consumer, library=found[1])
         queue_name = self.resolver.name(consumer.queue, path)
-        routes = tuple((route, self.resolver.name(route.job, path)) for route in consumer.routes)
+        # A route is resolved where it is written (a processor read in its own module).
+        routes = tuple((route, self.resolver.name(route.job, route.span.path or path)) for route in consumer.routes)
         site = ConsumerSite(consumer, path, queue_name, routes)
         index = len(self.consumer_sites)
         self.consumer_sites.append(site)

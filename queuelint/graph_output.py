@@ -28,7 +28,8 @@ def as_json(graph: QueueGraph) -> dict[str, Any]:
             if site.consumer.accepts_any:
                 consumers.append({**base, "job": ANY_NAME})
             for route, name in site.routes:
-                consumers.append({**base, "line": route.span.line, "job": name.value if name.is_value else None})
+                consumers.append({**base, "path": display_path(route.span.path), "line": route.span.line,
+                                  "job": name.value if name.is_value else None})
         queues.append({"name": queue, "producers": producers, "consumers": consumers})
     unresolved = [
         {"path": display_path(span.path), "line": span.line, "what": what}

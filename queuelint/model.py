@@ -111,6 +111,9 @@ class Consumer:
     # The processor is a function imported from another module: its facts are read there
     # (`Handler`) and replace the provisional "handles every name" above.
     handler_ref: str = ""
+    # Made inside a registration helper whose parameter at this position is the processor
+    # (`createWorker(name, processor)`): at each call, the argument passed there.
+    processor_param: str = ""
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ class CallSite:
 
     ``target`` says how to find the callee: ``local:fn`` (same file), ``self:Class.method``,
     ``import:name`` (an imported function), ``member:Type.method`` (a method on a field of
-    declared type ``Type``).
+    declared type ``Type``), ``static:Class.method`` (`WorkerManager.register(…)`).
     """
 
     span: Span

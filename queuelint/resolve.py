@@ -167,6 +167,10 @@ class Resolver:
         defaults = summary.parts[1:]
         return bind_parameters(summary.parts[0], summary.text, arguments, defaults), where
 
+    def bound(self, argument: Expr, path: str) -> Expr:
+        """An argument written in `path` as an expression that means the same in any file."""
+        return self._bound(argument, path, 0)
+
     def _bound(self, argument: Expr, path: str, depth: int) -> Expr:
         """An argument made independent of the file it is written in: its value, or a queue
         object it denotes, or what is not known about it."""
@@ -289,10 +293,16 @@ def as_expr(name: Name) -> Expr:
     return Expr.unknown(name.text, name.reason)
 
 
-def bind_parameters(expr: Expr, function: str, arguments: dict[str, Expr], defaults: tuple[Expr, ...] = ()) -> Expr:
+Arguments = dict[str, Expr] | Callable[[str], Expr]
+
+
+def bind_parameters(expr: Expr, function: str, arguments: Arguments, defaults: tuple[Expr, ...] = ()) -> Expr:
     """`expr` with the parameters of `function` replaced by the arguments passed (by position,
-    `0`), or by the parameter's default when the call passes none."""
+    `0`, or by a function of the position, `0.name` included), or by the parameter's default
+    when the call passes none."""
     if expr.kind == "param" and expr.reason == function:
+        if callable(arguments):
+            return arguments(expr.text)
         index, _, key = expr.text.partition(".")
         if key:
             return Expr.unknown(expr.parts[0].text if expr.parts else expr.text,

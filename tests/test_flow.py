@@ -148,3 +148,61 @@ def test_a_worker_whose_queue_is_not_known_closes_absence_claims(tmp_path: Path)
     del files["src/helper.ts"]
     (tmp_path / "src/helper.ts").unlink()
     assert found(tmp_path, run(tmp_path, files)) == {("src/mail.ts", 2, "QL102"), ("src/other.ts", 2, "QL105")}
+
+
+MANAGER = """
+import { Worker, Processor } from 'bullmq';
+export class WorkerManager {
+  private static workers: Record<string, Worker> = {};
+  private static instrument(processor: Processor, name: string): Processor { return async (job) => processor(job); }
+  static register(queueName: string, processor: Processor, options = {}) {
+    WorkerManager.workers[queueName] = new Worker(queueName, WorkerManager.instrument(processor, queueName), options);
+  }
+}
+export function startWorker(queue: { name: string }, fn: Processor) { return new Worker(queue.name, fn); }
+"""
+MAIL_PROCESSOR = """
+import { Job } from 'bullmq';
+export const mailProcessor = async (job: Job) => {
+  switch (job.name) {
+    case 'welcome': return send(job.data);
+    default: throw new Error(`unknown ${job.name}`);
+  }
+};
+"""
+
+
+def test_registration_helpers_are_workers_at_their_calls_with_the_processor_passed(tmp_path: Path) -> None:
+    files = {
+        "src/manager.ts": MANAGER,
+        "src/jobs/mail.ts": MAIL_PROCESSOR,
+        "src/main.ts": """
+        import { Queue } from 'bullmq';
+        import { WorkerManager, startWorker } from './manager';
+        import { mailProcessor } from './jobs/mail';
+        const audit = new Queue('audit');
+        WorkerManager.register('mail', mailProcessor);
+        startWorker(audit, async (job) => record(job.data));
+        """,
+        "src/send.ts": "import { Queue } from 'bullmq';\nconst mail = new Queue('mail');\n"
+                       "mail.add('welcome', {});\nmail.add('digest', {});\nnew Queue('audit').add('entry', {});\n",
+    }
+    diagnostics = run(tmp_path, files)
+    # 'digest' is checked against the routes of the processor the helper was given; 'audit'
+    # is consumed by the worker `startWorker` builds from the queue object passed in.
+    assert found(tmp_path, diagnostics) == {("src/send.ts", 4, "QL102")}
+    assert "its consumers handle 'welcome'" in diagnostics[0].message
+
+
+def test_a_helper_consuming_through_a_queue_getter(tmp_path: Path) -> None:
+    files = {
+        "src/queues.ts": "import Bull from 'bull';\nconst made: Record<string, Bull.Queue> = {};\n"
+                         "export function getQueue(name: string) { if (!made[name]) made[name] = new Bull(name); return made[name]; }\n",
+        "src/register.ts": "import { getQueue } from './queues';\n"
+                           "export function registerQueue(name: string, fn: any) { getQueue(name).process(fn); }\n",
+        "src/boot.ts": "import { registerQueue } from './register';\nregisterQueue('thumbnails', async (job) => resize(job));\n",
+        "src/upload.ts": "import { getQueue } from './queues';\nexport const upload = () => getQueue('thumbnails').add({});\n"
+                         "export const other = () => getQueue('exports').add({});\n",
+    }
+    # 'thumbnails' is consumed through the helper; 'exports' is not consumed by anything.
+    assert found(tmp_path, run(tmp_path, files)) == {("src/upload.ts", 3, "QL105")}

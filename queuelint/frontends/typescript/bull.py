@@ -15,6 +15,7 @@ from queuelint.frontends.typescript.state import (
     handler_consumer,
     imported_processor,
     processor_function,
+    processor_parameter,
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of, lookup_local
@@ -134,7 +135,8 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
         queue=queue.name,
         handler=f"process({shorten(state.src.text(args[0]), 30)})" if len(args) > 1 else "process()",
     )
-    consumer = replace(consumer, handler_ref=reference)
+    consumer = replace(consumer, handler_ref=reference,
+                       processor_param=processor_parameter(handler, state) if function is None else "")
     if accepts_any:  # process('*', fn): the names are whatever fn routes on
         state.consumers.append(consumer)
     else:  # a named process() handles exactly its name; routing inside it does not widen that

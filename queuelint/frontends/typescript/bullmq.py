@@ -13,6 +13,7 @@ from queuelint.frontends.typescript.state import (
     handler_consumer,
     imported_processor,
     processor_function,
+    processor_parameter,
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
@@ -53,7 +54,8 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
         handler=_handler_name(processor, args[0], state),
     )
     if function is None:
-        consumer = replace(consumer, handler_ref=imported_processor(processor, state))
+        consumer = replace(consumer, handler_ref=imported_processor(processor, state),
+                           processor_param=processor_parameter(processor, state))
     state.consumers.append(consumer)
     return None
 

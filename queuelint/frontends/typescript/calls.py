@@ -61,6 +61,11 @@ def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]
             return None if imported.module in LIBRARY_MODULES else f"import:{path}"
         return f"local:{path}"
     cls = enclosing(call, CLASS_TYPES)
+    if len(parts) == 2 and parts[0] != "this":  # `WorkerManager.register(…)`: a static method
+        imported = state.imports.get(parts[0])
+        if imported is not None and imported.module in LIBRARY_MODULES:
+            return None
+        return f"static:{path}"
     if parts[0] != "this" or cls is None:
         return None
     owner = state.src.text(cls.child_by_field_name("name"))

@@ -11,6 +11,7 @@ from queuelint.frontends.typescript.syntax import (
     FUNCTION_TYPES,
     Node,
     SourceText,
+    arguments,
     dotted_name,
     enclosing,
     property_name,
@@ -282,3 +283,17 @@ def _parameter_guard(anchor: Node, queue: Expr, job: Expr, state: Extraction) ->
         node = parent
     return ""
 
+
+def processor_parameter(node: Node | None, state: Extraction) -> str:
+    """The position of the enclosing function's parameter a processor argument is, or passes
+    on (`metricWrapper(processor, name)`): a registration helper's calls name the processor."""
+    value = expr_of(node, state.src)
+    if value.kind == "param" and "." not in value.text:
+        return value.text
+    node = unwrap(node)
+    if node is not None and node.type == "call_expression":
+        for argument in arguments(node):
+            passed = expr_of(argument, state.src)
+            if passed.kind == "param" and "." not in passed.text:
+                return passed.text
+    return ""

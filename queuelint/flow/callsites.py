@@ -1,0 +1,312 @@
+"""Call sites evaluated against what a function does with its parameters: a function whose
+parameter reaches a producer's job (or queue) name is a producer at each of its calls, and
+one whose parameter names a consumer's queue is a consumer there.
+
+`publish(name, data) { return this.queue.add(name, data) }` called as
+`publish(JobName.Welcome, …)` becomes a producer of `JobName.Welcome`, anchored at that
+argument; `WorkerManager.register(name, processor) { new Worker(name, …) }` called as
+`WorkerManager.register(QueueName.Mail, mailProcessor)` becomes a worker of that queue whose
+processor is `mailProcessor` (read where it is defined). A call site inside another such
+function passes its own parameter on, and is expanded in turn, up to a fixed point. A
+function with no call site found stays as it is: a producer or consumer whose queue or name
+is unknown, never reported as a mismatch (and a consumer whose queue is unknown keeps
+absence claims open, see `graph.open_consumers`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import NamedTuple, TypeVar
+
+from queuelint.config import ProducerSpec
+from queuelint.findings import Span
+from queuelint.model import CallSite, Consumer, Expr, FileFacts, Producer
+from queuelint.resolve import Name, Resolver, bind_parameters
+
+MAX_ROUNDS = 6
+Function = tuple[str, str]  # (path, function id as in `Expr.reason` of a parameter)
+
+
+def wrapped_function(site: Producer | Consumer) -> str | None:
+    """The function whose parameter this producer's name (or queue), or this consumer's
+    queue, comes from, if any."""
+    job = site.job if isinstance(site, Producer) else None
+    for expr in (job, site.queue, _passed_queue(site.queue)):
+        if expr is not None and expr.kind == "param" and expr.reason:
+            return expr.reason
+    return _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
+
+
+def _parameter_owner(expr: Expr) -> str | None:
+    """The function whose parameter occurs in `expr`, searched through calls' arguments."""
+    if expr.kind == "param" and expr.reason:
+        return expr.reason
+    for part in expr.parts:
+        found = _parameter_owner(part)
+        if found:
+            return found
+    return None
+
+
+def _passed_queue(queue: Expr) -> Expr | None:
+    """For a queue object that came in as a parameter (`constructor(private queue: Queue)`)."""
+    if queue.kind == "queue_name" and queue.parts and queue.parts[0].kind == "param":
+        return queue.parts[0]
+    return None
+
+
+def short_name(function: str) -> str:
+    """The name call sites use: `publish` for `Mailer.publish`, `Mailer` for its constructor."""
+    owner, _, name = function.rpartition(".")
+    return owner if name == "constructor" and owner else name
+
+
+def search_word(function: str) -> str:
+    """A word every file that can call `function` in a way we resolve must contain: the
+    function's name, or for a method its class (a call on another file's object is resolved
+    through the declared type, `private readonly mailer: Mailer`), so a method with a common
+    name (`add`) does not make us read every file that says `add`."""
+    owner, _, name = function.rpartition(".")
+    return owner or name
+
+
+def wrapper_functions(facts: Iterable[FileFacts]) -> frozenset[str]:
+    """Wrapper functions (`addJobToQueue`, `Mailer.publish`, `createWorker`), to look for
+    their call sites."""
+    functions = set()
+    for file in facts:
+        sites: list[Producer | Consumer] = [*file.producers, *file.consumers]
+        for site in sites:
+            function = wrapped_function(site)
+            if function:
+                functions.add(function)
+    return frozenset(functions)
+
+
+class Expanded(NamedTuple):
+    producers: dict[str, list[Producer]]
+    consumers: dict[str, list[Consumer]]
+    discovered: frozenset[tuple[str, str]]  # (file, function): callers passing their parameter on
+
+
+def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[ProducerSpec, ...] = ()) -> Expanded:
+    """Producers and consumers per file with wrappers and registration helpers replaced by
+    their call sites (configured producers added at theirs), and the wrappers discovered on
+    the way."""
+    files = list(facts)
+    producers: dict[str, list[Producer]] = {f.path: list(f.producers) for f in files}
+    consumers: dict[str, list[Consumer]] = {f.path: list(f.consumers) for f in files}
+    by_call = {spec.call: spec for spec in specs}
+    for file in files:
+        for call in file.calls:
+            spec = by_call.get(call.name)
+            if spec is not None:
+                producers[file.path].append(_configured(spec, call))
+    calls: dict[Function, list[tuple[str, CallSite]]] = defaultdict(list)
+    for file in files:
+        for call in file.calls:
+            callee = _callee(call.target, file.path, resolver)
+            if callee is not None:
+                calls[callee].append((file.path, call))
+    discovered: set[tuple[str, str]] = set()
+    _to_fixed_point(producers, calls, discovered, lambda p, path, sites: _producer_at_calls(p, path, sites, resolver))
+    _to_fixed_point(consumers, calls, discovered, lambda c, path, sites: [
+        found for found in (_consumer_at_call(c, path, site_path, site, resolver) for site_path, site in sites)
+        if found is not None] or None)
+    # A configured producer that is also a wrapper the code shows is found twice: keep one.
+    for path, items in producers.items():
+        unique = {(p.span, p.job, p.queue): p for p in reversed(items)}
+        producers[path] = [p for p in items if unique.get((p.span, p.job, p.queue)) is p]
+    return Expanded(producers, consumers, frozenset(discovered))
+
+
+Site = TypeVar("Site", Producer, Consumer)
+# What a wrapper's site amounts to at its calls: None to keep it as it is, else its
+# replacements, each with the file it is written in (none: it never runs).
+AtCalls = Callable[[Site, str, list[tuple[str, CallSite]]], "list[tuple[str, Site]] | None"]
+
+
+def _to_fixed_point(sites: dict[str, list[Site]], calls: dict[Function, list[tuple[str, CallSite]]],
+                    discovered: set[tuple[str, str]], at_calls: AtCalls[Site]) -> None:
+    """Replace each site made inside a wrapper by what it amounts to at the wrapper's calls,
+    until no new wrapper turns up (a call site inside another wrapper passes its parameter on)."""
+    done: set[Function] = set()
+    for _ in range(MAX_ROUNDS):
+        wrappers: dict[Function, list[Site]] = defaultdict(list)
+        for path, items in sites.items():
+            for item in items:
+                function = wrapped_function(item)
+                if function:
+                    wrappers[(path, function)].append(item)
+        pending = [w for w in wrappers if w not in done]
+        if not pending:
+            break
+        for wrapper in pending:
+            done.add(wrapper)
+            found = calls.get(wrapper, [])
+            if not found:
+                continue
+            path, _ = wrapper
+            for item in wrappers[wrapper]:
+                expanded = at_calls(item, path, found)
+                if expanded is None:
+                    continue
+                sites[path].remove(item)
+                for site_path, new in expanded:
+                    sites.setdefault(site_path, []).append(new)
+                    function = wrapped_function(new)
+                    if function:
+                        discovered.add((site_path, function))
+
+
+def _producer_at_calls(producer: Producer, path: str, sites: list[tuple[str, CallSite]],
+                       resolver: Resolver) -> list[tuple[str, Producer]] | None:
+    # A guarded producer runs only where the caller passes what it tests; there, the guard is
+    # met, and the producer made at the call is not guarded any more.
+    passing = [(p, s) for p, s in sites if _passes(s, producer.guard)] if producer.guard else sites
+    if not passing:
+        return []
+    unguarded = replace(producer, guard="")
+    expanded = [p for p in (_at_call(unguarded, path, site_path, site, resolver) for site_path, site in passing)
+                if p is not None]
+    return expanded or None
+
+
+def _configured(spec: ProducerSpec, site: CallSite) -> Producer:
+    """The producer a call to a configured in-house producer amounts to."""
+    position = f"{spec.name_arg}.{spec.name_key}" if spec.name_key else str(spec.name_arg)
+    job, anchor = _argument_with_span(site, position)
+    queue = Expr.literal(spec.queue) if spec.queue else _argument(site, str(spec.queue_arg))
+    return Producer(anchor, spec.library, "add", queue, job, via=spec.call)
+
+
+def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
+    kind, _, name = target.partition(":")
+    if kind == "local":
+        return path, name
+    if kind == "self":
+        return path, name
+    if kind == "import":
+        found = resolver.definition(name, path)
+        return found
+    if kind == "new":
+        found = resolver.definition(name, path)
+        return (found[0], f"{found[1]}.constructor") if found is not None else None
+    if kind in ("member", "static"):  # a method on a typed field, or a class's own
+        type_name, _, method = name.rpartition(".")
+        found = resolver.definition(type_name, path)
+        return (found[0], f"{found[1]}.{method}") if found is not None else None
+    return None
+
+
+def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
+             resolver: Resolver) -> tuple[str, Producer] | None:
+    """The producer a call to the wrapper amounts to, written at the call site."""
+    function = wrapped_function(producer) or ""
+    found = _queue_at_call(producer.queue, producer.library, function, path, site_path, site, resolver)
+    if found is None:
+        return None
+    queue, library = found
+    job = producer.job
+    if job.kind == "param" and job.reason == function:
+        job, anchor = _argument_with_span(site, job.text)
+        return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function)
+    # The name is the wrapper's own (only the queue came from the caller): the finding belongs
+    # where that name is written, so the producer stays there with the queue made file-independent.
+    name = resolver.name(queue, site_path)
+    queue = _fixed(name, queue)
+    return path, replace(producer, library=library, queue=queue)
+
+
+def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallSite,
+                      resolver: Resolver) -> tuple[str, Consumer] | None:
+    """The worker a call to a registration helper amounts to (`createWorker('mail', fn)`),
+    anchored at the call; its processor is the argument the helper hands the worker, read
+    where it is defined when it is a named function."""
+    function = wrapped_function(consumer) or ""
+    found = _queue_at_call(consumer.queue, consumer.library, function, path, site_path, site, resolver)
+    if found is None:
+        return None
+    queue, library = found
+    handler_ref, handler = consumer.handler_ref, f"{consumer.handler} (through `{site.name}`)"
+    if consumer.processor_param:
+        passed = _argument(site, consumer.processor_param)
+        if passed.kind == "ref" and "." not in passed.text:
+            handler_ref, handler = passed.text, passed.text
+    return site_path, replace(consumer, span=site.span, library=library, queue=queue, handler=handler,
+                              handler_ref=handler_ref, processor_param="")
+
+
+def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_path: str, site: CallSite,
+                   resolver: Resolver) -> tuple[Expr, str] | None:
+    """The queue a call to `function` (defined in `path`) gives a producer or consumer of it,
+    as an expression of the call site's file (`site_path`), and the queue's library; None
+    when it is an object that turns out not to be a queue."""
+    passed = _passed_queue(queue)
+    if passed is not None and passed.reason == function:  # the queue object the caller passes
+        return Expr("queue_name", queue.text, parts=(_argument(site, passed.text),)), library
+    if queue.kind == "param":
+        index, _, key = queue.text.partition(".")
+        whole = _argument(site, index) if key == "name" else None
+        if whole is not None and whole.kind in ("ref", "call"):  # `queue.name` of a queue object passed in
+            return Expr("queue_name", whole.text, parts=(whole,)), library
+        return _argument(site, queue.text), library
+    if queue.kind == "concat" and any(p.kind == "param" and p.reason == function for p in queue.parts):
+        # `${service}-${queueName}`: the caller's arguments, the rest resolved where written.
+        return Expr("concat", queue.text, parts=tuple(
+            _argument(site, part.text) if part.kind == "param" and part.reason == function
+            else _fixed(resolver.name(part, path), part) for part in queue.parts)), library
+    if _mentions(queue, function):  # `getQueue(name).process(fn)`: evaluated with the caller's arguments
+        queue = bind_parameters(queue, function, lambda position: resolver.bound(_argument(site, position), site_path))
+    if not library:  # a queue object made or imported in the wrapper's file
+        found = resolver.queue_object(queue, path)
+        if found is None:
+            return None
+        return _fixed(found[0], queue), found[1]
+    return _fixed(resolver.name(queue, path), queue), library
+
+
+def _mentions(expr: Expr, function: str) -> bool:
+    """Whether a parameter of `function` occurs in `expr`."""
+    return (expr.kind == "param" and expr.reason == function) or any(_mentions(p, function) for p in expr.parts)
+
+
+def _fixed(name: Name, original: Expr) -> Expr:
+    """A name resolved in the wrapper's file, made independent of that file (an unknown one
+    keeps what was written and why it is not known)."""
+    return Expr.literal(name.value) if name.is_value else Expr.unknown(name.text or original.text, name.reason)
+
+
+def _passes(site: CallSite, position: str) -> bool:
+    """Whether a call may pass the argument at `position` ("1", or "1.daily" for a key of an
+    object): only a missing argument, or an object written out without that key, does not."""
+    index_text, _, key = position.partition(".")
+    if not index_text.isdigit():
+        return True
+    if int(index_text) >= len(site.args):
+        return False
+    argument = site.args[int(index_text)]
+    if not key or argument.value is not None:  # not an object written out: it may hold anything
+        return True
+    return any(field.key == key.split(".", 1)[0] for field in argument.fields)
+
+
+def _argument(site: CallSite, position: str) -> Expr:
+    return _argument_with_span(site, position)[0]
+
+
+def _argument_with_span(site: CallSite, position: str) -> tuple[Expr, Span]:
+    index_text, _, key = position.partition(".")
+    if not index_text.isdigit() or int(index_text) >= len(site.args):
+        return Expr.unknown("", "the call does not pass this argument"), site.span
+    argument = site.args[int(index_text)]
+    if not key:
+        if argument.value is None:
+            return Expr.unknown("", "the call passes an object here"), argument.span
+        return argument.value, argument.span
+    for field in argument.fields:
+        if field.key == key:
+            return field.value, field.span
+    return Expr.unknown("", f"the object the call passes has no `{key}`"), argument.span
