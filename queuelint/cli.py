@@ -123,7 +123,13 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     """Check PATHS (default: the current directory) for queue mismatches."""
     settings = _settings(config_path, select, ignore)
     result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache, facts=facts, reuse=True)
-    click.echo(reporter(output_format)(result.diagnostics, len(result.internal_errors)), nl=False)
+    if output_format == "text":  # the one format a person reads whole: it says what was covered
+        from queuelint.reporters import text
+
+        output = text.render(result.diagnostics, len(result.internal_errors), result.coverage)
+    else:
+        output = reporter(output_format)(result.diagnostics, len(result.internal_errors))
+    click.echo(output, nl=False)
     _report_problems(result)
     if result.internal_errors:
         sys.exit(EXIT_INTERNAL)

@@ -21,7 +21,7 @@ from queuelint import frontends, probes, relocation, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
 from queuelint.config import ProducerSpec, Settings
 from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
-from queuelint.findings import Diagnostic
+from queuelint.findings import Coverage, Diagnostic
 from queuelint.modules import ModuleLocator
 from queuelint.rules import REGISTRY, RuleContext
 
@@ -67,6 +67,7 @@ class Result:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     fact_cache: FactCache | None = field(default=None, repr=False)
     reread: set[str] = field(default_factory=set, repr=False)  # files read again with wider options
+    coverage: Coverage = field(default_factory=Coverage)  # what was understood
 
 
 class Workspace:
@@ -542,7 +543,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
             found.walked, probed, {k: sorted(cache.mentions[k].matched & listed) for k in cache.mentions_used},
             frozenset(result.reread), result.diagnostics, result.files_analysed, started_ns,
             located={path: relocation.positions(cache.entries[path].facts) for path in pointed
-                     if path in cache.entries}))
+                     if path in cache.entries}, coverage=result.coverage))
     return result
 
 
@@ -590,7 +591,8 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
     if changed:
         snapshot.started_ns = started_ns
         runcache.save_changes(cache_dir, snapshot, changed)  # the next run need not read them again
-    return Result(snapshot.diagnostics, None, len(found.files), snapshot.files_analysed, [], found.skipped)
+    return Result(snapshot.diagnostics, None, len(found.files), snapshot.files_analysed, [], found.skipped,
+                  coverage=replace(snapshot.coverage, files=len(found.files)))
 
 
 def _read_again(path: str, data: bytes, options: frontends.Options, before: str, shape: str,
@@ -694,7 +696,9 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
         cache.save()
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
-    return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped, cache, set(store.reread))
+    coverage = graph.coverage(len(found.files), sum(1 for f in store.facts.values() if f.libraries))
+    return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped, cache, set(store.reread),
+                  coverage)
 
 
 def _project_root(configured: str, checked: list[str]) -> str:

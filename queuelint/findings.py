@@ -47,3 +47,40 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.span.path, self.span.line, self.span.column, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a run understood: the summary says it, so that a clean result over code that
+    was not followed never reads as assurance."""
+
+    files: int = 0  # files checked
+    queues: int = 0
+    producers: int = 0
+    producers_not_followed: int = 0  # queue or job name not known statically (run-time values excluded)
+    consumers: int = 0
+    consumers_not_followed: int = 0  # queue not known statically
+    library_files: int = 0  # files that import a queue library
+
+    @property
+    def followed(self) -> int:
+        """Producers and consumers whose queue (and name) are known."""
+        return self.producers + self.consumers - self.producers_not_followed - self.consumers_not_followed
+
+    def line(self) -> str:
+        """`Checked 1,725 files: 32 queues, 60 producers (10 not followed), 23 consumers.`"""
+        def counted(count: int, noun: str, missed: int = 0) -> str:
+            text = f"{count:,} {noun}{'s' if count != 1 else ''}"
+            return text + (f" ({missed:,} not followed)" if missed else "")
+
+        checked = f"Checked {counted(self.files, 'file')}"
+        if self.library_files and not self.followed:
+            verb = "imports" if self.library_files == 1 else "import"
+            return (f"{checked}: {counted(self.library_files, 'file')} {verb} a queue library, but no producer or "
+                    f"consumer could be followed ({counted(self.producers, 'candidate producer')}, "
+                    f"{counted(self.consumers, 'candidate consumer')}): `queuelint graph --format json` lists what "
+                    "was not followed, and `[[producers]]`/`[[consumers]]` in the config declare in-house APIs.")
+        if not self.library_files and not self.producers and not self.consumers:
+            return f"{checked}: no queue library is used here."
+        return (f"{checked}: {counted(self.queues, 'queue')}, {counted(self.producers, 'producer', self.producers_not_followed)}, "
+                f"{counted(self.consumers, 'consumer', self.consumers_not_followed)}.")

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from queuelint.findings import Span
+from queuelint.findings import Coverage, Span
 from queuelint.model import ACTOR_QUEUE, Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
 from queuelint.programs import Program, program_of, serves
 from queuelint.resolve import Name, Resolver
@@ -205,6 +205,19 @@ class QueueGraph:
                 else:
                     handled.complete = False
         return handled
+
+    def coverage(self, files: int, library_files: int) -> Coverage:
+        """What was understood, for the run's summary (`library_files`: files importing a queue library)."""
+        return Coverage(
+            files=files,
+            queues=len(self.queues()),
+            producers=len(self.producer_sites),
+            producers_not_followed=sum(1 for s in self.producer_sites
+                                       if not s.queue.is_value or s.job.status == "unknown"),
+            consumers=len(self.consumer_sites),
+            consumers_not_followed=sum(1 for s in self.consumer_sites if not s.queue.is_value),
+            library_files=library_files,
+        )
 
     def modules(self) -> Iterator[tuple[str, ModuleDecl]]:
         for file in self.facts:

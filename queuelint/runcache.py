@@ -28,7 +28,7 @@ from typing import Any
 
 from queuelint import probes
 from queuelint.cache import RACY_NS, stat_key, write_atomically
-from queuelint.findings import Diagnostic, Related, Severity, Span
+from queuelint.findings import Coverage, Diagnostic, Related, Severity, Span
 from queuelint.relocation import Position
 
 INDEX = "last-run.json"
@@ -66,6 +66,7 @@ class Snapshot:
     changed: set[str] = field(default_factory=set)  # files the changes file (`CHANGES`) updates
     # The changes file's details and positions, applied when the details are read.
     pending: tuple[dict[str, Any], dict[str, Any]] = field(default_factory=lambda: ({}, {}))
+    coverage: Coverage = field(default_factory=Coverage)  # what the run understood, for its summary
 
 
 def run_key(salt: str, settings: object, paths: list[str]) -> str:
@@ -112,6 +113,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             files_analysed=int(data["files_analysed"]),
             started_ns=int(data["started_ns"]),
             written=str(data["written"]),
+            coverage=Coverage(**{k: int(v) for k, v in data["coverage"].items()}),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, corrupt, or from another version: the run is simply made afresh
@@ -204,6 +206,7 @@ def save(directory: str, snapshot: Snapshot) -> None:
         "diagnostics": [_encoded(d) for d in snapshot.diagnostics],
         "files_analysed": snapshot.files_analysed,
         "started_ns": snapshot.started_ns,
+        "coverage": asdict(snapshot.coverage),
     }
     _write(directory, INDEX, data)
 

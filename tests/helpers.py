@@ -27,3 +27,9 @@ def run(root: Path, files: dict[str, str] | None = None, **settings: object) -> 
 
 def found(root: Path, diagnostics: list[Diagnostic]) -> set[tuple[str, int, str]]:
     return {(Path(d.span.path).relative_to(root).as_posix(), d.span.line, d.code) for d in diagnostics}
+
+
+def without_coverage(output: str) -> str:
+    """Text output without its `Checked N files: …` line (tested on its own), for tests about
+    the findings."""
+    return "".join(line for line in output.splitlines(keepends=True) if not line.startswith("Checked "))

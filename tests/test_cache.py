@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from queuelint import engine
 from queuelint.cache import write_atomically
 from queuelint.cli import cli
-from tests.helpers import write_project
+from tests.helpers import without_coverage, write_project
 from tests.test_cli import BAD
 from tests.test_runcache import settle
 from tests.test_wrappers import service_project
@@ -27,7 +27,7 @@ from tests.test_wrappers import service_project
 
 def check(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["check", "--jobs", "1", *args])
-    return result.exit_code, result.stdout
+    return result.exit_code, without_coverage(result.stdout)
 
 
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:

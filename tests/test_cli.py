@@ -213,3 +213,37 @@ def test_internal_error_in_one_rule_is_reported_and_other_rules_still_run(
     assert status == 101
     assert "rule QL203 (silent-default) failed: KeyError: 'simulated rule bug'" in err
     assert "QL102" in out and "Analysis incomplete" in out
+
+
+def test_the_summary_says_what_was_covered_and_is_the_same_when_answered_from_the_last_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(tmp_path, {
+        "src/q.ts": "import { Queue } from 'bullmq';\nconst q = new Queue('mail');\nq.add('welcome', {});\n"
+                    "export const f = (name: string) => q.add(name, {});\n",
+        "src/w.ts": "import { Worker } from 'bullmq';\nnew Worker('mail', async () => {});\n",
+        "src/other.ts": "export const x = 1;\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    fresh = invoke("check", ".", "--jobs", "1")
+    again = invoke("check", ".", "--jobs", "1")
+    line = "Checked 3 files: 1 queue, 2 producers (1 not followed), 1 consumer.\n"
+    assert fresh == again == (0, line + "All checks passed.\n", "")
+
+
+def test_a_queue_library_used_but_nothing_followed_is_not_called_clean(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The queue comes from a service chosen at run time: nothing here can be followed.
+    write_project(tmp_path, {"src/q.ts": "import { Queue } from 'bullmq';\n"
+                                          "export const make = (Cls: any, name: string) => new Cls(name);\n"
+                                          "export function send(queue: Queue) { return queue.add('x', {}); }\n"})
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = invoke("check", ".", "--jobs", "1", "--no-cache")
+    assert status == 0
+    assert "1 file imports a queue library, but no producer or consumer could be followed" in out
+    assert out.endswith("No problems found in what could be followed.\n") and "All checks passed" not in out
+
+
+def test_a_tree_without_queue_code_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(tmp_path, {"src/a.ts": "export const a = 1;\n", "app.py": "print('hi')\n"})
+    monkeypatch.chdir(tmp_path)
+    assert invoke("check", ".", "--no-cache") == (0, "Checked 2 files: no queue library is used here.\nAll checks passed.\n", "")

@@ -21,7 +21,7 @@ from queuelint import engine, runcache
 from queuelint.cli import cli
 from queuelint.findings import Diagnostic, Related, Severity, Span
 from queuelint.model import to_json
-from tests.helpers import write_project
+from tests.helpers import without_coverage, write_project
 
 WORKER = """
     import { Worker } from 'bullmq';
@@ -52,7 +52,7 @@ PROJECT = {
 def check(*paths: str) -> str:
     result = CliRunner().invoke(cli, ["check", "--jobs", "1", "--exit-zero", *paths])
     assert result.exit_code == 0, result.output
-    return result.stdout
+    return without_coverage(result.stdout)
 
 
 def settle(root: Path) -> None:
@@ -149,7 +149,7 @@ def with_finding(root: Path, analyses: list[int]) -> str:
 
 def fresh(*paths: str) -> str:
     result = CliRunner().invoke(cli, ["check", "--jobs", "1", "--exit-zero", "--no-cache", *paths])
-    return result.stdout
+    return without_coverage(result.stdout)
 
 
 def test_findings_follow_queue_code_that_moved(in_tmp: Path, analyses: list[int]) -> None:
@@ -467,7 +467,7 @@ def test_a_file_saved_while_the_run_reads_it_is_read_again_by_the_next(
     monkeypatch.undo()
     assert saved
     # Asked of other paths, the run has no last run to check against: only the facts cache.
-    in_src = CliRunner().invoke(cli, ["check", "--jobs", "1", "--exit-zero", "src"]).stdout
+    in_src = without_coverage(CliRunner().invoke(cli, ["check", "--jobs", "1", "--exit-zero", "src"]).stdout)
     assert in_src == check() == fresh() == "All checks passed.\n"
 
 

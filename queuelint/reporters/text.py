@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from queuelint.findings import Diagnostic, Severity
+from queuelint.findings import Coverage, Diagnostic, Severity
 from queuelint.reporters.paths import display_path
 
 
-def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
+def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0, coverage: Coverage | None = None) -> str:
+    """The findings, then what the run covered (when told), then the count."""
     lines: list[str] = []
     for d in diagnostics:
         lines.append(f"{display_path(d.span.path)}:{d.span.line}:{d.span.column}: {d.code} [{d.name}] {d.message}")
         if d.hint:
             lines.append(f"  hint: {d.hint}")
-    lines.append(summary(diagnostics, internal_errors))
+    closing = summary(diagnostics, internal_errors)
+    if coverage is not None:
+        lines.append(coverage.line())
+        if not diagnostics and coverage.library_files and not coverage.followed:
+            closing = "No problems found in what could be followed."  # not "All checks passed": little was checked
+    lines.append(closing)
     return "\n".join(lines) + "\n"
 
 

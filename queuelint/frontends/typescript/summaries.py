@@ -116,8 +116,8 @@ def _returns(body: Node) -> list[Node]:
 
 def _stored_queues(body: Node, state: Extraction) -> dict[str, Expr]:
     """Where the function stores a queue it builds (`X.instance = new Queue(…)`,
-    `queues[name] ??= new Queue(name)`), by the text of the place: what it returns from
-    there is that queue."""
+    `queues[name] ??= new Queue(name)`, `cached = createQueue('tasks')`), by the text of the
+    place: what it returns from there is that queue."""
     stored: dict[str, Expr] = {}
     stack = [body]
     while stack:
@@ -125,8 +125,8 @@ def _stored_queues(body: Node, state: Extraction) -> dict[str, Expr]:
         if node.type in ("assignment_expression", "augmented_assignment_expression"):
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             value = _value(right, state, stored)
-            if left is not None and value is not None and value.kind == "queue":
-                stored[_place(left, state)] = value
+            if left is not None and value is not None and value.kind in ("queue", "call"):
+                stored[_place(left, state)] = value  # a queue, or what a factory called here returns
         stack.extend(child for child in node.named_children if child.type not in FUNCTION_TYPES)
     return stored
 
