@@ -119,6 +119,9 @@ class QueueGraph:
             found = self.resolver.queue_object(consumer.queue, path)
             if found is None:
                 return
+            made = self.resolver.queue_kind(consumer.queue, path)
+            if made and made != consumer.kind:
+                return  # read as one library's task, the decorator is another's: not followed
             consumer = replace(consumer, library=found[1])
         queue_name = self.resolver.name(consumer.queue, path)
         # A route is resolved where it is written (a processor read in its own module).

@@ -66,6 +66,12 @@ class Resolver:
             found = self._names[key] = self._evaluate(expr, path, 0)
         return found
 
+    def queue_kind(self, expr: Expr, path: str) -> str:
+        """For a `queue_name` expression whose object is a task decorator: the kind of consumer
+        it makes (`celery-task`), else ""."""
+        found = self._object(expr.parts[0], path, 0) if expr.kind == "queue_name" and expr.parts else None
+        return found[0].reason if found is not None else ""
+
     def queue_object(self, expr: Expr, path: str) -> tuple[Name, str] | None:
         """For a `queue_name` expression: the queue's name and library, or None if the object
         behind it is not a queue built in the project."""

@@ -206,3 +206,61 @@ def test_a_helper_consuming_through_a_queue_getter(tmp_path: Path) -> None:
     }
     # 'thumbnails' is consumed through the helper; 'exports' is not consumed by anything.
     assert found(tmp_path, run(tmp_path, files)) == {("src/upload.ts", 3, "QL105")}
+
+
+CELERY_UTILS = """
+from celery import shared_task
+
+retryable_task = shared_task(bind=True, autoretry_for=(IOError,), max_retries=3)
+plain = shared_task
+
+
+def io_task(**options):
+    return shared_task(queue="io", **options)
+
+
+@plain
+def cleanup():
+    pass
+"""
+
+
+def test_in_house_celery_decorators_aliases_and_factories_register_tasks(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/celery_utils.py": CELERY_UTILS,
+        "app/tasks.py": "from app.celery_utils import retryable_task, io_task\n\n\n"
+                        "@retryable_task\ndef send_mail(self, to):\n    pass\n\n\n"
+                        "@io_task(name='app.resize')\ndef resize(path):\n    pass\n",
+        "app/views.py": "from celery import current_app\nfrom app.tasks import send_mail, resize\n"
+                        "from app.celery_utils import cleanup\n\n\ndef view():\n"
+                        "    send_mail.delay('x')\n    resize.delay('p')\n    cleanup.delay()\n"
+                        "    current_app.send_task('app.tasks.send_mial')\n    current_app.send_task('app.resize')\n",
+    }
+    assert produced(tmp_path, files) >= {("app/views.py", 7, "celery", "app.tasks.send_mail"),
+                                         ("app/views.py", 8, "celery", "app.resize"),
+                                         ("app/views.py", 9, "celery", "app.celery_utils.cleanup")}
+    diagnostics = run(tmp_path, files)
+    assert found(tmp_path, diagnostics) == {("app/views.py", 10, "QL102")}
+    assert "did you mean 'app.tasks.send_mail'" in diagnostics[0].hint
+
+
+def test_a_dramatiq_decorator_factory_sets_the_queue_of_its_actors(tmp_path: Path) -> None:
+    files = {
+        "jobs.py": "import dramatiq\n\n\ndef io_actor(**options):\n    return dramatiq.actor(queue_name='io', **options)\n\n\n"
+                   "@io_actor(max_retries=3)\ndef fetch(url):\n    pass\n\n\ndef go():\n    fetch.send('u')\n",
+    }
+    assert produced(tmp_path, files) == {("jobs.py", 14, "io", "fetch")}
+
+
+def test_a_decorator_imported_from_the_project_that_is_no_task_decorator_makes_no_task(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/auth.py": "def login_required(fn):\n    return fn\n",
+        "app/celery.py": "from celery import Celery\napp = Celery('app')\n",
+        "app/views.py": "from app.auth import login_required\nfrom app.celery import app\n\n\n"
+                        "@login_required\ndef index(request):\n    app.send_task('app.views.index')\n",
+    }
+    write_project(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None and result.graph.consumers() == []

@@ -16,7 +16,7 @@ def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0, coverage
         if d.hint:
             lines.append(f"  hint: {d.hint}")
     closing = summary(diagnostics, internal_errors)
-    if coverage is not None:
+    if coverage is not None and not internal_errors:  # a partial run's counts would mislead
         lines.append(coverage.line())
         if not diagnostics and coverage.library_files and not coverage.followed:
             closing = "No problems found in what could be followed."  # not "All checks passed": little was checked

@@ -45,15 +45,17 @@ def is_task_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Call
     return call if call is not None else True
 
 
-def task(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState) -> None:
-    """A task: consumer of its name on the registry; its name is bound for `.delay` callers."""
+def task(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState, registry: Expr = REGISTRY) -> None:
+    """A task: consumer of its name on the registry; its name is bound for `.delay` callers.
+    `registry`: a decorator imported from the project stands for it until resolved."""
     options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
     explicit = options.get("name")
     name = state.expr(explicit.value) if explicit is not None else Expr("module_member", function.name.value)
     bound = "bind" in options and dotted_name(options["bind"].value) == "True"
     anchor = explicit.value if explicit is not None else function.name
-    state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="celery-task",
-                      queue=REGISTRY, job=name, route_span=state.span(anchor), handler=function.name.value, bound=bound)
+    state.add_handler(function=function, span=state.span(function.name), library=LIBRARY if registry is REGISTRY else "",
+                      kind="celery-task", queue=registry, job=name, route_span=state.span(anchor),
+                      handler=function.name.value, bound=bound)
     if _is_error_callback(function):  # runs once a task failed: retrying it would mean nothing
         state.consumers[-1] = replace(state.consumers[-1], swallowed_errors=())
     if not state.scopes and not state.classes:

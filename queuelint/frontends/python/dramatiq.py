@@ -10,6 +10,7 @@ from queuelint.frontends.python.syntax import dotted_name, keywords
 from queuelint.model import ACTOR_QUEUE, Expr
 
 LIBRARY = "dramatiq"
+DEFAULT_QUEUE = Expr.literal("default")
 
 
 def is_actor_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Call | bool:
@@ -20,12 +21,14 @@ def is_actor_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Cal
     return call if call is not None else True
 
 
-def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState) -> None:
+def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
+          default_queue: Expr = DEFAULT_QUEUE) -> None:
+    """`default_queue`: the queue an in-house decorator over `dramatiq.actor` sets."""
     options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
     explicit = options.get("actor_name")
     name = state.expr(explicit.value) if explicit is not None else Expr.literal(function.name.value)
     queue_arg = options.get("queue_name")
-    queue = state.expr(queue_arg.value) if queue_arg is not None else Expr.literal("default")
+    queue = state.expr(queue_arg.value) if queue_arg is not None else default_queue
     anchor = explicit.value if explicit is not None else function.name
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="dramatiq-actor",
                       queue=queue, job=name, route_span=state.span(anchor), handler=function.name.value)

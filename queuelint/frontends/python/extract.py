@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from queuelint.findings import Span
-from queuelint.frontends.python import arq, bullmq_py, celery, dramatiq, rq
+from queuelint.frontends.python import arq, bullmq_py, celery, decorators, dramatiq, rq
 from queuelint.frontends.python.inputs import IMPORTED_LIBRARY, read_text
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState
@@ -63,6 +63,11 @@ class Visitor(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         state = self.state
+        if not state.scopes and not state.classes:
+            made = decorators.factory(node, state)
+            if made is not None:  # `def retryable(**kw): return shared_task(**kw)`
+                state.decorator_aliases[node.name.value] = made
+                state.bindings.append((node.name.value, made))
         for decorator in node.decorators:
             found = celery.is_task_decorator(decorator.decorator, state)
             if found is not False:
@@ -71,6 +76,10 @@ class Visitor(cst.CSTVisitor):
             found = dramatiq.is_actor_decorator(decorator.decorator, state)
             if found is not False:
                 dramatiq.actor(node, found, state)
+                continue
+            if decorators.decorated(node, decorator.decorator, state) or \
+                    decorators.imported(node, decorator.decorator, state):
+                continue
         owner = ".".join(state.classes)
         function = f"{owner}.{node.name.value}" if owner else node.name.value
         params = [p.name.value for p in node.params.params]
@@ -108,6 +117,11 @@ class Visitor(cst.CSTVisitor):
             if state.scopes:
                 state.scopes[-1][1][name] = state.expr(node.value)
             elif not state.classes:
+                made = decorators.alias(node.value, state)
+                if made is not None:  # `task = shared_task`, `retryable = app.task(bind=True)`
+                    state.decorator_aliases[name] = made
+                    state.bindings.append((name, made))
+                    continue
                 _bind(name, node.value, state)
                 if isinstance(node.value, (cst.List, cst.Tuple)):
                     state.module_lists[name] = node.value

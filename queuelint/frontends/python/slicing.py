@@ -158,7 +158,22 @@ def _library_aliases(statements: list[ast.stmt]) -> frozenset[str]:
         elif isinstance(statement, ast.Import):
             names.update(alias.asname or alias.name.split(".")[0] for alias in statement.names
                          if alias.name.split(".")[0] in DECORATOR_MODULES)
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                and isinstance(statement.targets[0], ast.Name) and _names_task_decorator(statement.value, names):
+            names.add(statement.targets[0].id)  # `task = shared_task`: an alias used as a decorator
     return frozenset(names)
+
+
+def _names_task_decorator(value: ast.expr, aliases: set[str]) -> bool:
+    """`shared_task`, `app.task(bind=True)`, `actor(queue_name=…)` or an alias of one."""
+    node = value.func if isinstance(value, ast.Call) else value
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return bool(parts) and (parts[-1] in aliases or parts[0] in ("task", "shared_task", "actor"))
 
 
 def _makes_a_task(decorator: ast.expr, lines: list[str], words: tuple[str, ...], aliases: frozenset[str]) -> bool:

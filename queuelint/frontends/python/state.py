@@ -44,6 +44,8 @@ class PyState:
     variables: dict[str, tuple[str, Expr]] = field(default_factory=dict)  # name -> (library, queue name)
     module_lists: dict[str, cst.List | cst.Tuple] = field(default_factory=dict)  # module-level list literals
     calls: list[CallSite] = field(default_factory=list)  # call sites of known producer wrappers
+    # In-house task decorators defined in this module (`task = shared_task`), see `decorators`.
+    decorator_aliases: dict[str, Expr] = field(default_factory=dict)
 
     @property
     def libraries(self) -> set[str]:

@@ -1,0 +1,101 @@
+"""In-house task decorators: aliases and factories over a library's own.
+
+`task = shared_task`, `retryable = app.task(bind=True, autoretry_for=(IOError,))`,
+`def queued_actor(**options): return dramatiq.actor(queue_name="io", **options)`: each makes
+the functions it decorates tasks (or actors) as the library's decorator does. They are
+recorded as a binding (a `queue` expression of the library's registry, with the kind of
+consumer it makes as its `reason`), so that a module importing the alias is read as using
+the library's decorator (see `flow` and `resolve.py`), and used directly in their own module.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from queuelint.frontends.python import celery, dramatiq
+from queuelint.frontends.python.state import PyState
+from queuelint.frontends.python.syntax import dotted_name, keywords
+from queuelint.model import Expr
+
+KINDS = {"celery": "celery-task", "dramatiq": "dramatiq-actor"}
+
+
+def library_decorator(value: cst.BaseExpression, state: PyState) -> Expr | None:
+    """`shared_task`, `app.task(…)`, `dramatiq.actor(queue_name=…)` as a decorator value:
+    the registry its tasks go to (Celery's one, or the actor's queue)."""
+    if celery.is_task_decorator(value, state) is not False:
+        return Expr("queue", celery.LIBRARY, KINDS[celery.LIBRARY], (celery.REGISTRY,))
+    found = dramatiq.is_actor_decorator(value, state)
+    if found is not False:
+        options = keywords(found) if isinstance(found, cst.Call) else {}
+        queue = options.get("queue_name")
+        name = state.expr(queue.value) if queue is not None else Expr.literal("default")
+        return Expr("queue", dramatiq.LIBRARY, KINDS[dramatiq.LIBRARY], (name,))
+    return None
+
+
+def alias(value: cst.BaseExpression, state: PyState) -> Expr | None:
+    """A module-level `name = <library decorator>` (or an alias of an alias)."""
+    found = library_decorator(value, state)
+    if found is not None:
+        return found
+    name = dotted_name(value.func if isinstance(value, cst.Call) else value)
+    return state.decorator_aliases.get(name or "")
+
+
+def factory(function: cst.FunctionDef, state: PyState) -> Expr | None:
+    """A function returning a library decorator, or what one makes of its argument
+    (`return shared_task(**kw)` / `return app.task(**kw)(fn)`): an in-house decorator."""
+    found: Expr | None = None
+    for node in _returns(function):
+        value = node.value
+        if value is None:
+            continue
+        made = alias(value, state)
+        if made is None and isinstance(value, cst.Call):  # `shared_task(**kw)(fn)`
+            made = alias(value.func, state)
+        if made is None:
+            return None  # some path returns something else: not a decorator we can read
+        found = made
+    return found
+
+
+def _returns(function: cst.FunctionDef) -> list[cst.Return]:
+    found: list[cst.Return] = []
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Return):
+            found.append(node)
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(node.children)
+    return found
+
+
+def decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, state: PyState) -> bool:
+    """Read `function` as a task if `decorator` is an in-house alias of this module."""
+    name = dotted_name(decorator.func if isinstance(decorator, cst.Call) else decorator)
+    made = state.decorator_aliases.get(name or "")
+    if made is None:
+        return False
+    call = decorator if isinstance(decorator, cst.Call) else True
+    if made.text == celery.LIBRARY:
+        celery.task(function, call, state)
+    else:
+        dramatiq.actor(function, call, state, default_queue=made.parts[0])
+    return True
+
+
+def imported(function: cst.FunctionDef, decorator: cst.BaseExpression, state: PyState) -> bool:
+    """A decorator imported from a project module (`from app.tasks import retryable_task`):
+    maybe an in-house Celery task decorator. Recorded as a task whose registry is what the
+    decorator resolves to; the graph keeps it only if that is a library decorator."""
+    name = dotted_name(decorator.func if isinstance(decorator, cst.Call) else decorator)
+    if name is None or state.scopes or state.classes:
+        return False
+    source = state.imports.get(name.split(".", 1)[0])
+    if source is None or source.module.lstrip(".").split(".", 1)[0] in ("celery", "dramatiq", "rq", "arq"):
+        return False
+    candidate = Expr("queue_name", name, parts=(Expr("ref", name),))
+    celery.task(function, decorator if isinstance(decorator, cst.Call) else True, state, registry=candidate)
+    return True
