@@ -675,7 +675,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     consumers = _imported_processors(store, resolver, expanded.consumers)
     local = set(store.facts)
     queue_files = [f for f in store.facts.values()
-                   if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls]
+                   if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls or f.unresolved]
     queue_files += [f for f in imported if f.path not in local]
     graph = QueueGraph(queue_files, resolver, producers, consumers, _project_root(settings.root, roots))
     context = RuleContext(graph, settings)

@@ -125,11 +125,14 @@ def test_queue_passed_into_a_constructor(tmp_path: Path) -> None:
 def test_python_wrapper_of_enqueue_job(tmp_path: Path) -> None:
     diagnostics = run(tmp_path, {
         "worker/jobs.py": """
+            from arq import ArqRedis
+
+
             async def send_invoice(ctx, invoice_id):
                 ...
 
 
-            async def enqueue_with_backoff(redis, job_name, attempt, *args):
+            async def enqueue_with_backoff(redis: ArqRedis, job_name, attempt, *args):
                 return await redis.enqueue_job(job_name, *args, _defer_by=attempt * 10)
 
 

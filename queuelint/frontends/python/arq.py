@@ -8,7 +8,7 @@ import libcst as cst
 from queuelint.findings import Span
 from queuelint.frontends.python.state import PyState, callee
 from queuelint.frontends.python.syntax import dotted_name, keywords, positional, string_value
-from queuelint.model import Expr
+from queuelint.model import Expr, Unresolved
 
 LIBRARY = "arq"
 DEFAULT_QUEUE = "arq:queue"
@@ -21,11 +21,17 @@ def call(node: cst.Call, state: PyState) -> None:
     if state.library_of(name) == (LIBRARY, "Worker"):
         _worker(node, state)
         return
-    if name is None or name.rsplit(".", 1)[-1] != "enqueue_job":
+    if name is None or name.rsplit(".", 1)[-1] != "enqueue_job" or not isinstance(node.func, cst.Attribute):
         return
     args = positional(node)
     function = args[0] if args else (keywords(node)["function"].value if "function" in keywords(node) else None)
-    if function is None or not _may_be_arq(function, state):
+    if function is None:
+        return
+    if not _from_arq(node.func.value, state):
+        # A project's own `enqueue_job`, RQ's, CKAN's: not arq's unless the object comes from arq.
+        state.unresolved.append(Unresolved(state.span(node), f"`{_code(node.func)}(…)` is not known to be arq's: the "
+                                                             "file does not import arq and the object does not come "
+                                                             "from it (annotate it `ArqRedis`)"))
         return
     options = state.options_of(node)
     queue = next((o.value for o in options if o.key == "_queue_name" and o.value is not None),
@@ -33,25 +39,26 @@ def call(node: cst.Call, state: PyState) -> None:
     state.add_producer(function, LIBRARY, "enqueue_job", queue, state.expr(function), options)
 
 
-def _may_be_arq(function: cst.BaseExpression, state: PyState) -> bool:
-    """Whether an `enqueue_job` call can be arq's, which takes the job's *name*. RQ's
-    `queue.enqueue_job(job)` and CKAN's `toolkit.enqueue_job(fn, …)` take an object: a file
-    using another queue library without arq, or passing a function, is not arq code."""
-    libraries = state.libraries
-    if LIBRARY in libraries:
+def _from_arq(receiver: cst.BaseExpression, state: PyState) -> bool:
+    """Whether the object `enqueue_job` is called on comes from arq: the file imports arq
+    (`create_pool` is where such objects come from), the object is a parameter or variable
+    annotated with an arq type (`redis: ArqRedis`), or it is `ctx['redis']`, the pool arq
+    hands its job functions."""
+    if LIBRARY in state.libraries:
         return True
-    if libraries:
-        return False
-    reference = dotted_name(function)
-    if reference is None:
-        return True
-    if reference in state.definitions:
-        return False  # a function of this module
-    head, _, rest = reference.rpartition(".")
-    root = head.split(".", 1)[0]
-    # `jobs.load_data`: a function of an imported module; a name reads `names.LOAD_DATA`, or is
-    # a member of a class (`Jobs.send_email`, a str enum).
-    return not (root in state.imports and root == root.lower() and rest != rest.upper())
+    if isinstance(receiver, cst.Subscript) and isinstance(receiver.value, cst.Name) \
+            and state.local(receiver.value.value) is not None and len(receiver.slice) == 1:
+        index = receiver.slice[0].slice
+        return isinstance(index, cst.Index) and string_value(index.value) == "redis"
+    name = dotted_name(receiver)
+    annotation = state.annotation(name) if name is not None else None
+    return annotation is not None and state.library_of(annotation) is not None \
+        and state.library_of(annotation) == (LIBRARY, annotation.rsplit(".", 1)[-1])
+
+
+def _code(node: cst.BaseExpression) -> str:
+    text = " ".join(cst.Module([]).code_for_node(node).split())
+    return text if len(text) <= 50 else text[:49] + "…"
 
 
 def worker_settings(cls: cst.ClassDef, state: PyState) -> None:
