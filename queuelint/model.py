@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar, Union
 from queuelint.findings import Span
 
 ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "module_member", "call", "function",
-                   "dynamic", "unknown"]
+                   "function_path", "choice", "dynamic", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ class Expr:
     - ``module_member``: ``text`` in the Python module the file is imported as (a Celery task's
       default name, `proj.tasks.send`); which module that is depends on the `__init__.py`
       files around it, so it is told when resolving, not when the file is read.
+    - ``choice``: ``switch (parts[0]) { case v: return r; … }``: each further part is a
+      ``choice`` of two parts, a case's value and what it gives (a function choosing a queue
+      by a parameter, evaluated once the call's argument is bound).
+    - ``function_path``: the dotted import path of the function ``text`` names where it is
+      written (`send_mail` imported from `app.jobs`: `app.jobs.send_mail`), as RQ names a job
+      enqueued by reference; found by following the imports.
     - ``call``: what calling ``parts[0]`` (a ``ref`` to a function or method) with the
       arguments ``parts[1:]`` returns; ``text`` is the call as written. The flow stage
       evaluates it against the callee's summary.

@@ -124,6 +124,12 @@ class Resolver:
         if expr.kind == "module_member":
             module = self._locator.python_module_name(path)
             return Name("value", f"{module}.{expr.text}" if module else expr.text, expr.text)
+        if expr.kind == "function_path":
+            defined = self._definition(path, expr.text, depth + 1) if "." not in expr.text else None
+            module = self._locator.python_module_name(defined[0]) if defined is not None else ""
+            if defined is None or not module:
+                return Name("unknown", text=expr.text, reason=f"where `{expr.text}` is defined is not known")
+            return Name("value", f"{module}.{defined[1]}", expr.text)
         if expr.kind == "param":
             written = expr.parts[0].text if expr.parts else expr.text
             return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")
@@ -131,6 +137,13 @@ class Resolver:
             found = self._object(expr.parts[0], path, depth + 1)
             if found is not None:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
+            if expr.reason:
+                return Name("unknown", text=expr.text, reason=expr.reason)
+        if expr.kind == "choice":
+            chosen = self._chosen(expr, path, depth + 1)
+            if chosen is None:
+                return Name("unknown", text=expr.text, reason=f"no case of `{expr.text}` is known to be taken")
+            return self._evaluate(chosen, path, depth + 1)
         if expr.kind == "call":
             returned = self._returned(expr, path, depth + 1)
             if returned is None:
@@ -149,6 +162,12 @@ class Resolver:
             seen += 1
             if expr.kind == "queue" and expr.parts:
                 return expr, path
+            if expr.kind == "choice":
+                chosen = self._chosen(expr, path, depth + seen)
+                if chosen is None:
+                    return None
+                expr = chosen
+                continue
             if expr.kind == "ref":
                 found = self._lookup(path, expr.text.split("."), depth + seen)
             elif expr.kind == "call":
@@ -158,6 +177,17 @@ class Resolver:
             if found is None:
                 return None
             expr, path = found
+        return None
+
+    def _chosen(self, choice: Expr, path: str, depth: int) -> Expr | None:
+        """The result of the case a `choice` takes, when its subject and that case are known."""
+        subject = self._evaluate(choice.parts[0], path, depth + 1) if choice.parts else None
+        if subject is None or not subject.is_value:
+            return None
+        for case in choice.parts[1:]:
+            value = self._evaluate(case.parts[0], path, depth + 1) if len(case.parts) == 2 else None
+            if value is not None and value.is_value and value.value == subject.value:
+                return case.parts[1]
         return None
 
     def _returned(self, call: Expr, path: str, depth: int) -> tuple[Expr, str] | None:

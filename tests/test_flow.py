@@ -264,3 +264,41 @@ def test_a_decorator_imported_from_the_project_that_is_no_task_decorator_makes_n
     write_project(tmp_path, files)
     result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
     assert result.graph is not None and result.graph.consumers() == []
+
+
+def test_rq_jobs_enqueued_by_reference_are_named_by_the_module_defining_them(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/jobs/__init__.py": "from app.jobs.mail import send_mail\n",
+        "app/jobs/mail.py": "def send_mail(message):\n    pass\n",
+        "app/views.py": "from rq import Queue\nfrom app.jobs import send_mail\n\nmail = Queue('mail')\n\n\n"
+                        "def signup():\n    mail.enqueue(send_mail, {'to': 'x'})\n",
+    }
+    assert produced(tmp_path, files) == {("app/views.py", 8, "mail", "app.jobs.mail.send_mail")}
+
+
+def test_a_getter_choosing_the_queue_by_a_parameter(tmp_path: Path) -> None:
+    files = {
+        "src/names.ts": "export enum QueueName { Mail = 'mail', Audit = 'audit' }\n",
+        "src/queues.ts": """
+        import { Queue } from 'bullmq';
+        import { QueueName } from './names';
+        export class MailQueue { static getInstance() { return new Queue(QueueName.Mail); } }
+        export function getQueue(name: QueueName): Queue | null {
+          switch (name) {
+            case QueueName.Mail: return MailQueue.getInstance();
+            case QueueName.Audit: return new Queue(QueueName.Audit);
+            default: return null;
+          }
+        }
+        export function shardOf(key: string): Queue { return pickShard(key); }
+        """,
+        "src/use.ts": "import { getQueue, shardOf } from './queues';\nimport { QueueName } from './names';\n"
+                      "getQueue(QueueName.Mail)?.add('welcome', {});\ngetQueue(QueueName.Audit)?.add('entry', {});\n"
+                      "shardOf('k').add('ingest', {});\n",
+    }
+    assert produced(tmp_path, files) == {("src/use.ts", 3, "mail", "welcome"), ("src/use.ts", 4, "audit", "entry")}
+    # The sharded one is declared to return a queue: listed as not followed, not lost.
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert any("the queue `shardOf()` returns is chosen at run time" in what for _, what in result.graph.unresolved)

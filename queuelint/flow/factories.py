@@ -37,6 +37,8 @@ def _hands_out_queue(expr: Expr, factories: set[str]) -> bool:
         expr = expr.parts[0]
         if expr.kind == "queue":
             return True
+    if expr.kind == "choice":  # `switch (name) { case …: return XQueue.getInstance() }`
+        return any(len(case.parts) == 2 and _hands_out_queue(case.parts[1], factories) for case in expr.parts[1:])
     if expr.kind != "call" or not expr.parts:
         return False
     called = expr.parts[0].text.rsplit(".", 1)[-1]

@@ -60,4 +60,6 @@ def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:
         return Expr.unknown("")
     if reference in state.definitions:
         return Expr("module_member", reference)
-    return Expr.unknown(reference)  # an imported function is importable: nothing to check
+    if "." not in reference and reference in state.imports:
+        return Expr("function_path", reference)  # named by the module defining it, followed through imports
+    return Expr.unknown(reference, f"`{reference}` is not a function of this module or one it imports by name")

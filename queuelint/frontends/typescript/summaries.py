@@ -28,7 +28,7 @@ from queuelint.model import Expr
 
 CLASS_DECLARATIONS = frozenset({"class_declaration", "abstract_class_declaration"})
 # What a summary may return: a queue, a name (or what makes one), or a call to follow on.
-SUMMARISED = frozenset({"queue", "str", "concat", "param", "ref", "call"})
+SUMMARISED = frozenset({"queue", "str", "concat", "param", "ref", "call", "choice"})
 NOTHING = frozenset({"null", "undefined"})
 # The constructors that make a queue object, per library (a Worker is consumed where made).
 QUEUE_CONSTRUCTORS = {"bull": frozenset({"Queue", "default"}), "bullmq": frozenset({"Queue"})}
@@ -42,6 +42,12 @@ def summaries(root: Node, state: Extraction) -> list[tuple[str, Expr]]:
         if not name:
             continue
         returned = _returned(function, state)
+        declared = _declared_queue(function, name, state)
+        if declared is not None and (returned is None or returned.kind in ("call", "ref")):
+            # Declared to return a queue: what it returns is one, named as far as that is known.
+            why = f"the queue `{name}()` returns is chosen at run time"
+            named = Expr("queue_name", name, why, (returned,)) if returned is not None else Expr.unknown(f"{name}()", why)
+            returned = Expr("queue", declared, parts=(named,))
         if returned is not None:
             found.append((name, Expr("function", name, parts=(returned, *_defaults(function, state)))))
     return found
@@ -88,6 +94,9 @@ def _returned(function: Node, state: Extraction) -> Expr | None:
     if body is None:
         return None
     stored = _stored_queues(body, state)
+    chosen = _switch_on_parameter(body, state, stored)
+    if chosen is not None:
+        return chosen
     if body.type != "statement_block":  # `(name) => new Queue(name)`
         values = [_value(body, state, stored)]
     else:
@@ -98,6 +107,45 @@ def _returned(function: Node, state: Extraction) -> Expr | None:
         return None
     first = known[0]
     return first if all(v == first for v in known[1:]) else None
+
+
+def _declared_queue(function: Node, name: str, state: Extraction) -> str | None:
+    """The library of the `Queue` a function is declared to return (`): Queue<T> | null`,
+    `Promise<Queue>`): its callers' jobs then go to a queue of that library, listed as not
+    followed when the code does not show which, instead of being lost."""
+    annotation = function.child_by_field_name("return_type")
+    stack = [annotation] if annotation is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "type_identifier":
+            symbol = state.library_symbol(node)
+            if symbol is not None and symbol[1] in QUEUE_CONSTRUCTORS[LIBRARY_MODULES[symbol[0]]]:
+                return LIBRARY_MODULES[symbol[0]]
+        stack.extend(node.named_children)
+    return None
+
+
+def _switch_on_parameter(body: Node, state: Extraction, stored: dict[str, Expr]) -> Expr | None:
+    """`switch (name) { case QueueName.Mail: return MailQueue.getInstance(); … }` with `name`
+    a parameter: a `choice` the call's argument decides."""
+    switch = next((s for s in body.named_children if s.type == "switch_statement"), None) \
+        if body.type == "statement_block" else None
+    if switch is None:
+        return None
+    subject = expr_of(switch.child_by_field_name("value"), state.src)
+    if subject.kind != "param":
+        return None
+    cases: list[Expr] = []
+    cases_node = switch.child_by_field_name("body")
+    for case in cases_node.named_children if cases_node is not None else []:
+        value = case.child_by_field_name("value")
+        returned = next((c for c in case.named_children if c.type == "return_statement"), None)
+        if case.type != "switch_case" or value is None or returned is None or not returned.named_children:
+            continue
+        result = _value(returned.named_children[0], state, stored)
+        if result is not None and result.kind in SUMMARISED:
+            cases.append(Expr("choice", parts=(expr_of(value, state.src), result)))
+    return Expr("choice", state.src.text(switch.child_by_field_name("value")), parts=(subject, *cases)) if cases else None
 
 
 def _returns(body: Node) -> list[Node]:
