@@ -111,6 +111,9 @@ class Consumer:
     accepts_any: bool = False  # no routing, '*', or a default branch that does real work
     router: Router | None = None
     owner: str = ""  # the processor class, when there is one
+    # The function whose body registers it (a task defined inside a test), "" at module level:
+    # such a registration happens each time that function runs, apart from the others.
+    registered_in: str = ""
     returned_errors: tuple[BodyFact, ...] = ()
     swallowed_errors: tuple[BodyFact, ...] = ()
     job_calls: tuple[BodyFact, ...] = ()  # version-specific Job methods called (`progress`, `updateProgress`)

@@ -302,3 +302,50 @@ def test_a_getter_choosing_the_queue_by_a_parameter(tmp_path: Path) -> None:
     result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
     assert result.graph is not None
     assert any("the queue `shardOf()` returns is chosen at run time" in what for _, what in result.graph.unresolved)
+
+
+def test_actors_defined_inside_functions_are_registered_apart(tmp_path: Path) -> None:
+    files = {
+        "tests/test_jobs.py": """
+        import dramatiq
+
+
+        def test_one(stub_broker):
+            @dramatiq.actor
+            def work():
+                pass
+
+            work.send()
+
+
+        def test_two(stub_broker):
+            @dramatiq.actor
+            def work():
+                pass
+
+            work.send()
+
+
+        def test_twice(stub_broker):
+            @dramatiq.actor(actor_name="same")
+            def first():
+                pass
+
+            @dramatiq.actor(actor_name="same")
+            def second():
+                pass
+
+            first.send()
+        """,
+    }
+    # Each test defines its own `work` (and sends it): one duplicate, inside `test_twice`.
+    assert found(tmp_path, run(tmp_path, files)) == {("tests/test_jobs.py", 26, "QL104")}
+
+
+def test_modules_with_a_broker_of_their_own_are_separate_registries(tmp_path: Path) -> None:
+    program = "import dramatiq\nfrom dramatiq.brokers.redis import RedisBroker\n\ndramatiq.set_broker(RedisBroker())\n\n\n" \
+              "@dramatiq.actor\ndef add(x, y):\n    return x + y\n\n\nadd.send(1, 2)\n"
+    files = {"examples/basic/example.py": program, "examples/other/example.py": program,
+             "app/a.py": "import dramatiq\n\n\n@dramatiq.actor\ndef ping():\n    pass\n\n\nping.send()\n",
+             "app/b.py": "import dramatiq\n\n\n@dramatiq.actor\ndef ping():\n    pass\n"}
+    assert found(tmp_path, run(tmp_path, files)) == {("app/b.py", 5, "QL104")}

@@ -39,6 +39,8 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             # A Celery or Dramatiq registry is the app's; arq's is each `WorkerSettings` class.
             registry = f"{site.path}:{consumer.owner}" if consumer.kind == "arq-function" else \
                 f"{graph.package_of(site.path)}:{graph.program(site.path)}"  # tests build their own app
+            if consumer.registered_in:  # defined when a function runs: apart from every other one
+                registry = f"{site.path}:{consumer.registered_in}"
             for route, name in site.routes:
                 if name.is_value:
                     groups[(registry, site.queue.value, name.value)].append((site, route))

@@ -3,6 +3,8 @@ name, the queue to `default`), produced by `fn.send(…)` and `fn.send_with_opti
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
@@ -32,9 +34,14 @@ def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
     anchor = explicit.value if explicit is not None else function.name
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="dramatiq-actor",
                       queue=queue, job=name, route_span=state.span(anchor), handler=function.name.value)
+    broker = options.get("broker")
+    if broker is not None and not state.function_id():  # `broker=`: that broker's registry, not the global one
+        state.consumers[-1] = replace(state.consumers[-1], registered_in=f"broker {dotted_name(broker.value)}")
     if not state.scopes and not state.classes:
         state.bindings.append((function.name.value, name))
         state.bindings.append((function.name.value + ACTOR_QUEUE, queue))
+    elif state.scopes:  # an actor a function (a test) defines: its `.send()` there produces it
+        state.local_tasks[(state.function_id(), function.name.value)] = (name, queue)
 
 
 def call(node: cst.Call, state: PyState) -> None:
@@ -42,12 +49,27 @@ def call(node: cst.Call, state: PyState) -> None:
     if name is None or not isinstance(node.func, cst.Attribute):
         return
     leaf = name.rsplit(".", 1)[-1]
+    if leaf == "set_broker" and not state.scopes and state.library_of(name) is not None:
+        state.own_broker = True  # this module's actors are registered with a broker of its own
+        return
     if leaf not in ("send", "send_with_options"):
         return
     receiver = dotted_name(node.func.value)
     if receiver is None:
         return
     root = receiver.split(".", 1)[0]
+    local = state.local_task(receiver)
+    if local is not None:
+        state.add_producer(node.func.value, LIBRARY, leaf, local[1], local[0])
+        return
     if state.local(root) is not None or (root not in state.imports and root not in state.definitions):
         return
     state.add_producer(node.func.value, LIBRARY, leaf, Expr("ref", receiver + ACTOR_QUEUE), Expr("ref", receiver))
+
+
+def own_registries(state: PyState) -> None:
+    """Actors of a module that sets its own broker (`dramatiq.set_broker(RedisBroker())`, a
+    separate program such as an example or a benchmark) collide only with each other."""
+    if state.own_broker:
+        state.consumers = [replace(c, registered_in=c.registered_in or "its own broker")
+                           if c.library == LIBRARY else c for c in state.consumers]

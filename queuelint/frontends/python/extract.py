@@ -226,6 +226,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         if isinstance(statement, cst.FunctionDef):
             state.definitions[statement.name.value] = statement
     walk(module, Visitor(state, wanted_calls), positions)
+    dramatiq.own_registries(state)
     libraries = state.libraries
     if state.producers or state.consumers:
         libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}

@@ -46,6 +46,9 @@ class PyState:
     calls: list[CallSite] = field(default_factory=list)  # call sites of known producer wrappers
     # Declared types of names, per enclosing function (`redis: ArqRedis`): name -> annotation.
     annotations: list[dict[str, str]] = field(default_factory=list)
+    own_broker: bool = False  # the module calls `dramatiq.set_broker(…)` at import time
+    # Tasks and actors defined inside a function, by (that function, name): (job, queue).
+    local_tasks: dict[tuple[str, str], tuple[Expr, Expr]] = field(default_factory=dict)
     # In-house task decorators defined in this module (`task = shared_task`), see `decorators`.
     decorator_aliases: dict[str, Expr] = field(default_factory=dict)
 
@@ -71,6 +74,14 @@ class PyState:
             return None
         leaf = rest.rsplit(".", 1)[-1] if rest else (imported.imported if imported.imported != "*" else head)
         return LIBRARY_MODULES[top], leaf
+
+    def local_task(self, name: str) -> tuple[Expr, Expr] | None:
+        """(job, queue) of a task or actor defined in an enclosing function under `name`."""
+        for function, _ in reversed(self.scopes):
+            found = self.local_tasks.get((function, name))
+            if found is not None:
+                return found
+        return None
 
     def local(self, name: str) -> Expr | None:
         for _, names in reversed(self.scopes):
@@ -108,6 +119,7 @@ class PyState:
             span, library, kind, queue, handler, routes=(Route(job, route_span),), accepts_any=False,
             returned_errors=tuple(facts.returned_errors) if facts else (),
             swallowed_errors=tuple(facts.swallowed_errors) if facts else (), owner=owner,
+            registered_in=self.function_id(),
         ))
 
     def add_router(self, *, function: cst.FunctionDef | None, span: Span, library: str, kind: str, queue: Expr,
