@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from queuelint.findings import Coverage, Span
-from queuelint.model import ACTOR_QUEUE, Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
+from queuelint.findings import DEFAULT_JOB, Coverage, Span
+from queuelint.model import ACTOR_QUEUE, NUMBER, Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
 from queuelint.programs import Program, program_of, serves
 from queuelint.resolve import Name, Resolver
 
@@ -125,7 +125,7 @@ class QueueGraph:
             consumer = replace(consumer, library=found[1])
         queue_name = self.resolver.name(consumer.queue, path)
         # A route is resolved where it is written (a processor read in its own module).
-        routes = tuple((route, self.resolver.name(route.job, route.span.path or path)) for route in consumer.routes)
+        routes = tuple((route, self._route_name(consumer, route, path)) for route in consumer.routes)
         site = ConsumerSite(consumer, path, queue_name, routes)
         index = len(self.consumer_sites)
         self.consumer_sites.append(site)
@@ -144,6 +144,15 @@ class QueueGraph:
                 self.graph.add_edge(job, queue, kind="on")
             else:
                 self.unresolved.append((route.span, f"handled job name: {name.reason or name.text}"))
+
+    def _route_name(self, consumer: Consumer, route: Route, path: str) -> Name:
+        """A handled name, resolved where it is written; a number given to `process(x, fn)`
+        is the concurrency of a handler of unnamed jobs (imported from elsewhere, it is only
+        known to be a number here)."""
+        name = self.resolver.name(route.job, route.span.path or path)
+        if consumer.kind == "process-call" and name.is_value and name.reason == NUMBER:
+            return Name("value", DEFAULT_JOB, name.text)
+        return name
 
     # --- queries ----------------------------------------------------------------
 

@@ -147,6 +147,10 @@ class JobOption:
     value: Expr | None = None  # for scalar values; None for nested objects
 
 
+# The reason a literal carries when it was written as a number: Bull's `process(5, fn)` takes
+# a concurrency there, not a job name.
+NUMBER = "a number"
+
 # The binding of a Dramatiq actor's queue: `fn.send()` produces onto `fn` + this.
 ACTOR_QUEUE = ".__queue__"
 

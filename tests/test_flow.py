@@ -349,3 +349,41 @@ def test_modules_with_a_broker_of_their_own_are_separate_registries(tmp_path: Pa
              "app/a.py": "import dramatiq\n\n\n@dramatiq.actor\ndef ping():\n    pass\n\n\nping.send()\n",
              "app/b.py": "import dramatiq\n\n\n@dramatiq.actor\ndef ping():\n    pass\n"}
     assert found(tmp_path, run(tmp_path, files)) == {("app/b.py", 5, "QL104")}
+
+
+def test_routing_in_a_processor_a_worker_factory_defines(tmp_path: Path) -> None:
+    files = {"src/worker.ts": """
+    import { Worker, Queue } from 'bullmq';
+    export function createWorker(connection: unknown) {
+      const processor = async (job: { name: string }) => {
+        switch (job.name) {
+          case 'resize': return resize(job);
+          default: console.warn(`unknown job ${job.name}`);
+        }
+      };
+      return new Worker('images', processor, { connection });
+    }
+    new Queue('images').add('crop', {});
+    new Queue('images').add('resize', {});
+    """}
+    assert found(tmp_path, run(tmp_path, files)) == {("src/worker.ts", 7, "QL203"), ("src/worker.ts", 12, "QL102")}
+
+
+def test_bull_process_with_a_concurrency_written_as_a_constant(tmp_path: Path) -> None:
+    files = {
+        "src/settings.ts": "export const CONCURRENCY = 4;\n",
+        "src/worker.ts": """
+        import Bull from 'bull';
+        import { CONCURRENCY } from './settings';
+        const LOCAL = 2;
+        const mail = new Bull('mail');
+        const audit = new Bull('audit');
+        mail.process(CONCURRENCY, async (job) => send(job.data));
+        audit.process(LOCAL, async (job) => record(job.data));
+        mail.add({ to: 'x' });
+        audit.add({ entry: 1 });
+        audit.add('named', { entry: 2 });
+        """,
+    }
+    # Both handle unnamed jobs: only the named job on 'audit' has no handler.
+    assert found(tmp_path, run(tmp_path, files)) == {("src/worker.ts", 11, "QL102")}

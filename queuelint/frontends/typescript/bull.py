@@ -19,7 +19,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of, lookup_local
-from queuelint.model import Expr, QueueDecl, Route
+from queuelint.model import NUMBER, Expr, QueueDecl, Route
 
 LIBRARY = "bull"
 JOB_OPTIONS = frozenset(
@@ -115,13 +115,13 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
     if not args:
         return
     handler = args[-1]
-    first = unwrap(args[0])
     name: Expr
-    if len(args) == 1 or (first is not None and first.type == "number"):
+    written = expr_of(args[0], state.src) if len(args) > 1 else None
+    if written is None or written.reason == NUMBER:  # `process(fn)`, `process(CONCURRENCY, fn)`
         name = Expr.literal(DEFAULT_JOB)
         anchor = call
-    else:
-        name = expr_of(args[0], state.src)
+    else:  # a name; or, imported from elsewhere, a number: see `graph` (a concurrency)
+        name = written
         anchor = args[0]
     function = processor_function(handler, state)
     reference = imported_processor(handler, state) if function is None else ""

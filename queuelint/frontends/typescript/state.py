@@ -17,7 +17,7 @@ from queuelint.frontends.typescript.syntax import (
     property_name,
     unwrap,
 )
-from queuelint.frontends.typescript.values import expr_of
+from queuelint.frontends.typescript.values import expr_of, lookup_local
 from queuelint.model import (
     ApiUse,
     Consumer,
@@ -133,11 +133,19 @@ class Extraction:
                 return class_method(cls, name.removeprefix("this."), self.src)
             if "." in name:
                 return None
-            return top_level_function(root, name, self.src)
+            return _local_function(near, name, self.src) or top_level_function(root, name, self.src)
 
         return lookup
 
 
+
+
+def _local_function(near: Node, name: str, src: SourceText) -> Node | None:
+    """A function held by a `const` of an enclosing function (a processor a worker factory
+    defines before handing it to `new Worker`): routing inside it is the worker's."""
+    binding = lookup_local(near, name, src)
+    value = unwrap(binding.value) if binding.kind == "const" else None
+    return value if value is not None and value.type in FUNCTION_TYPES else None
 
 
 def class_method(cls: Node, name: str, src: SourceText) -> Node | None:

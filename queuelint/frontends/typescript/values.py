@@ -18,7 +18,7 @@ from queuelint.frontends.typescript.syntax import (
     string_value,
     unwrap,
 )
-from queuelint.model import Expr
+from queuelint.model import NUMBER, Expr
 
 # Calls whose result differs on every call: time, randomness, generated ids.
 DYNAMIC_CALLS = {
@@ -216,7 +216,7 @@ def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
         right = expr_of(node.child_by_field_name("right"), src, depth + 1)
         return concat([left, right], src.text(node))
     if kind == "number":
-        return Expr.literal(src.text(node))
+        return Expr("str", src.text(node), NUMBER)
     if kind == "ternary_expression":
         return _conditional(node, src, depth)
     if kind == "binary_expression" and _operator(node) in ("??", "||"):
