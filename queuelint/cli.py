@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from queuelint import __version__, config, engine
+from queuelint import __version__, config, engine, pool
 from queuelint.discover import PathError
 from queuelint.graph_output import RENDERERS
 from queuelint.reporters import REPORTERS, reporter
@@ -122,7 +122,7 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
           exit_zero: bool, config_path: str | None, jobs: int | None, no_cache: bool, facts: tuple[str, ...]) -> None:
     """Check PATHS (default: the current directory) for queue mismatches."""
     settings = _settings(config_path, select, ignore)
-    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache, facts=facts, reuse=True)
+    result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache, facts=facts, reuse=True)
     if output_format == "text":  # the one format a person reads whole: it says what was covered
         from queuelint.reporters import text
 
@@ -146,7 +146,7 @@ def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, j
           no_cache: bool) -> None:
     """Show the queues, job names, producers and consumers that were understood."""
     settings = _settings(config_path, (), ())
-    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
+    result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache)
     assert result.graph is not None  # only `check` reuses a result, which has no graph
     click.echo(RENDERERS[output_format](result.graph), nl=False)
     _report_problems(result)
@@ -163,7 +163,7 @@ def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, j
 def extract(paths: tuple[str, ...], output: str, config_path: str | None, jobs: int | None, no_cache: bool) -> None:
     """Export the producers and consumers of PATHS, names resolved, for `check --facts`."""
     settings = _settings(config_path, (), ())
-    result = _analyse(paths, settings, jobs or engine.default_jobs(), cache=not no_cache)
+    result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache)
     assert result.graph is not None  # only `check` reuses a result, which has no graph
     from queuelint import exchange
 
@@ -233,7 +233,7 @@ def debug_config(config_path: str | None, select: tuple[str, ...], ignore: tuple
 
 
 def main() -> None:
-    engine.collect_rarely()
+    pool.collect_rarely()
     try:
         cli(standalone_mode=True)
     except SystemExit:

@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import bisect
-import gc
 import os
-import re
 import sys
 import threading
 import time
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, cast
 
-from queuelint import frontends, probes, relocation, runcache, suppress
+from queuelint import demand, frontends, probes, relocation, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
 from queuelint.config import ProducerSpec, Settings
 from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
 from queuelint.findings import Coverage, Diagnostic
 from queuelint.modules import ModuleLocator
+from queuelint.pool import Workers
 from queuelint.rules import REGISTRY, RuleContext
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
     from types import FrameType
 
     from queuelint.flow.callsites import Expanded
@@ -34,27 +32,6 @@ if TYPE_CHECKING:
     from queuelint.model import Consumer, FileFacts, Handler
     from queuelint.resolve import Resolver
 
-Item = TypeVar("Item")
-Done = TypeVar("Done")
-PARALLEL_THRESHOLD = 64  # below this many files, a process pool costs more than it saves
-RUNNING_POOL_THRESHOLD = 8  # ... to start; once started, sending files to it costs little
-
-
-def collect_rarely() -> None:
-    """A run allocates its data once and keeps nearly all of it to the end: the collector's
-    default pace (a pass every 700 allocations, a full pass as the heap grows by a quarter)
-    cost a sixth of a run from cached facts, and of a cold one, for cycles that do not occur.
-    Set in the main process and in every worker (not inherited when workers are spawned)."""
-    gc.set_threshold(100_000, 20, 100)
-
-
-# `mailQueue.add(`, `mailQueue.name`: receivers a skipped file might use an exported queue as.
-# Found from the method (rare) back to the name before it: a regex that tries every
-# identifier of every file costs twice as much.
-RECEIVER_METHOD = re.compile(rb"\.\s*(?:add|addBulk|process|name)\b")
-# The name before such a call, read backwards from it (the text reversed): a regex searched
-# forwards over the 200 bytes before each call cost a second on a large Python tree.
-RECEIVER_NAME_REVERSED = re.compile(rb"\s*([\w$]+)")
 
 
 @dataclass
@@ -201,7 +178,7 @@ class Workspace:
             return False
         found = self._receivers.get(path)
         if found is None or found[0] != version:
-            found = self._receivers[path] = (version, frozenset(receivers_in(self.read(path))))
+            found = self._receivers[path] = (version, frozenset(demand.receivers_in(self.read(path))))
         return not names.isdisjoint(found[1])
 
 
@@ -282,29 +259,13 @@ def cache_entry(path: str, data: bytes, options: frontends.Options) -> Entry | N
     """What the first pass learns from a file: facts if the prefilter lets it through, else the
     receivers a second look would search for."""
     if not _worth_parsing(path, data, options):
-        return entry_for(path, data, None, None, receivers_in(data))
+        return entry_for(path, data, None, None, demand.receivers_in(data))
     facts, error = extract_bytes(path, data, options)
     return entry_for(path, data, facts, error, None, frontends.input_digest(path, data, options) if error is None else "")
 
 
 def _worth_parsing(path: str, data: bytes, options: frontends.Options) -> bool:
     return may_hold_queue_code(data, options.markers(), frontends.language_of(path)) and not looks_minified(data)
-
-
-def receivers_in(data: bytes) -> tuple[str, ...]:
-    """Names a method of a queue object is called on (`mailQueue.add(`, `queue?.name`)."""
-    found = set()
-    for method in RECEIVER_METHOD.finditer(data):
-        start = method.start()
-        if start and data[start - 1] == 0x3F:  # `queue?.add(`
-            start -= 1
-        before = data[max(0, start - 200) : start][::-1]
-        name = RECEIVER_NAME_REVERSED.match(before)
-        if name is not None:
-            identifier = name.group(1)[::-1].lstrip(b"0123456789")
-            if identifier:
-                found.add(identifier.decode("utf-8", "replace"))
-    return tuple(sorted(found))
 
 
 def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Options, cache: FactCache,
@@ -332,44 +293,6 @@ def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Op
             cache.store(paths[index], entry)
             results[index] = (entry.facts, entry.error)
     return [r if r is not None else (None, None) for r in results]
-
-
-class Workers:
-    """The processes of one analysis, started on first use and shared by its phases (the first
-    pass, then wrapper call sites): starting them costs a tenth of a second each time."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self._pool: ProcessPoolExecutor | None = None
-
-    def wanted(self, count: int) -> bool:
-        """Whether `count` files are worth sending to other processes: fewer once they run."""
-        return self.jobs > 1 and count >= (PARALLEL_THRESHOLD if self._pool is None else RUNNING_POOL_THRESHOLD)
-
-    def map(self, work: Callable[[list[Item]], list[Done]], items: Sequence[Item],
-            meanwhile: Callable[[], object] | None = None) -> list[Done]:
-        """`work` over `items`, in order. Chunks are dealt like cards (item i to chunk i mod n):
-        the files of one directory tend to be alike, and a run of heavy ones in one chunk
-        would keep one core busy while the others wait. `meanwhile` runs here while the
-        workers work."""
-        if self._pool is None:
-            from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for runs that read many files
-
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=collect_rarely)
-        count = max(1, min(len(items) // 8, self.jobs * 16))
-        chunks = [list(items[start::count]) for start in range(count)]
-        results: list[Done] = [None] * len(items)  # type: ignore[list-item]  # every slot is filled below
-        pending = self._pool.map(work, chunks)  # every chunk is submitted now
-        if meanwhile is not None:
-            meanwhile()
-        for start, chunk in enumerate(pending):
-            results[start::count] = chunk
-        return results
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
 
 
 def extract_all(paths: Sequence[str], workers: Workers,
@@ -482,7 +405,7 @@ class FactStore:
             return None
         facts, error = extract_bytes(path, data, self.options)
         if self.cache is not None:
-            entry = entry_for(path, data, facts, error, receivers_in(data))
+            entry = entry_for(path, data, facts, error, demand.receivers_in(data))
             if entry is not None:
                 self.cache.store(path, entry)
         if error is not None:
@@ -581,7 +504,7 @@ def _reuse(cache_dir: str, snapshot: runcache.Snapshot, found: Discovered, optio
                     return None
                 details[path] = (digest(data), entry.signature, shape, entry.input_digest)
             for names, matched in snapshot.mentions.items():
-                if WordSearch({n.encode() for n in names.split(",")}).found_in(data) != (path in matched):
+                if demand.WordSearch({n.encode() for n in names.split(",")}).found_in(data) != (path in matched):
                     return None
         try:
             status = os.stat(path)
@@ -663,7 +586,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
             passed_over.append(path)
     # Demand-driven second look: files that use a queue object exported by a queue file
     # (`import { mailQueue } from './queues'; mailQueue.add(…)`) need not mention the library.
-    for path in _queue_users(exported_queue_names(store.facts.values()), passed_over, cache, workspace):
+    for path in demand.queue_users(demand.exported_queue_names(store.facts.values()), passed_over, cache, workspace):
         if store.load(path) is not None:
             analysed += 1
     analysed += _factory_users(store, passed_over, cache, workers)
@@ -738,7 +661,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             searched[language] = wanted[language]
             of_language = [p for p in files if frontends.language_of(p) == language]
             words = {callsites.search_word(f).encode() for f in functions[language]}
-            using = _files_using(words, of_language, store.cache, workers)
+            using = demand.files_using(words, of_language, store.cache, workers)
             store.reload_all(using, calls=wanted[language], workers=workers)
         expanded = callsites.expand(store.facts.values(), resolver, specs)
     return expanded
@@ -775,14 +698,6 @@ def _with_handler(consumer: Consumer, handler: Handler) -> Consumer:
     return replace(consumer, routes=handler.routes, accepts_any=handler.accepts_any, router=handler.router)
 
 
-def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
-    names: set[bytes] = set()
-    for file in facts:
-        exported = {local for _, local in file.exports}
-        names.update(name.encode() for name, expr in file.bindings if expr.kind == "queue" and name in exported)
-    return names
-
-
 def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | None, workers: Workers) -> int:
     """Read the files that name an exported queue factory (`createQueue`, `getQueue`, a class
     whose static `getInstance()` returns a queue), and those that name what such files export
@@ -797,86 +712,13 @@ def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | No
             break
         searched |= names
         pending = [p for p in paths if p not in store.facts]
-        for path in _files_using(names, pending, cache, workers):
+        for path in demand.files_using(names, pending, cache, workers):
             if store.load(path) is not None:
                 read += 1
     return read
 
 
 MAX_FACTORY_LAYERS = 4
-
-
-def _queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,
-                 workspace: Workspace | None = None) -> list[str]:
-    """Files calling a method on (or reading `.name` of) one of `names`; the cache (or the
-    language server's workspace) remembers each file's receivers, so unchanged files are not
-    read again."""
-    if not names:
-        return []
-    wanted = {n.decode() for n in names}
-    if workspace is not None:
-        return workspace.users(list(paths), wanted)
-    selected, unknown = [], []
-    for path in paths:
-        entry = cache.entries.get(path) if cache is not None and path in cache.fresh else None
-        if entry is not None and entry.receivers is not None:
-            if wanted.intersection(entry.receivers):
-                selected.append(path)
-        else:
-            unknown.append(path)
-    return selected + _files_using(names, unknown)
-
-
-def _files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | None = None,
-                 workers: Workers | None = None) -> list[str]:
-    """Files that mention one of `names`; with a cache, only changed files are read again."""
-    if not names:
-        return []
-    key = b",".join(sorted(names)).decode()
-    known: dict[str, bool] = {}
-    if cache is not None:
-        for path in paths:
-            mentioned = cache.mentioned(key, path)
-            if mentioned is not None:
-                known[path] = mentioned
-    unknown = [p for p in paths if p not in known]
-    if workers is not None and workers.wanted(len(unknown)):
-        found = workers.map(partial(_mention, names=frozenset(names)), unknown)
-    else:
-        found = _mention(unknown, frozenset(names))
-    known.update(zip(unknown, found, strict=True))
-    selected = [path for path in paths if known[path]]
-    if cache is not None:
-        cache.remember_mentions(key, paths, selected)
-    return selected
-
-
-def _mention(paths: Sequence[str], names: frozenset[bytes]) -> list[bool]:
-    """Whether each file mentions one of `names` (an unreadable one does not)."""
-    search = WordSearch(names)
-    found = []
-    for path in paths:
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            found.append(False)
-            continue
-        found.append(search.found_in(data))
-    return found
-
-
-class WordSearch:
-    """Whether a file mentions one of `names` as a whole word (and is not minified)."""
-
-    def __init__(self, names: Iterable[bytes]) -> None:
-        self.names = sorted(names)
-        self.pattern = re.compile(rb"\b(" + b"|".join(re.escape(n) for n in self.names) + rb")\b")
-
-    def found_in(self, data: bytes) -> bool:
-        # A substring search first: ten times faster than the regex, which most files fail.
-        return (any(name in data for name in self.names) and self.pattern.search(data) is not None
-                and not looks_minified(data))
 
 
 def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1,
@@ -892,5 +734,3 @@ def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs:
     return result
 
 
-def default_jobs() -> int:
-    return max(1, os.cpu_count() or 1)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queuelint import engine
+from queuelint import demand, engine
 from queuelint.cache import write_atomically
 from queuelint.cli import cli
 from tests.helpers import without_coverage, write_project
@@ -135,11 +135,11 @@ def receivers_by_regex(data: bytes) -> tuple[str, ...]:
                 max_size=40))
 def test_receivers_read_backwards_equal_the_regex_definition(parts: list[bytes]) -> None:
     data = b"".join(parts)
-    assert engine.receivers_in(data) == receivers_by_regex(data)
+    assert demand.receivers_in(data) == receivers_by_regex(data)
 
 
 def test_receivers_of_common_shapes() -> None:
-    assert engine.receivers_in(b"mailQueue.add('x'); other?.name; a\n  .process(fn); 3.name; x!.add()") == (
+    assert demand.receivers_in(b"mailQueue.add('x'); other?.name; a\n  .process(fn); 3.name; x!.add()") == (
         "a", "mailQueue", "other")
 
 

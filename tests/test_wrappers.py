@@ -153,14 +153,14 @@ def test_python_wrapper_of_enqueue_job(tmp_path: Path) -> None:
 
 def test_many_call_sites_are_read_over_the_process_pool_with_the_same_result(tmp_path: Path) -> None:
     """Enough call-site files to go over the process pool: same findings, in the same order."""
-    from queuelint import engine
+    from queuelint import engine, pool
     from queuelint.config import Settings
     from tests.helpers import write_project
 
     files = {
         "src/queue.ts": ENQUEUE_AND_WORKER,
     }
-    for index in range(engine.PARALLEL_THRESHOLD + 6):
+    for index in range(pool.PARALLEL_THRESHOLD + 6):
         job = "welcome" if index % 10 else f"job-{index}"
         files[f"src/callers/caller{index:03}.ts"] = f"import {{ enqueue }} from '../queue';\nenqueue('{job}', {{}});\n"
     write_project(tmp_path, files)
@@ -199,10 +199,10 @@ def _double(chunk: list[int]) -> list[int]:
 
 
 def test_workers_give_results_in_order_and_run_the_meanwhile_step_once() -> None:
-    from queuelint import engine
+    from queuelint import pool
 
     calls: list[int] = []
-    workers = engine.Workers(2)
+    workers = pool.Workers(2)
     try:
         assert workers.map(_double, list(range(100)), meanwhile=lambda: calls.append(1)) == [2 * i for i in range(100)]
     finally:
