@@ -34,7 +34,8 @@ QUEUE_MARKERS = (b"'bull", b'"bull', b"`bull", b"/bull", b"@Module(")
 PYTHON_MARKERS = (b"celery", b"CELERY_BEAT_SCHEDULE", b"CELERYBEAT_SCHEDULE", b"CELERY_ROUTES", b"CELERY_TASK_ROUTES",
                   b"beat_schedule", b"task_routes", b"send_task", b"shared_task", b".delay(",
                   b".apply_async(", b".si(", b"dramatiq", b"send_with_options", b"from arq", b"import arq",
-                  b"enqueue", b"WorkerSettings", b"from rq", b"import rq", b"django_rq", b"bullmq")
+                  b"enqueue", b"WorkerSettings", b"from rq", b"import rq", b"django_rq", b"bullmq", b".chunks(",
+                  b".starmap(")
 
 
 def _grouped(markers: tuple[bytes, ...], words: tuple[bytes, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:

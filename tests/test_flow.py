@@ -387,3 +387,34 @@ def test_bull_process_with_a_concurrency_written_as_a_constant(tmp_path: Path) -
     }
     # Both handle unnamed jobs: only the named job on 'audit' has no handler.
     assert found(tmp_path, run(tmp_path, files)) == {("src/worker.ts", 11, "QL102")}
+
+
+def test_add_bulk_of_jobs_made_by_map(tmp_path: Path) -> None:
+    files = {"src/sync.ts": """
+    import { Queue } from 'bullmq';
+    import Bull from 'bull';
+    const JOB = { Sync: 'sync' } as const;
+    const q = new Queue('sync');
+    const legacy = new Bull('legacy');
+    export const all = (ids: string[]) => q.addBulk(ids.map((id) => ({ name: JOB.Sync, data: { id } })));
+    export const each = (ids: string[]) => q.addBulk(ids.map((id) => { return { name: 'sync-one', data: { id } }; }));
+    export const old = (ids: string[]) => legacy.addBulk(ids.map((id) => ({ data: { id } })));
+    export const built = (jobs: any[]) => q.addBulk(jobs);
+    """}
+    assert produced(tmp_path, files) == {("src/sync.ts", 7, "sync", "sync"), ("src/sync.ts", 8, "sync", "sync-one"),
+                                         ("src/sync.ts", 9, "legacy", "__default__")}
+
+
+def test_django_rq_queues_and_celery_chunks(tmp_path: Path) -> None:
+    files = {
+        "app/__init__.py": "",
+        "app/jobs.py": "def rebuild(index):\n    pass\n",
+        "app/tasks.py": "from celery import shared_task\n\n\n@shared_task\ndef resize(path):\n    pass\n",
+        "app/views.py": "import django_rq\nfrom django_rq import get_queue\nfrom app.jobs import rebuild\nfrom app.tasks import resize\n\n\n"
+                        "def view(paths):\n    get_queue('high').enqueue(rebuild, 'i')\n"
+                        "    low = django_rq.get_queue('low')\n    low.enqueue('app.jobs.rebuild', 'j')\n"
+                        "    resize.chunks(zip(paths), 10).apply_async()\n",
+    }
+    assert produced(tmp_path, files) == {("app/views.py", 8, "high", "app.jobs.rebuild"),
+                                         ("app/views.py", 10, "low", "app.jobs.rebuild"),
+                                         ("app/views.py", 11, "celery", "app.tasks.resize")}

@@ -21,7 +21,7 @@ LIBRARY = "celery"
 REGISTRY = Expr.literal("celery")
 # Calls on a task that send it; `apply` and `signature` are too common elsewhere
 # (`df.apply`, `inspect.signature`) to read as Celery without type information.
-TASK_METHODS = frozenset({"delay", "apply_async", "s", "si"})
+TASK_METHODS = frozenset({"delay", "apply_async", "s", "si", "chunks", "starmap"})
 SCHEDULE_NAMES = frozenset({"beat_schedule", "CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
 ROUTE_NAMES = frozenset({"task_routes", "CELERY_ROUTES", "CELERY_TASK_ROUTES"})
 

@@ -15,26 +15,37 @@ ENQUEUE = {"enqueue": 0, "enqueue_call": 0, "enqueue_in": 1, "enqueue_at": 1}
 
 
 def construction(target: str, node: cst.Call, state: PyState) -> bool:
-    """`q = Queue('high', connection=…)`: remember which variable is which queue."""
-    symbol = state.library_of(callee(node))
-    if symbol is None or symbol != (LIBRARY, "Queue"):
+    """`q = Queue('high', connection=…)` (or django-rq's `get_queue('high')`): remember which
+    variable is which queue."""
+    name = _queue_made(node, state)
+    if name is None:
         return False
-    name_node = argument(node, 0, "name")
-    name = state.expr(name_node) if name_node is not None else Expr.literal("default")
     state.variables[target] = (LIBRARY, name)
-    state.queues.append(QueueDecl(state.span(name_node or node), LIBRARY, "instance", name))
     return True
 
 
+def _queue_made(node: cst.Call, state: PyState) -> Expr | None:
+    """The name of the queue `Queue('high')` or django-rq's `get_queue('high')` makes."""
+    symbol = state.library_of(callee(node))
+    if symbol not in ((LIBRARY, "Queue"), (LIBRARY, "get_queue")):
+        return None
+    name_node = argument(node, 0, "name")
+    name = state.expr(name_node) if name_node is not None else Expr.literal("default")
+    state.queues.append(QueueDecl(state.span(name_node or node), LIBRARY, "instance", name))
+    return name
+
+
 def call(node: cst.Call, state: PyState) -> None:
-    name = callee(node)
-    if name is None or not isinstance(node.func, cst.Attribute):
+    if not isinstance(node.func, cst.Attribute):
         return
-    leaf = name.rsplit(".", 1)[-1]
+    leaf = node.func.attr.value
     if leaf not in ENQUEUE:
         return
     receiver = dotted_name(node.func.value)
     known = state.variables.get(receiver or "")
+    if isinstance(node.func.value, cst.Call):  # `get_queue('high').enqueue(…)`
+        made = _queue_made(node.func.value, state)
+        known = (LIBRARY, made) if made is not None else None
     if known is None or known[0] != LIBRARY:
         return
     target: cst.BaseExpression | None

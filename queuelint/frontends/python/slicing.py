@@ -24,8 +24,8 @@ MARKERS = ("celery", "CELERY", "task", "delay(", "apply_async(", ".s(", ".si(", 
 KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign)
 # Inside a kept class, a method is kept when it can produce or handle: module-level words
 # (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
-METHOD_MARKERS = ("delay(", "apply_async(", ".s(", ".si(", "send_task", "signature(", "send(", "send_with_options",
-                  "enqueue", "job.name", "bullmq")
+METHOD_MARKERS = ("delay(", "apply_async(", ".s(", ".si(", ".chunks(", ".starmap(", "send_task", "signature(", "send(",
+                  "send_with_options", "enqueue", "job.name", "bullmq")
 # The same, for words that are also parts of others: `app.task` / `@shared_task(` / `@actor`, not
 # `tasks.py` in a mocked path, a direct call `cleanup_task()` or a `factory`.
 METHOD_WORDS = re.compile(r"\.task\b|\b(?:shared_)?task\(|@task\b|\bactor\b")

@@ -12,6 +12,7 @@ from queuelint.frontends.typescript.state import (
     QueueObject,
     add_opaque_bulk,
     add_producer,
+    bulk_elements,
     handler_consumer,
     imported_processor,
     processor_function,
@@ -96,11 +97,11 @@ def _is_named_add(args: list[Node], state: Extraction) -> bool | None:
 
 
 def _add_bulk(call: Node, args: list[Node], queue: QueueObject, state: Extraction) -> None:
-    jobs = unwrap(args[0]) if args else None
-    if jobs is None or jobs.type != "array":
+    elements = bulk_elements(args[0], state) if args else None
+    if elements is None:
         add_opaque_bulk(state, call, queue)
         return
-    for element in jobs.named_children:
+    for element in elements:
         pairs = object_pairs(element, state.src)
         if not pairs:
             continue

@@ -10,6 +10,7 @@ from queuelint.frontends.typescript.state import (
     QueueObject,
     add_opaque_bulk,
     add_producer,
+    bulk_elements,
     handler_consumer,
     imported_processor,
     processor_function,
@@ -91,11 +92,11 @@ def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -
         add_producer(state, args[0], LIBRARY, "add", queue.name, expr_of(args[0], state.src),
                      args[2] if len(args) > 2 else None)
     elif method == "addBulk":
-        jobs = unwrap(args[0])
-        if jobs is None or jobs.type != "array":
+        elements = bulk_elements(args[0], state)
+        if elements is None:
             add_opaque_bulk(state, call, queue)
             return
-        for element in jobs.named_children:
+        for element in elements:
             pairs = object_pairs(element, state.src)
             if "name" in pairs:
                 add_producer(state, pairs["name"], LIBRARY, "addBulk", queue.name,

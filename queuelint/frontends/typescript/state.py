@@ -305,3 +305,32 @@ def processor_parameter(node: Node | None, state: Extraction) -> str:
             if passed.kind == "param" and "." not in passed.text:
                 return passed.text
     return ""
+
+
+def bulk_elements(node: Node | None, state: Extraction) -> list[Node] | None:
+    """The jobs of `addBulk(…)` as written: the elements of an array literal, or the one
+    object each element of `items.map((item) => ({ name: JobName.Sync, data: item }))` is;
+    None when they are built elsewhere."""
+    node = unwrap(node)
+    if node is not None and node.type == "array":
+        return list(node.named_children)
+    mapped = _mapped_object(node, state)
+    return [mapped] if mapped is not None else None
+
+
+def _mapped_object(node: Node | None, state: Extraction) -> Node | None:
+    if node is None or node.type != "call_expression":
+        return None
+    callee = node.child_by_field_name("function")
+    if callee is None or callee.type != "member_expression" or \
+            property_name(callee.child_by_field_name("property"), state.src) not in ("map", "flatMap"):
+        return None
+    args = arguments(node)
+    function = unwrap(args[0]) if args else None
+    if function is None or function.type not in FUNCTION_TYPES:
+        return None
+    body = unwrap(function.child_by_field_name("body"))
+    if body is not None and body.type == "statement_block":
+        returns = [c for c in body.named_children if c.type == "return_statement"]
+        body = unwrap(returns[0].named_children[0]) if len(returns) == 1 and returns[0].named_children else None
+    return body if body is not None and body.type == "object" else None
