@@ -188,15 +188,17 @@ class QueueGraph:
             found = self._programs[path] = program_of(os.path.relpath(path, self.root) if self.root else path)
         return found
 
-    def serving(self, queue: str, producer_path: str) -> list[ConsumerSite]:
-        """The consumers of `queue` that take the jobs a producer in `producer_path` adds."""
-        program = self.program(producer_path)
-        return [site for site in self.consumers(queue) if serves(self.program(site.path), program)]
+    def serving(self, queue: str, producer: ProducerSite) -> list[ConsumerSite]:
+        """The consumers of `queue` that take the jobs `producer` adds: of its library family
+        (an RQ queue and a Dramatiq queue may share a name), serving its program."""
+        program, kind = self.program(producer.path), family(producer.producer.library)
+        return [site for site in self.consumers(queue)
+                if family(site.consumer.library) == kind and serves(self.program(site.path), program)]
 
-    def open_consumers(self, library: str, producer_path: str) -> list[ConsumerSite]:
+    def open_consumers(self, producer: ProducerSite) -> list[ConsumerSite]:
         """Consumers of the producer's library family, serving its program, whose queue is not
         known: any of them may be the one taking its jobs, so absence cannot be claimed."""
-        key = (family(library), self.program(producer_path))
+        key = (family(producer.producer.library), self.program(producer.path))
         found = self._open.get(key)
         if found is None:
             found = self._open[key] = [
@@ -205,10 +207,10 @@ class QueueGraph:
                 and serves(self.program(site.path), key[1])]
         return found
 
-    def handled(self, queue: str, producer_path: str | None = None) -> Handled:
-        """What the consumers of `queue` handle (those serving `producer_path`'s program, if given)."""
+    def handled(self, queue: str, producer: ProducerSite | None = None) -> Handled:
+        """What the consumers of `queue` handle (those serving `producer`, if given)."""
         handled = Handled()
-        for site in self.consumers(queue) if producer_path is None else self.serving(queue, producer_path):
+        for site in self.consumers(queue) if producer is None else self.serving(queue, producer):
             if site.consumer.accepts_any:
                 handled.accepts_any = True
             for route, name in site.routes:

@@ -418,3 +418,13 @@ def test_django_rq_queues_and_celery_chunks(tmp_path: Path) -> None:
     assert produced(tmp_path, files) == {("app/views.py", 8, "high", "app.jobs.rebuild"),
                                          ("app/views.py", 10, "low", "app.jobs.rebuild"),
                                          ("app/views.py", 11, "celery", "app.tasks.resize")}
+
+
+def test_queues_of_different_libraries_that_share_a_name_are_apart(tmp_path: Path) -> None:
+    files = {
+        "worker.py": "import dramatiq\nfrom rq import Queue\n\n\n@dramatiq.actor\ndef notify(user_id):\n    pass\n\n\n"
+                     "def export(user_id):\n    pass\n\n\ndef go(redis):\n    notify.send(1)\n"
+                     "    Queue('default', connection=redis).enqueue('worker.export', 1)\n",
+    }
+    # The RQ job on 'default' is not checked against the Dramatiq actors of 'default'.
+    assert found(tmp_path, run(tmp_path, files)) == set()

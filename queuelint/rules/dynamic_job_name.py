@@ -24,13 +24,13 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         # "No handler can match it" is claimed over the consumers that take this producer's
         # jobs, when they are all known and none takes every name. Otherwise nothing fails
         # today, but the name carries no type: a warning.
-        consumers = graph.serving(site.queue.value, site.path) if site.queue.is_value else []
-        closed = bool(consumers) and not graph.open_consumers(site.producer.library, site.path)
+        consumers = graph.serving(site.queue.value, site) if site.queue.is_value else []
+        closed = bool(consumers) and not graph.open_consumers(site)
         hint = ID_OPTION.get(site.producer.library, "the job name is its type; pass the per-instance value as "
                                                     "`opts.jobId` (or in the data) and give the job a fixed name")
         where = f" on queue {site.queue.value!r}" if site.queue.is_value else ""
         made = f"job name {_code(site.job.text)} is built from {site.job.reason}{where}"
-        if closed and not graph.handled(site.queue.value, site.path).accepts_any:
+        if closed and not graph.handled(site.queue.value, site).accepts_any:
             related = [Related(c.span, f"consumer of {site.queue.value!r}: {c.consumer.handler}") for c in consumers]
             yield self.at(site.span, f"{made}: no handler can match it", hint=hint, related=related)
             continue

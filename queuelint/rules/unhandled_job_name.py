@@ -23,10 +23,10 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 continue
             # The consumers that take this producer's jobs (a test's worker does not take
             # production's), and whether every one that could is known: else no claim.
-            consumers = graph.serving(queue, site.path)
-            if not consumers or graph.open_consumers(site.producer.library, site.path):
+            consumers = graph.serving(queue, site)
+            if not consumers or graph.open_consumers(site):
                 continue  # nobody consumes it here (QL105's business), or some worker's queue is not known
-            handled = graph.handled(queue, site.path)
+            handled = graph.handled(queue, site)
             if handled.accepts_any or not handled.complete or site.job.value in handled:
                 continue  # a catch-all, or a handler name we could not resolve: no certainty
             related = [Related(route.span, f"handles {name!r} ({entry.consumer.handler})")

@@ -26,7 +26,7 @@ def _never_consumed(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         # Producers none of whose consumers are known to be missing: no worker serving their
         # program takes the queue, and every worker that could is known.
         producers = [p for p in graph.producers(queue) if p.producer.library not in COMMAND_LINE_WORKERS
-                     and not graph.serving(queue, p.path) and not graph.open_consumers(p.producer.library, p.path)]
+                     and not graph.serving(queue, p) and not graph.open_consumers(p)]
         if not producers or queue in context.settings.external_consumed:
             continue
         first, *others = sorted(producers, key=lambda s: s.span)
