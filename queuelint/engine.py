@@ -704,17 +704,23 @@ def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | No
     in turn (`export const mail = createQueue('mail')`), to a fixed point. Returns how many."""
     from queuelint.flow import exported_factories
 
-    searched: set[bytes] = set()
+    searched: set[tuple[str, bytes]] = set()
     read = 0
     for _ in range(MAX_FACTORY_LAYERS):
-        names = exported_factories(store.facts.values()) - searched
-        if not names:
+        found = False
+        for language, exported in exported_factories(store.facts.values()).items():
+            names = {name for name in exported if (language, name) not in searched}
+            if not names:
+                continue
+            found = True
+            searched |= {(language, name) for name in names}
+            of_language = (frontends.TYPESCRIPT_SUFFIXES if language != "python" else frontends.PYTHON_SUFFIXES)
+            pending = [p for p in paths if p not in store.facts and p.endswith(of_language)]
+            for path in demand.files_using(names, pending, cache, workers):
+                if store.load(path) is not None:
+                    read += 1
+        if not found:
             break
-        searched |= names
-        pending = [p for p in paths if p not in store.facts]
-        for path in demand.files_using(names, pending, cache, workers):
-            if store.load(path) is not None:
-                read += 1
     return read
 
 

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from queuelint.model import Expr, FileFacts
 
 
-def exported_factories(facts: Iterable[FileFacts]) -> set[bytes]:
+def exported_factories(facts: Iterable[FileFacts]) -> dict[str, set[bytes]]:
     """Exported functions (and classes, for static methods) whose summary returns a queue,
-    and exported constants holding what such a function returns, found to a fixed point over
-    the files read so far."""
+    exported constants holding what such a function returns, and in-house task decorators,
+    found to a fixed point over the files read so far; by the language of the files that can
+    use them (a TypeScript factory has no Python callers)."""
     files = list(facts)
     factories: set[str] = set()  # function ids: `createQueue`, `MailQueue.getInstance`
-    exported: set[str] = set()
+    exported: dict[str, set[bytes]] = {}
     for _ in range(8):
         before = len(factories)
         for file in files:
@@ -24,10 +25,10 @@ def exported_factories(facts: Iterable[FileFacts]) -> set[bytes]:
                 factories.add(name)
                 head = name.split(".", 1)[0]
                 if head in exports:
-                    exported.add(head)
+                    exported.setdefault(file.language, set()).add(head.encode())
         if len(factories) == before:
             break
-    return {name.encode() for name in exported}
+    return exported
 
 
 def _hands_out_queue(expr: Expr, factories: set[str]) -> bool:
