@@ -76,10 +76,13 @@ def queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None
 
 
 def files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | None = None,
-                 workers: Workers | None = None) -> list[str]:
-    """Files that mention one of `names`; with a cache, only changed files are read again."""
+                 workers: Workers | None = None, workspace: Workspace | None = None) -> list[str]:
+    """Files that mention one of `names`; with a cache (or the language server's workspace),
+    only changed files are read again."""
     if not names:
         return []
+    if workspace is not None:
+        return [path for path in paths if workspace.mentions(path, frozenset(names))]
     key = b",".join(sorted(names)).decode()
     known: dict[str, bool] = {}
     if cache is not None:

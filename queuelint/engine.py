@@ -73,6 +73,7 @@ class Workspace:
         self._memo: dict[tuple[str, frontends.Options], tuple[object, tuple[FileFacts | None, str | None]]] = {}
         self._demanded: dict[tuple[str, frontends.Options], tuple[object, tuple[FileFacts, str | None]]] = {}
         self._receivers: dict[str, tuple[object, frozenset[str]]] = {}
+        self._mentions: dict[tuple[str, frozenset[bytes]], tuple[object, bool]] = {}
 
     def disk_changed(self) -> None:
         self._disk_keys.clear()
@@ -180,6 +181,19 @@ class Workspace:
         if found is None or found[0] != version:
             found = self._receivers[path] = (version, frozenset(demand.receivers_in(self.read(path))))
         return not names.isdisjoint(found[1])
+
+
+    def mentions(self, path: str, names: frozenset[bytes]) -> bool:
+        """Whether a file mentions one of `names` as a word (a factory, a wrapper), memoised
+        per version: the searches of one analysis are the next one's."""
+        try:
+            version = self._key(path)
+        except OSError:
+            return False
+        found = self._mentions.get((path, names))
+        if found is None or found[0] != version:
+            found = self._mentions[(path, names)] = (version, demand.WordSearch(names).found_in(self.read(path)))
+        return found[1]
 
 
 def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS,
@@ -661,7 +675,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             searched[language] = wanted[language]
             of_language = [p for p in files if frontends.language_of(p) == language]
             words = {callsites.search_word(f).encode() for f in functions[language]}
-            using = demand.files_using(words, of_language, store.cache, workers)
+            using = demand.files_using(words, of_language, store.cache, workers, store.workspace)
             store.reload_all(using, calls=wanted[language], workers=workers)
         expanded = callsites.expand(store.facts.values(), resolver, specs)
     return expanded
@@ -716,7 +730,7 @@ def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | No
             searched |= {(language, name) for name in names}
             of_language = (frontends.TYPESCRIPT_SUFFIXES if language != "python" else frontends.PYTHON_SUFFIXES)
             pending = [p for p in paths if p not in store.facts and p.endswith(of_language)]
-            for path in demand.files_using(names, pending, cache, workers):
+            for path in demand.files_using(names, pending, cache, workers, store.workspace):
                 if store.load(path) is not None:
                     read += 1
         if not found:
