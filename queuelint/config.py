@@ -7,13 +7,17 @@ A bad config is an error the user can act on in one line ("did you mean …"), r
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuelint.rules import BY_CODE, BY_NAME, REGISTRY
+
+if TYPE_CHECKING:
+    import pathspec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -95,13 +99,19 @@ class Settings:
     def ignored_in(self, path: str, code: str) -> bool:
         if not self.per_file_ignores:
             return False
-        import pathspec  # only when per-file ignores are configured
-
         relative = os.path.relpath(path, self.root).replace(os.sep, "/")
         for pattern, codes in self.per_file_ignores:
-            if _matches_any(code, codes) and pathspec.GitIgnoreSpec.from_lines([pattern]).match_file(relative):
+            if _matches_any(code, codes) and _spec(pattern).match_file(relative):
                 return True
         return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _spec(pattern: str) -> pathspec.GitIgnoreSpec:
+    """A per-file-ignores pattern, compiled once: it is asked about every finding."""
+    import pathspec  # only when per-file ignores are configured
+
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
 def _matches(code: str, selector: str) -> bool:

@@ -35,6 +35,7 @@ class Workers:
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
+        self.processes = 0  # started so far
         self._pool: ProcessPoolExecutor | None = None
 
     def wanted(self, count: int) -> bool:
@@ -47,11 +48,13 @@ class Workers:
         the files of one directory tend to be alike, and a run of heavy ones in one chunk
         would keep one core busy while the others wait. `meanwhile` runs here while the
         workers work."""
+        count = max(1, min(len(items) // 8, self.jobs * 16))
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor  # 40 ms: only for runs that read many files
 
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=collect_rarely)
-        count = max(1, min(len(items) // 8, self.jobs * 16))
+            # No more processes than chunks to give them (`--jobs 500` on 300 files starts 37).
+            self.processes = min(self.jobs, count)
+            self._pool = ProcessPoolExecutor(max_workers=self.processes, initializer=collect_rarely)
         chunks = [list(items[start::count]) for start in range(count)]
         results: list[Done] = [None] * len(items)  # type: ignore[list-item]  # every slot is filled below
         pending = self._pool.map(work, chunks)  # every chunk is submitted now

@@ -219,3 +219,38 @@ def test_extracting_in_threads_leaves_the_recursion_limit_as_it_was() -> None:
         results = list(pool.map(lambda i: engine.extract_bytes(f"proj/t{i}.py", source), range(40)))
     assert sys.getrecursionlimit() == before
     assert all(error is None and len(facts.consumers) == 1 for facts, error in results)
+
+
+def test_jobs_are_capped_at_the_chunks_there_are() -> None:
+    from queuelint.pool import Workers
+
+    workers = Workers(500)
+    try:
+        assert workers.map(_doubled, list(range(80))) == [2 * n for n in range(80)]
+        assert workers.processes == 10  # 80 items, chunks of 8: not 500 processes
+    finally:
+        workers.close()
+
+
+def _doubled(chunk: list[int]) -> list[int]:
+    return [2 * n for n in chunk]
+
+
+def test_per_file_ignore_patterns_are_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pathspec
+
+    from queuelint.config import Settings, _spec
+
+    _spec.cache_clear()
+    compiled: list[str] = []
+    real = pathspec.GitIgnoreSpec.from_lines
+
+    def counting(lines: list[str]) -> pathspec.GitIgnoreSpec:
+        compiled.extend(lines)
+        return real(lines)
+
+    monkeypatch.setattr(pathspec.GitIgnoreSpec, "from_lines", counting)
+    settings = Settings(root="/p", per_file_ignores=(("test/**", ("QL101",)), ("*.spec.ts", ("QL102",))))
+    answers = [settings.ignored_in(f"/p/test/a{n}.ts", "QL101") for n in range(200)]
+    assert all(answers) and not settings.ignored_in("/p/src/a.ts", "QL101")
+    assert compiled == ["test/**"]  # once, not once per finding (the other pattern names another code)

@@ -356,3 +356,13 @@ export class S {
 }
 """)
     assert [(p.queue.text, p.job.text, p.library) for p in f.producers] == [("audit", "entry", "bullmq")]
+
+
+def test_escapes_in_names_are_decoded() -> None:
+    source = (b"import { Queue, Worker } from 'bullmq';\nconst q = new Queue('mail');\n"
+              b"q.add('it\\'s', {});\nq.add(\"tab\\u0041\", {});\nq.add(`x\\x41\\u{42}`, {});\n"
+              b"new Worker('mail', async (job) => {\n  switch (job.name) {\n"
+              b"    case \"it's\": return;\n    case 'a\\nb': return;\n    default: throw new Error(job.name);\n  }\n});\n")
+    facts = extract("src/q.ts", source)
+    assert [p.job.text for p in facts.producers] == ["it's", "tabA", "xAB"]
+    assert [r.job.text for r in facts.consumers[0].routes] == ["it's", "a\nb"]

@@ -102,15 +102,38 @@ def arguments(call: Node) -> list[Node]:
 
 
 def string_value(node: Node | None, src: SourceText) -> str | None:
-    """The value of a plain string literal or a template without substitutions."""
+    """The value of a plain string literal or a template without substitutions, escapes decoded."""
     node = unwrap(node)
     if node is None:
         return None
-    if node.type == "string":
-        return "".join(src.text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
-    if node.type == "template_string" and not any(c.type == "template_substitution" for c in node.named_children):
-        return "".join(src.text(c) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
+    if node.type == "string" or (node.type == "template_string"
+                                 and not any(c.type == "template_substitution" for c in node.named_children)):
+        return "".join(fragment(c, src) for c in node.named_children if c.type in ("string_fragment", "escape_sequence"))
     return None
+
+
+SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def fragment(node: Node, src: SourceText) -> str:
+    r"""A string's piece as the program sees it: `\'` is `'`, `\u0041` is `A`, `\x41` is `A`."""
+    text = src.text(node)
+    if node.type != "escape_sequence" or len(text) < 2:
+        return text
+    body = text[1:]
+    if body[0] in SIMPLE_ESCAPES and not (body[0] == "0" and len(body) > 1):
+        return SIMPLE_ESCAPES[body[0]]
+    try:
+        if body[0] == "x" and len(body) == 3:
+            return chr(int(body[1:], 16))
+        if body[0] == "u":
+            digits = body[2:-1] if body.startswith("u{") else body[1:]
+            return chr(int(digits, 16))
+    except ValueError:
+        return text
+    if body[0] in "\r\n":  # a line continuation
+        return ""
+    return body  # a quote, a backslash, and any other character stand for themselves
 
 
 def property_name(node: Node | None, src: SourceText) -> str | None:

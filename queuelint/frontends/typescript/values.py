@@ -14,6 +14,7 @@ from queuelint.frontends.typescript.syntax import (
     SourceText,
     arguments,
     dotted_name,
+    fragment,
     shorten,
     string_value,
     unwrap,
@@ -206,7 +207,7 @@ def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
         parts: list[Expr] = []
         for child in node.named_children:
             if child.type in ("string_fragment", "escape_sequence"):
-                parts.append(Expr.literal(src.text(child)))
+                parts.append(Expr.literal(fragment(child, src)))
             elif child.type == "template_substitution":
                 inner = child.named_children[0] if child.named_children else None
                 parts.append(expr_of(inner, src, depth + 1))
