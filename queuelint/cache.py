@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from queuelint import __version__, relocation
+from queuelint.files import read_bytes, read_text
 
 if TYPE_CHECKING:  # imported where facts are decoded: a run answered from the last one decodes none
     from queuelint.model import FileFacts
@@ -98,8 +99,7 @@ class FactCache:
             return from_json(FileFacts, facts)
 
         try:
-            with open(self._path(), encoding="utf-8") as handle:
-                data = json.load(handle)
+            data = json.loads(read_text(self._path()))
             self.entries = {path: _entry(item, decode) for path, item in data["files"].items()}
             self.reloads = {path: (key, _entry(item, decode)) for path, (key, item) in data["reloads"].items()}
             self.mentions = _decode_mentions(data["mentions"])
@@ -113,8 +113,7 @@ class FactCache:
             return
         self.indexed, self.indexed_reloads = set(self.entries), set(self.reloads)
         try:
-            with open(self._path(JOURNAL), encoding="utf-8") as handle:
-                journal = json.load(handle)
+            journal = json.loads(read_text(self._path(JOURNAL)))
             if journal["base"] != self.written:
                 return  # written beside an earlier index: that index's changes, not this one's
             files = {path: _entry(item, decode) for path, item in journal["files"].items()}
@@ -159,8 +158,7 @@ class FactCache:
         if entry is None:
             return None
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_bytes(path)
             status = os.stat(path)
         except OSError:
             return None

@@ -11,6 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from queuelint.discover import looks_minified
+from queuelint.files import read_bytes
 from queuelint.pool import Workers
 
 if TYPE_CHECKING:
@@ -108,8 +109,7 @@ def _mention(paths: Sequence[str], names: frozenset[bytes]) -> list[bool]:
     found = []
     for path in paths:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_bytes(path)
         except OSError:
             found.append(False)
             continue

@@ -134,6 +134,19 @@ def _walk(top: str, root: str, excludes: pathspec.GitIgnoreSpec | None,
                 yield entry.path
 
 
+# The analysed repository is untrusted: its git config must not make git run anything (an
+# fsmonitor hook runs on every index read) or write (the untracked cache, optional locks).
+GIT = ("git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-c", "core.hooksPath=/dev/null",
+       "-c", "core.sshCommand=false", "-c", "core.pager=cat", "-c", "credential.helper=")
+GIT_ENVIRONMENT = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _git(top: str, *arguments: str, timeout: int) -> subprocess.CompletedProcess[bytes]:
+    environment = {**os.environ, **GIT_ENVIRONMENT}
+    return subprocess.run([*GIT, "-C", top, *arguments], capture_output=True, timeout=timeout, check=False,
+                          env=environment, stdin=subprocess.DEVNULL)
+
+
 def _git_files(top: str) -> list[str] | None:
     """The files git would consider under `top` (tracked, and untracked but not ignored), as
     paths relative to `top` with "/" separators: git
@@ -142,11 +155,10 @@ def _git_files(top: str) -> list[str] | None:
         return None
     try:
         if not os.path.exists(os.path.join(top, ".git")):  # a work tree's root cannot be ignored
-            ignored = subprocess.run(["git", "-C", top, "check-ignore", "-q", "."], capture_output=True, timeout=30)
+            ignored = _git(top, "check-ignore", "-q", ".", timeout=30)
             if ignored.returncode == 0:
                 return None  # named explicitly though git ignores it: walk it ourselves
-        done = subprocess.run(["git", "-C", top, "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                              capture_output=True, timeout=60, check=False)
+        done = _git(top, "ls-files", "--cached", "--others", "--exclude-standard", "-z", timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:

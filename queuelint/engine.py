@@ -19,6 +19,7 @@ from queuelint import demand, frontends, probes, relocation, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
 from queuelint.config import ProducerSpec, Settings
 from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
+from queuelint.files import read_bytes
 from queuelint.findings import Coverage, Diagnostic
 from queuelint.modules import ModuleLocator
 from queuelint.pool import Workers
@@ -96,8 +97,7 @@ class Workspace:
         buffer = self.buffers.get(path)
         if buffer is not None:
             return buffer
-        with open(path, "rb") as handle:
-            return handle.read()
+        return read_bytes(path)
 
     def _key(self, path: str) -> object:
         buffer = self.buffers.get(path)
@@ -212,8 +212,7 @@ def read_facts(path: str, options: frontends.Options = frontends.DEFAULT_OPTIONS
 
 
 def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    return read_bytes(path)
 
 
 # How deep extraction may recurse, wherever it is called from: a file nested too deeply for

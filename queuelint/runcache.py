@@ -28,6 +28,7 @@ from typing import Any
 
 from queuelint import probes
 from queuelint.cache import RACY_NS, stat_key, write_atomically
+from queuelint.files import read_text
 from queuelint.findings import Coverage, Diagnostic, Related, Severity, Span
 from queuelint.relocation import Position
 
@@ -97,8 +98,7 @@ def _record(seen: dict[str, list[Any] | None], existence: dict[str, bool], listi
 
 def load(directory: str, key: str) -> Snapshot | None:
     try:
-        with open(os.path.join(directory, INDEX), encoding="utf-8") as handle:
-            data = json.load(handle)
+        data = json.loads(read_text(os.path.join(directory, INDEX)))
         if data["key"] != key:
             return None
         snapshot = Snapshot(
@@ -118,8 +118,7 @@ def load(directory: str, key: str) -> Snapshot | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, corrupt, or from another version: the run is simply made afresh
     try:
-        with open(os.path.join(directory, CHANGES), encoding="utf-8") as handle:
-            changes = json.load(handle)
+        changes = json.loads(read_text(os.path.join(directory, CHANGES)))
         if changes["key"] == key and changes["base"] == snapshot.written:
             files = {path: (int(m), int(s)) for path, (m, s) in changes["files"].items()}
             diagnostics = [_diagnostic(d) for d in changes["diagnostics"]]
@@ -148,8 +147,7 @@ def _encoded(diagnostic: Diagnostic) -> dict[str, Any]:
 def details(directory: str, snapshot: Snapshot) -> dict[str, FileDetails] | None:
     if snapshot.details is None:
         try:
-            with open(os.path.join(directory, DETAILS), encoding="utf-8") as handle:
-                data = json.load(handle)
+            data = json.loads(read_text(os.path.join(directory, DETAILS)))
             if data["key"] == snapshot.key and data["written"] == snapshot.written:
                 found, located = data["files"], data["located"]
                 found.update(snapshot.pending[0])

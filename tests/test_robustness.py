@@ -254,3 +254,62 @@ def test_per_file_ignore_patterns_are_compiled_once(monkeypatch: pytest.MonkeyPa
     answers = [settings.ignored_in(f"/p/test/a{n}.ts", "QL101") for n in range(200)]
     assert all(answers) and not settings.ignored_in("/p/src/a.ts", "QL101")
     assert compiled == ["test/**"]  # once, not once per finding (the other pattern names another code)
+
+
+def test_the_analysed_repository_s_git_config_runs_nothing(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.helpers import found, run
+
+    marker = tmp_path / "ran"
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    hook = f"sh -c 'touch {marker}'"
+    for key, value in (("core.fsmonitor", hook), ("core.fsmonitorHookVersion", "2"), ("core.untrackedCache", "true")):
+        subprocess.run(["git", "-C", str(project), "config", key, value], check=True)
+    files = {"src/q.ts": "import { Queue, Worker } from 'bullmq';\nnew Queue('mail').add('welcome', {});\n"
+                         "new Worker('mail', async (job) => { if (job.name === 'digest') return; throw new Error(); });\n"}
+    subprocess.run(["git", "-C", str(project), "status"], capture_output=True, check=False)  # git itself runs the hook
+    ran_under_git = marker.exists()
+    marker.unlink(missing_ok=True)
+    assert found(project, run(project, files)) == {("src/q.ts", 2, "QL102"), ("src/q.ts", 3, "QL103")}
+    assert ran_under_git and not marker.exists()  # the planted hook works, and queuelint did not run it
+
+
+def test_special_files_posing_as_source_or_config_never_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from queuelint.cli import cli
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {"src/q.ts": "import { Queue } from 'bullmq';\nnew Queue('mail').add('welcome', {});\n"
+                                         "import { Worker } from 'bullmq';\nnew Worker('mail', async (job) => {\n"
+                                         "  if (job.name === 'digest') return;\n  throw new Error(job.name);\n});\n"})
+    os.mkfifo(tmp_path / "src" / "pipe.ts")
+    os.mkfifo(tmp_path / "src" / "tasks.py")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["check", ".", "--jobs", "1", "--no-cache"])
+    assert "src/q.ts:2:" in result.stdout and "QL102" in result.stdout  # the real finding, and no hang
+    assert "pipe.ts" in result.stdout and "not a regular file" in result.stdout  # the special file is named
+    (tmp_path / "queuelint.toml").unlink(missing_ok=True)
+    os.mkfifo(tmp_path / "queuelint.toml")
+    result = CliRunner().invoke(cli, ["check", ".", "--jobs", "1", "--no-cache"])
+    assert result.exit_code == 1 and "QL102" in result.stdout  # not a config file: not read, and no hang
+
+
+def test_a_config_that_is_not_utf8_or_nested_too_deeply_is_one_line(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from queuelint.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "queuelint.toml").write_bytes(b"select = ['QL1\xe9']\n")
+    result = CliRunner().invoke(cli, ["check", "."])
+    assert result.exit_code == 2 and "queuelint.toml: not valid UTF-8 (byte 0xe9" in result.output
+    (tmp_path / "queuelint.toml").write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    result = CliRunner().invoke(cli, ["check", "."])
+    assert result.exit_code == 2 and "nested too deeply" in result.output and "Traceback" not in result.output
