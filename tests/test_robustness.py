@@ -313,3 +313,18 @@ def test_a_config_that_is_not_utf8_or_nested_too_deeply_is_one_line(tmp_path: Pa
     (tmp_path / "queuelint.toml").write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
     result = CliRunner().invoke(cli, ["check", "."])
     assert result.exit_code == 2 and "nested too deeply" in result.output and "Traceback" not in result.output
+
+
+def test_deep_python_nesting_and_a_bom_do_not_lose_the_other_findings(tmp_path: Path) -> None:
+    """1,500 nested brackets crashed libcst's native parser (a segmentation fault, the whole run
+    gone); 120 are parsed; a UTF-8 BOM was read as an indent (QL001, its tasks lost)."""
+    from tests.helpers import found, run
+
+    files = {"deep.py": "import celery\nx = " + "(" * 1500 + "1" + ")" * 1500 + "\n",
+             "shallow.py": "import celery\nx = " + "(" * 120 + "1" + ")" * 120 + "\n",
+             "use.py": "from celery import current_app\ncurrent_app.send_task('bom.pong')\n"}
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbffrom celery import shared_task\n\n\n@shared_task\ndef ping():\n    pass\n")
+    diagnostics = run(tmp_path, files)
+    assert found(tmp_path, diagnostics) == {("deep.py", 2, "QL001"), ("use.py", 2, "QL102")}
+    assert any("nested more than 150 deep" in d.message for d in diagnostics)
+    assert any("did you mean 'bom.ping'" in d.hint for d in diagnostics)  # the BOM file's task is read

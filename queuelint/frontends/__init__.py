@@ -75,8 +75,9 @@ def _prepared(data: bytes) -> bytes:
 
 def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileFacts:
     """Facts of one file. Never raises on bad input: problems become QL001 facts."""
-    data = _prepared(data)
     language = language_of(path)
+    # A UTF-8 byte-order mark is no code: Python skips it (blanked, it would be an indent).
+    data = _prepared(data) if language != "python" else data.removeprefix(UTF8_BOM)
     if language == "typescript":
         from queuelint.frontends import typescript  # tree-sitter: only when needed
 
@@ -96,7 +97,7 @@ def input_digest(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> 
         return ""
     from queuelint.frontends.python import inputs
 
-    data = _prepared(data)
+    data = data.removeprefix(UTF8_BOM)  # as `extract` reads it
     return inputs.input_digest(path, data, _python_decode_problem(path, data), options.wanted_calls)
 
 

@@ -208,6 +208,14 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     problems = [decode_problem] if decode_problem else []
     sliced = slice_source(text, wanted_calls)
     source = sliced.text if sliced is not None else text
+    too_deep = nested_too_deeply(source)
+    if too_deep is not None:  # libcst's native parser would crash the process on it
+        line = sliced.lines[too_deep - 1] if sliced is not None and too_deep <= len(sliced.lines) else too_deep
+        problems.append(Problem(Span(path, line, 1, line, 2), f"brackets nested more than {MAX_NESTING} deep; "
+                                                             "the file was skipped"))
+        imported = sorted({LIBRARY_MODULES[m.decode()] for m in IMPORTED_LIBRARY.findall(data)})
+        return FileFacts(path=path, language="python", libraries=tuple(imported), problems=tuple(problems),
+                         suppressions=tuple(suppressions_in(path, text)))
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
@@ -251,3 +259,38 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         suppressions=tuple(suppressions_in(path, text)),
         problems=tuple(problems),
     )
+
+
+# CPython's own parser stops at 200 nested brackets; libcst's native one crashes the process
+# (a segmentation fault, no Python exception) somewhat above that, so less is taken.
+MAX_NESTING = 150
+OPENING, CLOSING = frozenset("([{"), frozenset(")]}")
+
+
+def nested_too_deeply(source: str) -> int | None:
+    """The line where brackets first nest more than `MAX_NESTING` deep, or None. Counted by
+    characters first (fast, strings included), then, only when that says so, by tokens."""
+    depth = deepest = 0
+    for character in source:
+        if character in OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in CLOSING:
+            depth -= 1
+    if deepest <= MAX_NESTING:
+        return None
+    import io
+    import tokenize
+
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.OP and token.string in OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    return token.start[0]
+            elif token.type == tokenize.OP and token.string in CLOSING:
+                depth -= 1
+    except (tokenize.TokenError, SyntaxError):
+        return None  # libcst says what is wrong
+    return None

@@ -22,10 +22,11 @@ IMPORTED_LIBRARY = re.compile(rb"^\s*(?:from|import)\s+(celery|arq|rq|dramatiq|b
 
 
 def read_text(data: bytes) -> tuple[str, bool]:
-    """The source as Python reads it, UTF-8 or the encoding a PEP 263 comment declares
-    (`# -*- coding: latin-1 -*-`), and whether it decoded cleanly."""
+    """The source as Python reads it, UTF-8 (a byte-order mark, which Python skips, removed:
+    it takes no column) or the encoding a PEP 263 comment declares (`# -*- coding: latin-1
+    -*-`), and whether it decoded cleanly."""
     try:
-        return data.decode("utf-8"), True
+        return data.decode("utf-8").removeprefix("\ufeff"), True
     except UnicodeDecodeError:
         pass
     try:
