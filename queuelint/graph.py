@@ -14,8 +14,18 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from queuelint.findings import DEFAULT_JOB, Coverage, Span
-from queuelint.model import ACTOR_QUEUE, NUMBER, Consumer, FileFacts, ModuleDecl, Producer, QueueDecl, Route
-from queuelint.programs import Program, program_of, serves
+from queuelint.model import (
+    ACTOR_QUEUE,
+    ASSUMED_UNSET,
+    NUMBER,
+    Consumer,
+    FileFacts,
+    ModuleDecl,
+    Producer,
+    QueueDecl,
+    Route,
+)
+from queuelint.programs import Program, family, program_of, serves
 from queuelint.resolve import Name, Resolver
 
 if TYPE_CHECKING:
@@ -68,6 +78,8 @@ class QueueGraph:
         self.root = root
         self._programs: dict[str, Program] = {}
         self._open: dict[tuple[str, Program], list[ConsumerSite]] = {}
+        self._serving: dict[tuple[str, str, Program], list[ConsumerSite]] = {}
+        self._handled: dict[tuple[str, str, Program], Handled] = {}
         self.resolver = resolver
         import networkx as nx  # 0.2 s to import: not paid by runs answered from the cache
 
@@ -191,9 +203,13 @@ class QueueGraph:
     def serving(self, queue: str, producer: ProducerSite) -> list[ConsumerSite]:
         """The consumers of `queue` that take the jobs `producer` adds: of its library family
         (an RQ queue and a Dramatiq queue may share a name), serving its program."""
-        program, kind = self.program(producer.path), family(producer.producer.library)
-        return [site for site in self.consumers(queue)
-                if family(site.consumer.library) == kind and serves(self.program(site.path), program)]
+        key = (queue, family(producer.producer.library), self.program(producer.path))
+        found = self._serving.get(key)
+        if found is None:  # asked for every producer: once per queue, family and program
+            found = self._serving[key] = [site for site in self.consumers(queue)
+                                          if family(site.consumer.library) == key[1]
+                                          and serves(self.program(site.path), key[2])]
+        return found
 
     def open_consumers(self, producer: ProducerSite) -> list[ConsumerSite]:
         """Consumers of the producer's library family, serving its program, whose queue is not
@@ -203,12 +219,32 @@ class QueueGraph:
         if found is None:
             found = self._open[key] = [
                 site for site in self.consumer_sites
-                if not site.queue.is_value and family(site.consumer.library) == key[0]
+                if (not site.queue.is_value or assumed(site.queue)) and family(site.consumer.library) == key[0]
                 and serves(self.program(site.path), key[1])]
         return found
 
+    def may_take(self, producer: ProducerSite) -> list[ConsumerSite]:
+        """The open consumers (see `open_consumers`) that could handle this producer's job: one
+        that takes every name, routes on a name not known, or handles this one."""
+        job = producer.job.value if producer.job.is_value else None
+        return [site for site in self.open_consumers(producer)
+                if site.consumer.accepts_any or any(not name.is_value or name.value == job for _, name in site.routes)]
+
+    def closed(self, producer: ProducerSite) -> bool:
+        """Whether what `producer` reaches can be claimed missing: its queue (and name) were
+        not chosen by an environment assumed unset, and no open consumer could take its job."""
+        return not assumed(producer.queue) and not assumed(producer.job) and not self.may_take(producer)
+
     def handled(self, queue: str, producer: ProducerSite | None = None) -> Handled:
         """What the consumers of `queue` handle (those serving `producer`, if given)."""
+        if producer is not None:
+            key = (queue, family(producer.producer.library), self.program(producer.path))
+            if key not in self._handled:
+                self._handled[key] = self._handled_by(queue, producer)
+            return self._handled[key]
+        return self._handled_by(queue, None)
+
+    def _handled_by(self, queue: str, producer: ProducerSite | None) -> Handled:
         handled = Handled()
         for site in self.consumers(queue) if producer is None else self.serving(queue, producer):
             if site.consumer.accepts_any:
@@ -243,6 +279,6 @@ class QueueGraph:
         return self.resolver.package_root(os.path.dirname(path))
 
 
-def family(library: str) -> str:
-    """Bull and BullMQ share queues (a Bull producer, a BullMQ worker); others have their own."""
-    return "bull" if library in ("bull", "bullmq") else library
+def assumed(name: Name) -> bool:
+    """A value the environment chose, taken as where nothing is set (see `model.ASSUMED_UNSET`)."""
+    return name.is_value and ASSUMED_UNSET in name.reason

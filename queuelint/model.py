@@ -151,6 +151,10 @@ class JobOption:
 # a concurrency there, not a job name.
 NUMBER = "a number"
 
+# What a value chosen by the environment says of itself (`process.env.Q ?? 'mail'` is 'mail'
+# where nothing is set): it matches as that value, but claims of absence are not made on it.
+ASSUMED_UNSET = "taken as not set"
+
 # The binding of a Dramatiq actor's queue: `fn.send()` produces onto `fn` + this.
 ACTOR_QUEUE = ".__queue__"
 

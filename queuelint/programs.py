@@ -24,3 +24,8 @@ def serves(consumer: Program, producer: Program) -> bool:
     """Whether a consumer of one program takes the jobs a producer of another adds: test
     producers reach every consumer; production producers only production's."""
     return consumer == "main" or producer == "test"
+
+
+def family(library: str) -> str:
+    """Bull and BullMQ share queues (a Bull producer, a BullMQ worker); others have their own."""
+    return "bull" if library in ("bull", "bullmq") else library

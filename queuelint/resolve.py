@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from queuelint.model import Expr, FileFacts
+from queuelint.model import ASSUMED_UNSET, Expr, FileFacts
 from queuelint.modules import ModuleLocator
 
 MAX_DEPTH = 24
@@ -56,6 +56,7 @@ class Resolver:
         self._bindings: dict[str, dict[str, Expr]] = {}
         self._modules: dict[tuple[str, str], str | None] = {}
         self._names: dict[tuple[Expr, str], Name] = {}  # the graph and the rules ask again and again
+        self._calls: dict[tuple[Expr, str], tuple[Expr, str] | None] = {}
 
     # --- public -----------------------------------------------------------------
 
@@ -113,6 +114,7 @@ class Resolver:
             return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
         if expr.kind == "concat":
             values: list[str] = []
+            assumed = ""  # a part the environment chose (see `model.ASSUMED_UNSET`) makes the whole so
             for part in expr.parts:
                 resolved = self._evaluate(part, path, depth + 1)
                 if resolved.status == "dynamic":
@@ -120,7 +122,8 @@ class Resolver:
                 if not resolved.is_value:
                     return Name("unknown", text=expr.text, reason=resolved.reason)
                 values.append(resolved.value)
-            return Name("value", "".join(values), expr.text)
+                assumed = assumed or (resolved.reason if ASSUMED_UNSET in resolved.reason else "")
+            return Name("value", "".join(values), expr.text, assumed)
         if expr.kind == "module_member":
             module = self._locator.python_module_name(path)
             return Name("value", f"{module}.{expr.text}" if module else expr.text, expr.text)
@@ -192,16 +195,41 @@ class Resolver:
 
     def _returned(self, call: Expr, path: str, depth: int) -> tuple[Expr, str] | None:
         """What the call returns, with the callee's parameters bound to the call's arguments
-        (resolved where the call is written), in the callee's file."""
+        (resolved where the call is written), in the callee's file; memoised: nested calls
+        (`wrap(wrap(a))`) would otherwise be evaluated again at every level."""
+        key = (call, path)
+        if key in self._calls:
+            return self._calls[key]
+        found = self._call_result(call, path, depth)
+        if depth <= MAX_DEPTH:  # a result cut short by depth is not the call's own
+            self._calls[key] = found
+        return found
+
+    def _call_result(self, call: Expr, path: str, depth: int) -> tuple[Expr, str] | None:
         if depth > MAX_DEPTH or not call.parts:
             return None
         found = self._lookup(path, call.parts[0].text.split("."), depth + 1)
         if found is None or found[0].kind != "function" or not found[0].parts:
             return None
         summary, where = found
-        arguments = {str(index): self._bound(argument, path, depth + 1) for index, argument in enumerate(call.parts[1:])}
-        defaults = summary.parts[1:]
-        return bind_parameters(summary.parts[0], summary.text, arguments, defaults), where
+        passed = call.parts[1:]
+        bound: dict[str, Expr] = {}
+
+        def argument(position: str) -> Expr:
+            """The argument at `position`, bound when the summary uses it (and only then)."""
+            index, _, key = position.partition(".")
+            if key or not index.isdigit():
+                return Expr.unknown("", f"`{key}` of an argument of `{summary.text}` is not followed")
+            if int(index) >= len(passed):
+                defaults = summary.parts[1:]
+                default = defaults[int(index)] if int(index) < len(defaults) else None
+                return default if default is not None and default.kind != "unknown" else \
+                    Expr.unknown("", f"the call to `{summary.text}` does not pass it")
+            if index not in bound:
+                bound[index] = self._bound(passed[int(index)], path, depth + 1)
+            return bound[index]
+
+        return bind_parameters(summary.parts[0], summary.text, argument), where
 
     def bound(self, argument: Expr, path: str) -> Expr:
         """An argument written in `path` as an expression that means the same in any file."""

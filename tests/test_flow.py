@@ -428,3 +428,61 @@ def test_queues_of_different_libraries_that_share_a_name_are_apart(tmp_path: Pat
     }
     # The RQ job on 'default' is not checked against the Dramatiq actors of 'default'.
     assert found(tmp_path, run(tmp_path, files)) == set()
+
+
+def test_a_place_given_different_queues_is_no_summary(tmp_path: Path) -> None:
+    files = {"src/q.ts": """
+    import { Queue, Worker } from 'bullmq';
+    export function queueFor(kind: string) {
+      let queue;
+      if (kind === 'mail') queue = new Queue('mail'); else queue = new Queue('sms');
+      return queue;
+    }
+    new Worker('mail', async (job) => { if (job.name === 'welcome') return; throw new Error(job.name); });
+    queueFor('sms').add('code', {});
+    queueFor('mail').add('welcome', {});
+    """}
+    # Neither call is taken for 'mail': no false "no handler on queue 'mail'" for 'code'.
+    assert found(tmp_path, run(tmp_path, files)) == set()
+
+
+def test_nothing_is_claimed_missing_over_a_name_the_environment_chose(tmp_path: Path) -> None:
+    files = {
+        "src/send.ts": "import { Queue } from 'bullmq';\n"
+                       "new Queue(process.env.NODE_ENV === 'production' ? 'emails' : 'emails-dev').add('send', {});\n",
+        "src/worker.ts": "import { Worker } from 'bullmq';\nnew Worker('emails', async (job) => { if (job.name === 'send') return; "
+                         "throw new Error(job.name); });\n",
+    }
+    assert found(tmp_path, run(tmp_path, files)) == set()  # 'emails-dev' where nothing is set: no QL105 on it
+
+
+def test_a_worker_of_unknown_queue_closes_only_the_claims_it_could_answer(tmp_path: Path) -> None:
+    files = {
+        "src/mail.ts": "import { Queue, Worker } from 'bullmq';\nconst mail = new Queue('mail');\nmail.add('welcom', {});\n"
+                       "new Worker('mail', async (job) => { if (job.name === 'welcome') return; throw new Error(job.name); });\n",
+        "src/reports.ts": "import { Worker } from 'bullmq';\nnew Worker(process.env.REPORTS_QUEUE!, async (job) => {\n"
+                          "  if (job.name === 'daily') return;\n  throw new Error(job.name);\n});\n",
+    }
+    # The reports worker, whatever its queue, handles only 'daily': it cannot be the one for 'welcom'.
+    assert ("src/mail.ts", 3, "QL102") in found(tmp_path, run(tmp_path, files))
+
+
+def test_unknown_queue_says_when_its_only_workers_are_in_test_code(tmp_path: Path) -> None:
+    files = {"src/producer.ts": "import { Queue } from 'bullmq';\nnew Queue('emails').add('send', {});\n",
+             "tests/worker.test.ts": "import { Worker } from 'bullmq';\nnew Worker('emails', async () => {});\n"}
+    (diagnostic,) = run(tmp_path, files)
+    assert diagnostic.code == "QL105" and "its only workers are in test code" in diagnostic.message
+    assert "did you mean" not in diagnostic.hint and diagnostic.related
+
+
+def test_the_processor_a_helper_passes_on_is_not_taken_for_its_queue(tmp_path: Path) -> None:
+    files = {
+        "src/helpers.ts": "import { Worker } from 'bullmq';\nconst withMetrics = (name: string, fn: any) => fn;\n"
+                          "export function startWorker(queue: string, processor: any) {\n"
+                          "  return new Worker(queue, withMetrics(queue, processor));\n}\n",
+        "src/jobs.ts": "export const mail = async (job: any) => {\n  switch (job.name) {\n    case 'welcome': return;\n"
+                       "    default: throw new Error(job.name);\n  }\n};\n",
+        "src/main.ts": "import { startWorker } from './helpers';\nimport { mail } from './jobs';\nstartWorker('mail', mail);\n",
+        "src/send.ts": "import { Queue } from 'bullmq';\nconst q = new Queue('mail');\nq.add('welcome', {});\nq.add('welcom', {});\n",
+    }
+    assert found(tmp_path, run(tmp_path, files)) == {("src/send.ts", 4, "QL102")}

@@ -25,7 +25,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         # jobs, when they are all known and none takes every name. Otherwise nothing fails
         # today, but the name carries no type: a warning.
         consumers = graph.serving(site.queue.value, site) if site.queue.is_value else []
-        closed = bool(consumers) and not graph.open_consumers(site)
+        closed = bool(consumers) and not graph.open_consumers(site) and graph.closed(site)
         hint = ID_OPTION.get(site.producer.library, "the job name is its type; pass the per-instance value as "
                                                     "`opts.jobId` (or in the data) and give the job a fixed name")
         where = f" on queue {site.queue.value!r}" if site.queue.is_value else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
+from queuelint.programs import family
 from queuelint.rules.base import Rule, RuleContext, rule
 
 # Celery tasks are often started from places code does not show (the shell, the admin,
@@ -12,9 +13,6 @@ from queuelint.rules.base import Rule, RuleContext, rule
 CHECKED = frozenset({"bull", "bullmq", "arq", "dramatiq"})
 
 
-def _family(library: str) -> str:
-    """Bull and BullMQ share queues (a Bull producer, a BullMQ worker); others have their own."""
-    return "bull" if library in ("bull", "bullmq") else library
 
 
 @rule(code="QL103", name="orphan-handler", severity=Severity.INFO, libraries=tuple(sorted(CHECKED)))
@@ -23,7 +21,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     settings = context.settings
     # A producer whose queue is not known statically may be the one producing a name it names
     # (one naming neither, a generic "requeue" endpoint, says nothing of any name).
-    produced_somewhere = {(_family(site.producer.library), site.job.value) for site in graph.producers()
+    produced_somewhere = {(family(site.producer.library), site.job.value) for site in graph.producers()
                           if not site.queue.is_value and site.job.is_value}
     for queue in graph.queues():
         producers = graph.producers(queue)
@@ -36,7 +34,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             if name in produced or settings.produced_elsewhere(queue, name):
                 continue
             for site, route in entries:
-                if site.consumer.library not in CHECKED or (_family(site.consumer.library), name) in produced_somewhere:
+                if site.consumer.library not in CHECKED or (family(site.consumer.library), name) in produced_somewhere:
                     continue
                 shown = "unnamed jobs (`__default__`)" if name == DEFAULT_JOB else f"job {name!r}"
                 yield self.at(

@@ -24,7 +24,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             # The consumers that take this producer's jobs (a test's worker does not take
             # production's), and whether every one that could is known: else no claim.
             consumers = graph.serving(queue, site)
-            if not consumers or graph.open_consumers(site):
+            if not consumers or not graph.closed(site):
                 continue  # nobody consumes it here (QL105's business), or some worker's queue is not known
             handled = graph.handled(queue, site)
             if handled.accepts_any or not handled.complete or site.job.value in handled:

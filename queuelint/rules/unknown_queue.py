@@ -26,19 +26,25 @@ def _never_consumed(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         # Producers none of whose consumers are known to be missing: no worker serving their
         # program takes the queue, and every worker that could is known.
         producers = [p for p in graph.producers(queue) if p.producer.library not in COMMAND_LINE_WORKERS
-                     and not graph.serving(queue, p) and not graph.open_consumers(p)]
+                     and not graph.serving(queue, p) and not graph.open_consumers(p)
+                     and graph.closed(p)]
         if not producers or queue in context.settings.external_consumed:
             continue
         first, *others = sorted(producers, key=lambda s: s.span)
-        close = did_you_mean(queue, consumed)
+        close = did_you_mean(queue, consumed - {queue})
         hint = (f"did you mean {close!r}?" if close else
                 "add a worker for it, or declare it in `[external] consumed` if another service consumes it")
+        # Workers of the queue that do not take these jobs: test code's, or another library's.
+        elsewhere = graph.consumers(queue)
+        why = ("no worker or processor" if not elsewhere else
+               "its only workers are in test code or of another library, which do not take these jobs")
         yield self.at(
             first.span,
             f"queue {queue!r} is produced to but nothing here consumes it "
-            f"({len(producers)} producer{'s' if len(producers) != 1 else ''}, no worker or processor)",
+            f"({len(producers)} producer{'s' if len(producers) != 1 else ''}, {why})",
             hint=hint,
-            related=[Related(s.span, f"also produces to {queue!r}") for s in others],
+            related=[*(Related(s.span, f"also produces to {queue!r}") for s in others),
+                     *(Related(c.span, f"consumes {queue!r} in another program or library") for c in elsewhere)],
         )
 
 

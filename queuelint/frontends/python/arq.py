@@ -31,7 +31,7 @@ def call(node: cst.Call, state: PyState) -> None:
         # A project's own `enqueue_job`, RQ's, CKAN's: not arq's unless the object comes from arq.
         state.unresolved.append(Unresolved(state.span(node), f"`{_code(node.func)}(…)` is not known to be arq's: the "
                                                              "file does not import arq and the object does not come "
-                                                             "from it (annotate it `ArqRedis`)"))
+                                                             "from it"))
         return
     options = state.options_of(node)
     queue = next((o.value for o in options if o.key == "_queue_name" and o.value is not None),
@@ -41,19 +41,15 @@ def call(node: cst.Call, state: PyState) -> None:
 
 def _from_arq(receiver: cst.BaseExpression, state: PyState) -> bool:
     """Whether the object `enqueue_job` is called on comes from arq: the file imports arq
-    (`create_pool` is where such objects come from), the object is a parameter or variable
-    annotated with an arq type (`redis: ArqRedis`), or it is `ctx['redis']`, the pool arq
-    hands its job functions."""
+    (`create_pool`, or the `ArqRedis` type it is annotated with), or it is `ctx['redis']`,
+    the pool arq hands its job functions."""
     if LIBRARY in state.libraries:
         return True
     if isinstance(receiver, cst.Subscript) and isinstance(receiver.value, cst.Name) \
             and state.local(receiver.value.value) is not None and len(receiver.slice) == 1:
         index = receiver.slice[0].slice
         return isinstance(index, cst.Index) and string_value(index.value) == "redis"
-    name = dotted_name(receiver)
-    annotation = state.annotation(name) if name is not None else None
-    return annotation is not None and state.library_of(annotation) is not None \
-        and state.library_of(annotation) == (LIBRARY, annotation.rsplit(".", 1)[-1])
+    return False
 
 
 def _code(node: cst.BaseExpression) -> str:

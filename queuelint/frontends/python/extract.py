@@ -89,13 +89,9 @@ class Visitor(cst.CSTVisitor):
         names.update({p.name.value: Expr.unknown(p.name.value) for p in node.params.kwonly_params})
         names.setdefault("self", Expr.unknown("self"))
         state.scopes.append((function, names))
-        state.annotations.append({
-            p.name.value: declared for p in (*node.params.params, *node.params.kwonly_params)
-            if p.annotation is not None and (declared := dotted_name(p.annotation.annotation)) is not None})
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.state.scopes.pop()
-        self.state.annotations.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.state.scopes.append(("", {p.name.value: Expr.unknown(p.name.value) for p in node.params.params}))
@@ -132,9 +128,6 @@ class Visitor(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         name = dotted_name(node.target)
-        declared = dotted_name(node.annotation.annotation)
-        if name is not None and declared is not None and self.state.annotations:
-            self.state.annotations[-1][name] = declared  # `pool: ArqRedis = …` in a function
         if name is not None and node.value is not None and "." not in name:
             if self.state.scopes:
                 self.state.scopes[-1][1][name] = self.state.expr(node.value)
@@ -238,6 +231,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     libraries = state.libraries
     if state.producers or state.consumers:
         libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}
+        libraries.discard("")  # a candidate whose library the flow stage decides
     names = {name.split(".", 1)[0] for name, _ in state.bindings} | set(state.definitions)
     exports = sorted((name, name) for name in names)
     reexports = tuple(ReExport(local, i.module, i.imported) for local, i in state.imports.items() if i.imported != "*")

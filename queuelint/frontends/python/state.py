@@ -44,8 +44,6 @@ class PyState:
     variables: dict[str, tuple[str, Expr]] = field(default_factory=dict)  # name -> (library, queue name)
     module_lists: dict[str, cst.List | cst.Tuple] = field(default_factory=dict)  # module-level list literals
     calls: list[CallSite] = field(default_factory=list)  # call sites of known producer wrappers
-    # Declared types of names, per enclosing function (`redis: ArqRedis`): name -> annotation.
-    annotations: list[dict[str, str]] = field(default_factory=list)
     own_broker: bool = False  # the module calls `dramatiq.set_broker(…)` at import time
     # Tasks and actors defined inside a function, by (that function, name): (job, queue).
     local_tasks: dict[tuple[str, str], tuple[Expr, Expr]] = field(default_factory=dict)
@@ -87,13 +85,6 @@ class PyState:
         for _, names in reversed(self.scopes):
             if name in names:
                 return names[name]
-        return None
-
-    def annotation(self, name: str) -> str | None:
-        """The declared type of a local name (a parameter or an annotated variable)."""
-        for declared in reversed(self.annotations):
-            if name in declared:
-                return declared[name]
         return None
 
     def expr(self, node: cst.BaseExpression | None) -> Expr:

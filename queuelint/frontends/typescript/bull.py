@@ -137,7 +137,7 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
         handler=f"process({shorten(state.src.text(args[0]), 30)})" if len(args) > 1 else "process()",
     )
     consumer = replace(consumer, handler_ref=reference,
-                       processor_param=processor_parameter(handler, state) if function is None else "")
+                       processor_param=processor_parameter(handler, state, queue.name) if function is None else "")
     if accepts_any:  # process('*', fn): the names are whatever fn routes on
         state.consumers.append(consumer)
     else:  # a named process() handles exactly its name; routing inside it does not widen that

@@ -56,7 +56,7 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
     )
     if function is None:
         consumer = replace(consumer, handler_ref=imported_processor(processor, state),
-                           processor_param=processor_parameter(processor, state))
+                           processor_param=processor_parameter(processor, state, name))
     state.consumers.append(consumer)
     return None
 

@@ -292,19 +292,26 @@ def _parameter_guard(anchor: Node, queue: Expr, job: Expr, state: Extraction) ->
     return ""
 
 
-def processor_parameter(node: Node | None, state: Extraction) -> str:
+def processor_parameter(node: Node | None, state: Extraction, queue: Expr | None = None) -> str:
     """The position of the enclosing function's parameter a processor argument is, or passes
-    on (`metricWrapper(processor, name)`): a registration helper's calls name the processor."""
+    on (`metricWrapper(processor, name)`, the queue's own parameter left out): a registration
+    helper's calls name the processor."""
     value = expr_of(node, state.src)
     if value.kind == "param" and "." not in value.text:
         return value.text
+    taken = {part.text.partition(".")[0] for part in _parameters(queue)} if queue is not None else set()
     node = unwrap(node)
     if node is not None and node.type == "call_expression":
         for argument in arguments(node):
             passed = expr_of(argument, state.src)
-            if passed.kind == "param" and "." not in passed.text:
+            if passed.kind == "param" and "." not in passed.text and passed.text not in taken:
                 return passed.text
     return ""
+
+
+def _parameters(expr: Expr) -> list[Expr]:
+    """The `param` expressions inside `expr`."""
+    return [expr] if expr.kind == "param" else [p for part in expr.parts for p in _parameters(part)]
 
 
 def bulk_elements(node: Node | None, state: Extraction) -> list[Node] | None:

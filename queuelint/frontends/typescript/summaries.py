@@ -167,6 +167,7 @@ def _stored_queues(body: Node, state: Extraction) -> dict[str, Expr]:
     `queues[name] ??= new Queue(name)`, `cached = createQueue('tasks')`), by the text of the
     place: what it returns from there is that queue."""
     stored: dict[str, Expr] = {}
+    conflicting: set[str] = set()
     stack = [body]
     while stack:
         node = stack.pop()
@@ -174,9 +175,18 @@ def _stored_queues(body: Node, state: Extraction) -> dict[str, Expr]:
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             value = _value(right, state, stored)
             if left is not None and value is not None and value.kind in ("queue", "call"):
-                stored[_place(left, state)] = value  # a queue, or what a factory called here returns
+                place = _place(left, state)  # a queue, or what a factory called here returns
+                if place in stored and stored[place] != value:
+                    conflicting.add(place)  # `if (a) q = new Queue('a'); else q = new Queue('b')`: not one
+                stored[place] = value
         stack.extend(child for child in node.named_children if child.type not in FUNCTION_TYPES)
+    for place in conflicting:
+        stored[place] = _conflict()
     return stored
+
+
+def _conflict() -> Expr:
+    return Expr.unknown("", "different queues are stored there")
 
 
 def _place(node: Node, state: Extraction) -> str:

@@ -19,7 +19,7 @@ from queuelint.frontends.typescript.syntax import (
     string_value,
     unwrap,
 )
-from queuelint.model import NUMBER, Expr
+from queuelint.model import ASSUMED_UNSET, NUMBER, Expr
 
 # Calls whose result differs on every call: time, randomness, generated ids.
 DYNAMIC_CALLS = {
@@ -273,7 +273,7 @@ def _assuming_unset(value: Expr, variable: Node | str | None, src: SourceText) -
     name = variable if isinstance(variable, str) else src.text(variable)
     if value.kind in ("unknown", "dynamic") or value.reason:
         return value
-    return Expr(value.kind, value.text, f"`{name}` taken as not set", value.parts)
+    return Expr(value.kind, value.text, f"`{name}` {ASSUMED_UNSET}", value.parts)
 
 
 def _conditional(node: Node, src: SourceText, depth: int) -> Expr:
