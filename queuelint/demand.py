@@ -48,10 +48,13 @@ def receivers_in(data: bytes) -> tuple[str, ...]:
 
 
 def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
+    """Exported queue objects, whose users call methods on them (a task decorator alias, a
+    `queue` binding whose reason names the consumers it makes, is used as a decorator)."""
     names: set[bytes] = set()
     for file in facts:
         exported = {local for _, local in file.exports}
-        names.update(name.encode() for name, expr in file.bindings if expr.kind == "queue" and name in exported)
+        names.update(name.encode() for name, expr in file.bindings
+                     if expr.kind == "queue" and not expr.reason and name in exported)
     return names
 
 
