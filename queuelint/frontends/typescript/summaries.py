@@ -226,8 +226,7 @@ def _value(node: Node | None, state: Extraction, stored: dict[str, Expr]) -> Exp
     held = state.queue_object(node) or _static_field(node, state)
     if held is not None and held.kind == "queue":
         return Expr("queue", held.library, parts=(held.name,))
-    value = expr_of(node, src)
-    return _nothing() if _is_nothing(value) else value
+    return expr_of(node, src)
 
 
 def _nothing() -> Expr:
