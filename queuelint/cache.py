@@ -21,6 +21,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -34,6 +36,10 @@ if TYPE_CHECKING:  # imported where facts are decoded: a run answered from the l
     from queuelint.model import FileFacts
 
 INDEX = "facts.json"
+# What marks a cache directory as queuelint's: only a directory holding it is written in, and
+# only files named like its own (`OWN_FILE`) are ever deleted from it.
+MARKER = "# created by queuelint\n*\n"
+OWN_FILE = re.compile(r"[0-9a-f]{16}-(facts|facts-journal)\.json")
 JOURNAL = "facts-journal.json"
 JOURNAL_SHARE = 16  # the index is rewritten when the journal would hold more than 1/16 of it
 JOURNAL_MINIMUM = 64  # ... and more than this many entries
@@ -239,10 +245,6 @@ class FactCache:
             found.matched &= found.searched
         try:
             os.makedirs(self.directory, exist_ok=True)
-            ignore = os.path.join(self.directory, ".gitignore")
-            if not os.path.exists(ignore):
-                with open(ignore, "w", encoding="utf-8") as handle:
-                    handle.write("# created by queuelint\n*\n")
             files = self.journaled & self.entries.keys()
             reloads = self.journaled_reloads & self.reloads.keys()
             if self.written and len(files) + len(reloads) <= max(JOURNAL_MINIMUM, len(self.entries) // JOURNAL_SHARE):
@@ -278,8 +280,54 @@ class FactCache:
         self.indexed, self.indexed_reloads = set(self.entries), set(self.reloads)
         self.journaled, self.journaled_reloads = set(), set()
         for name in os.listdir(self.directory):  # indexes of other versions or settings
-            if name.endswith((f"-{INDEX}", f"-{JOURNAL}")) and not name.startswith(self.key):
-                os.remove(os.path.join(self.directory, name))
+            path = os.path.join(self.directory, name)
+            if OWN_FILE.fullmatch(name) and not name.startswith(self.key) and stat.S_ISREG(os.lstat(path).st_mode):
+                os.remove(path)
+
+
+def prepare(root: str, name: str) -> tuple[str | None, str]:
+    """The cache directory `name` under `root`, created and marked as queuelint's, or None and
+    why it cannot be used. Every step down from the root must be a real directory: a link
+    committed to the repository (`.queuelint_cache -> /elsewhere`) would make queuelint write
+    outside the project. A directory queuelint did not create is not taken over either."""
+    path = root
+    for part in name.replace("\\", "/").split("/"):
+        path = os.path.join(path, part)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            try:
+                os.mkdir(path)
+            except OSError as error:
+                return None, f"cannot create it: {error.strerror or error}"
+            continue
+        except OSError as error:
+            return None, f"cannot look at it: {error.strerror or error}"
+        if stat.S_ISLNK(mode):
+            return None, "it is a symbolic link, which is not followed"
+        if not stat.S_ISDIR(mode):
+            return None, "it is not a directory"
+    ignore = os.path.join(path, ".gitignore")
+    try:
+        marked = stat.S_ISREG(os.lstat(ignore).st_mode) and read_text(ignore) == MARKER
+    except FileNotFoundError:
+        try:
+            if os.listdir(path):
+                return None, "it holds files queuelint did not create"
+            # O_NOFOLLOW and O_EXCL: never written through a link, never over another file.
+            descriptor = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(MARKER)
+        except OSError as error:
+            return None, f"cannot write in it: {error.strerror or error}"
+        return path, ""
+    except (OSError, ValueError):
+        marked = False
+    if not marked:
+        return None, "it is not a queuelint cache (its .gitignore is not the one queuelint writes)"
+    if not os.access(path, os.W_OK):
+        return None, "it is not writable"
+    return path, ""
 
 
 @dataclass

@@ -18,7 +18,7 @@ from queuelint import __version__, config, engine, pool
 from queuelint.discover import PathError
 from queuelint.graph_output import RENDERERS
 from queuelint.reporters import REPORTERS, reporter
-from queuelint.reporters.paths import display_path
+from queuelint.reporters.paths import display_path, shown_path
 from queuelint.rules import REGISTRY, lookup
 
 if TYPE_CHECKING:
@@ -47,7 +47,14 @@ def _split(values: Sequence[str]) -> list[str]:
 def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: bool = True,
              facts: Sequence[str] = (), reuse: bool = False) -> engine.Result:
     root = project_root(settings)
-    cache_dir = os.path.join(root, settings.cache_dir) if cache else None
+    cache_dir = None
+    if cache:
+        from queuelint.cache import prepare
+
+        cache_dir, why_not = prepare(root, settings.cache_dir)
+        if cache_dir is None:  # said once; the analysis is the same without a cache, only slower
+            click.echo(f"queuelint: warning: {display_path(os.path.join(root, settings.cache_dir))}: "
+                       f"running without a cache: {why_not}", err=True)
     try:
         imported = _imported(facts, root)
         if paths and all(os.path.isfile(p) for p in paths):
@@ -88,7 +95,7 @@ def project_root(settings: config.Settings) -> str:
 
 def _report_problems(result: engine.Result) -> None:
     for path, why in result.skipped:
-        click.echo(f"queuelint: warning: {display_path(path)}: skipped: {why}", err=True)
+        click.echo(f"queuelint: warning: {shown_path(path)}: skipped: {why}", err=True)
     for error in result.internal_errors:
         click.echo(f"queuelint: internal error: {error}", err=True)
 

@@ -215,6 +215,12 @@ def from_table(table: Any, path: str) -> Settings:
     cache_dir = table.get("cache-dir", ".queuelint_cache")
     if not isinstance(cache_dir, str) or not cache_dir:
         raise ConfigError(f"{where}: 'cache-dir' must be a directory name")
+    # The cache lives inside the project: the analysed repository's config must not make
+    # queuelint write (or delete) anywhere else, nor mark the project root itself as ignored.
+    parts = cache_dir.replace("\\", "/").split("/")
+    if os.path.isabs(cache_dir) or cache_dir.startswith("~") or any(part in ("", ".", "..") for part in parts):
+        raise ConfigError(f"{where}: 'cache-dir' must be a directory inside the project, "
+                          f"given relative to it without '.' or '..' (got {cache_dir!r})")
     settings = replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin, cache_dir=cache_dir,
                        producers=tuple(_producer(item, f"{where} producers[{i}]")
                                        for i, item in enumerate(_tables(table, "producers", where))),

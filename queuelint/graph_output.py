@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from queuelint.reporters.paths import display_path
+from queuelint.reporters.paths import display_path, printable, valid_json
 
 if TYPE_CHECKING:
     from queuelint.graph import QueueGraph
@@ -39,7 +39,7 @@ def as_json(graph: QueueGraph) -> dict[str, Any]:
 
 
 def render_json(graph: QueueGraph) -> str:
-    return json.dumps(as_json(graph), indent=2, ensure_ascii=False) + "\n"
+    return valid_json(json.dumps(as_json(graph), indent=2, ensure_ascii=False)) + "\n"
 
 
 
@@ -61,7 +61,8 @@ def _summary(graph: QueueGraph, queue: str) -> tuple[dict[str, list[str]], set[s
 
 
 def _label(text: str) -> str:
-    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    # Every label (file, job, queue, handler) escaped: a raw CR/LF breaks the chart, ESC misleads.
+    return printable(text).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
 
 
 def render_mermaid(graph: QueueGraph) -> str:
@@ -96,7 +97,8 @@ def render_mermaid(graph: QueueGraph) -> str:
 def render_dot(graph: QueueGraph) -> str:
     """Graphviz: one cluster per queue; unhandled names red, unproduced handlers grey."""
     def quote(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        # Escaped as in Mermaid; the `\\` a name's escapes add are then doubled, as any backslash is.
+        return '"' + printable(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     lines = ["digraph queuelint {", "  rankdir=LR;", "  node [fontname=Helvetica, fontsize=10];"]
     for q_index, queue in enumerate(graph.queues()):

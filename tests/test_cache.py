@@ -235,3 +235,78 @@ def test_call_sites_remembered_for_some_paths_are_not_trusted_for_others(in_tmp:
     check("src")
     assert check(".") == whole
     assert check(".", "--no-cache") == whole
+
+
+@pytest.mark.parametrize("planted", ["file", "link out", "link in place of its .gitignore", "someone else's directory"])
+def test_a_cache_directory_that_cannot_be_ours_is_not_used_and_nothing_outside_is_touched(
+        in_tmp: Path, tmp_path_factory: pytest.TempPathFactory, planted: str) -> None:
+    """A repository can commit what stands where the cache goes: queuelint then runs without a
+    cache, says so once, and writes (or deletes) nothing through it."""
+    write_project(in_tmp, BAD)
+    expected = CliRunner().invoke(cli, ["check", "--jobs", "1", "--no-cache"]).stdout
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    foreign = elsewhere / "0123456789abcdef-facts.json"  # named like an index of another version
+    foreign.write_text("{}")
+    cache = in_tmp / ".queuelint_cache"
+    if planted == "file":
+        cache.write_text("not a directory")
+    elif planted == "link out":
+        cache.symlink_to(elsewhere, target_is_directory=True)
+    elif planted == "link in place of its .gitignore":
+        cache.mkdir()
+        (cache / ".gitignore").symlink_to(elsewhere / "written-through")
+    else:
+        cache.mkdir()
+        (cache / "notes.txt").write_text("mine")
+    before = sorted(p.name for p in elsewhere.iterdir())
+    for _ in range(2):
+        result = CliRunner().invoke(cli, ["check", "--jobs", "1"])
+        assert result.exit_code == 1, result.output
+        assert result.stdout == expected
+        assert result.stderr.count("running without a cache") == 1
+    assert sorted(p.name for p in elsewhere.iterdir()) == before
+    assert foreign.read_text() == "{}"
+    if cache.is_dir() and not cache.is_symlink():
+        assert not list(cache.glob("*.json"))
+
+
+@pytest.mark.parametrize("value", ["/abs/dir", "../x", ".", "a/../b", "./c", "~/cache"])
+def test_a_cache_dir_outside_the_project_is_a_config_error(in_tmp: Path, value: str) -> None:
+    write_project(in_tmp, BAD)
+    (in_tmp / "queuelint.toml").write_text(f"cache-dir = {json.dumps(value)}\n")
+    result = CliRunner().invoke(cli, ["check", "--jobs", "1"])
+    assert result.exit_code == 2
+    assert "'cache-dir' must be a directory inside the project" in result.stderr
+    assert not (in_tmp / ".gitignore").exists()
+
+
+def test_a_nested_cache_dir_is_made_and_marked_and_only_its_own_files_are_removed(in_tmp: Path) -> None:
+    write_project(in_tmp, BAD)
+    (in_tmp / "queuelint.toml").write_text('cache-dir = "build/lint-cache"\n')
+    cold = check()
+    cache = in_tmp / "build" / "lint-cache"
+    assert (cache / ".gitignore").read_text() == "# created by queuelint\n*\n"
+    assert not (in_tmp / "build" / ".gitignore").exists()
+    for own in cache.glob("*.json"):
+        own.unlink()  # so that the next run writes its index whole, removing other versions' ones
+    kept = cache / "notes-facts.json"  # not named like an index queuelint writes
+    kept.write_text("{}")
+    stale = cache / "0123456789abcdef-facts.json"
+    stale.write_text("{}")
+    assert check() == cold
+    assert kept.exists() and not stale.exists()
+
+
+def test_a_cache_directory_that_cannot_be_made_is_said_once(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only checkout (simulated: the tests may run as root, whom permissions do not stop)."""
+    write_project(in_tmp, BAD)
+    expected = check("--no-cache")
+
+    def refuse(path: str, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "mkdir", refuse)
+    result = CliRunner().invoke(cli, ["check", "--jobs", "1"])
+    assert (result.exit_code, without_coverage(result.stdout)) == expected
+    assert "running without a cache: cannot create it: Permission denied" in result.stderr
+    assert not (in_tmp / ".queuelint_cache").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from queuelint.findings import Diagnostic, Severity
-from queuelint.reporters.paths import display_path
+from queuelint.reporters.paths import printable, shown_path
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -23,11 +23,14 @@ def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
     for d in diagnostics:
         s = d.span
         properties = ",".join([
-            f"file={escape_property(display_path(s.path))}",
+            # %-encoding CR/LF is undone by GitHub, so control characters are escaped first.
+            f"file={escape_property(shown_path(s.path))}",
             f"line={s.line}", f"col={s.column}", f"endLine={s.end_line}", f"endColumn={s.end_column}",
             f"title={escape_property(f'{d.code} {d.name}')}",
         ])
         message = f"{d.message}\n{d.hint}" if d.hint else d.message
+        # A line break is the annotation's own (escape_data keeps it); any other control is escaped.
+        message = "\n".join(printable(line) for line in message.split("\n"))
         lines.append(f"::{COMMANDS[d.severity]} {properties}::{escape_data(message)}")
     if internal_errors:
         lines.append(f"::error title=queuelint::{internal_errors} internal error(s); the results are incomplete")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from queuelint.findings import Diagnostic
-from queuelint.reporters.paths import display_path
+from queuelint.reporters.paths import display_path, valid_json
 
 
 def as_dict(d: Diagnostic) -> dict[str, Any]:
@@ -30,4 +30,5 @@ def as_dict(d: Diagnostic) -> dict[str, Any]:
 
 
 def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
-    return json.dumps([as_dict(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+    # Paths stay exact (the encoder escapes control characters) except bytes that are not UTF-8.
+    return valid_json(json.dumps([as_dict(d) for d in diagnostics], indent=2, ensure_ascii=False)) + "\n"

@@ -12,6 +12,7 @@ from typing import Any
 
 from queuelint import catalogue
 from queuelint.findings import Diagnostic, Severity, Span
+from queuelint.reporters.paths import valid_json
 
 SEVERITY = {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
@@ -81,4 +82,4 @@ def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
     for d in diagnostics:
         by_file.setdefault(Path(d.span.path).resolve().as_uri(), []).append(as_lsp(d))
     params = [{"uri": uri, "diagnostics": items} for uri, items in sorted(by_file.items())]
-    return json.dumps(params, indent=2, ensure_ascii=False) + "\n"
+    return valid_json(json.dumps(params, indent=2, ensure_ascii=False)) + "\n"  # URIs are %-encoded already

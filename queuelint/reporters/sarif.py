@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from queuelint import __version__, catalogue
 from queuelint.findings import Diagnostic, Severity, Span
-from queuelint.reporters.paths import display_path
+from queuelint.reporters.paths import display_path, valid_json
 from queuelint.rules import REGISTRY
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -20,7 +21,7 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 
 def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
-    return json.dumps(as_dict(diagnostics, internal_errors), indent=2, ensure_ascii=False) + "\n"
+    return valid_json(json.dumps(as_dict(diagnostics, internal_errors), indent=2, ensure_ascii=False)) + "\n"
 
 
 def as_dict(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> dict[str, Any]:
@@ -55,10 +56,16 @@ def as_dict(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> dict
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
+def artifact_uri(path: str) -> str:
+    """A relative URI reference, as SARIF requires: the file name's own bytes (not UTF-8 when
+    the name is not), %-encoded; `/` kept."""
+    return urllib.parse.quote(os.fsencode(display_path(path)))
+
+
 def _location(span: Span) -> dict[str, Any]:
     return {
         "physicalLocation": {
-            "artifactLocation": {"uri": display_path(span.path), "uriBaseId": "SRCROOT"},
+            "artifactLocation": {"uri": artifact_uri(span.path), "uriBaseId": "SRCROOT"},
             "region": {"startLine": span.line, "startColumn": span.column,
                        "endLine": span.end_line, "endColumn": max(span.end_column, 1)},
         }
@@ -68,7 +75,9 @@ def _location(span: Span) -> dict[str, Any]:
 def _result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
     text = f"{d.message}. Hint: {d.hint}" if d.hint else d.message
     # Stable across edits that only move lines: the rule, the file and what the message says.
-    fingerprint = hashlib.sha256(f"{d.code}\0{display_path(d.span.path)}\0{d.message}".encode()).hexdigest()[:32]
+    # surrogatepass: strict UTF-8 raised on an undecodable file name; the same bytes for the rest.
+    key = f"{d.code}\0{display_path(d.span.path)}\0{d.message}".encode("utf-8", "surrogatepass")
+    fingerprint = hashlib.sha256(key).hexdigest()[:32]
     result: dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": index[d.code],

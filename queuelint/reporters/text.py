@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from queuelint.findings import Coverage, Diagnostic, Severity
-from queuelint.reporters.paths import display_path
+from queuelint.reporters.paths import printable, shown_path
 
 
 def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0, coverage: Coverage | None = None) -> str:
     """The findings, then what the run covered (when told), then the count."""
     lines: list[str] = []
     for d in diagnostics:
-        lines.append(f"{display_path(d.span.path)}:{d.span.line}:{d.span.column}: {d.code} [{d.name}] {d.message}")
+        # Escaped: a file name (or a path in a message) may hold terminal escapes, CR/LF or bidi controls.
+        lines.append(f"{shown_path(d.span.path)}:{d.span.line}:{d.span.column}: {d.code} [{d.name}] "
+                     f"{printable(d.message)}")
         if d.hint:
-            lines.append(f"  hint: {d.hint}")
+            lines.append(f"  hint: {printable(d.hint)}")
     closing = summary(diagnostics, internal_errors)
     if coverage is not None and not internal_errors:  # a partial run's counts would mislead
         lines.append(coverage.line())
