@@ -339,18 +339,60 @@ def _decoder(tp: Any) -> Decoder:
     return found
 
 
+def _leaf_kinds(tp: Any) -> tuple[type, ...] | None:
+    """The Python types a plain JSON leaf of type `tp` may have (checked, so that a cache file
+    of another shape is refused when read rather than failing a rule later); None if not a leaf."""
+    if tp in (str, int, bool):
+        return (tp,)
+    if tp is float:
+        return (float, int)
+    if typing.get_origin(tp) is Literal:
+        return tuple({type(value) for value in typing.get_args(tp)})
+    if typing.get_origin(tp) in (Union, types.UnionType):
+        inner = [a for a in typing.get_args(tp) if a is not type(None)]
+        kinds = _leaf_kinds(inner[0]) if len(inner) == 1 else None
+        return None if kinds is None else (*kinds, type(None))
+    return None
+
+
+def _wrong(data: Any, kinds: tuple[type, ...]) -> TypeError:
+    return TypeError(f"expected {' or '.join(k.__name__ for k in kinds)}, got {type(data).__name__}")
+
+
 def _build(tp: Any) -> Decoder:
     origin = typing.get_origin(tp)
     if origin is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
+            kinds = _leaf_kinds(args[0])
+            if kinds is not None:
+                def decode_leaves(data: Any) -> tuple[Any, ...]:
+                    if type(data) is not list or not all(isinstance(value, kinds) for value in data):
+                        raise _wrong(data, (list,))
+                    return tuple(data)
+
+                return decode_leaves
             item = _decoder(args[0])
-            return tuple if item is _identity else lambda data: tuple(map(item, data))
+
+            def decode_items(data: Any) -> tuple[Any, ...]:
+                if type(data) is not list:
+                    raise _wrong(data, (list,))
+                return tuple(map(item, data))
+
+            return decode_items
         items = [_decoder(arg) for arg in args]
-        return lambda data: tuple(decode(value) for decode, value in zip(items, data, strict=False))
+
+        def decode_fixed(data: Any) -> tuple[Any, ...]:
+            if type(data) is not list:
+                raise _wrong(data, (list,))
+            return tuple(decode(value) for decode, value in zip(items, data, strict=True))
+
+        return decode_fixed
     if origin in (Union, types.UnionType):
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
         decode_inner = _decoder(inner)
+        if decode_inner is _identity:
+            return _identity
         return lambda data: None if data is None else decode_inner(data)
     if origin is Literal:
         return _identity
@@ -360,6 +402,7 @@ def _build(tp: Any) -> Decoder:
         hints = typing.get_type_hints(tp)
         fields = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(tp)}
         plain = {name for name, decode in fields.items() if decode is _identity}
+        checked = tuple((name, kinds) for name in plain if (kinds := _leaf_kinds(hints[name])) is not None)
         nested = tuple((name, decode) for name, decode in fields.items() if decode is not _identity)
         names = frozenset(fields)
         record = typing.cast(Callable[..., Any], tp)
@@ -371,6 +414,9 @@ def _build(tp: Any) -> Decoder:
                 # `pickle` do. A frozen dataclass's `__init__` sets each field through
                 # `object.__setattr__`, which made decoding the cache 4 times slower.
                 values = dict(data)
+                for name, kinds in checked:
+                    if not isinstance(values[name], kinds):
+                        raise _wrong(values[name], kinds)
                 for name, decode in nested:
                     values[name] = decode(values[name])
                 made = create(tp)

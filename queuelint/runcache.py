@@ -40,6 +40,9 @@ DETAILS = "last-run-files.json"
 # tenth of such a run on a million lines. Rewritten whole past a sixteenth of the files.
 CHANGES = "last-run-changes.json"
 CHANGES_SHARE, CHANGES_MINIMUM = 16, 64
+# What reading a cache file that is not what this version wrote can raise: valid JSON of
+# another shape, or nested deeper than the decoder goes. The file is then ignored.
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
 
 
 # (mtime_ns, size): plain pairs, not records, because a warm run reads tens of thousands.
@@ -103,11 +106,11 @@ def load(directory: str, key: str) -> Snapshot | None:
             return None
         snapshot = Snapshot(
             key=key,
-            files=data["files"],
+            files={str(path): (int(m), int(s)) for path, (m, s) in data["files"].items()},
             details=None,
             walked=bool(data["walked"]),
             probes=_record(data["probes"], data["existence"], data["listings"]),
-            mentions=data["mentions"],
+            mentions={str(k): [str(p) for p in v] for k, v in data["mentions"].items()},
             reread=frozenset(data["reread"]),
             diagnostics=[_diagnostic(d) for d in data["diagnostics"]],
             files_analysed=int(data["files_analysed"]),
@@ -115,7 +118,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             written=str(data["written"]),
             coverage=Coverage(**{k: int(v) for k, v in data["coverage"].items()}),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except UNREADABLE:
         return None  # absent, corrupt, or from another version: the run is simply made afresh
     try:
         changes = json.loads(read_text(os.path.join(directory, CHANGES)))
@@ -126,7 +129,7 @@ def load(directory: str, key: str) -> Snapshot | None:
             snapshot.files.update(files)
             snapshot.diagnostics, snapshot.started_ns, snapshot.pending = diagnostics, started_ns, pending
             snapshot.changed = set(files)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except UNREADABLE:
         pass  # absent, corrupt or beside another index: the index alone is a state that was whole
     return snapshot
 
@@ -134,8 +137,20 @@ def load(directory: str, key: str) -> Snapshot | None:
 def _diagnostic(data: dict[str, Any]) -> Diagnostic:
     # Spelt out, as is `_encoded`, rather than `model.from_json`: that one evaluates type hints
     # (a third of a warm run's time), and importing the facts vocabulary is a tenth of one.
-    return Diagnostic(data["code"], data["name"], Severity(data["severity"]), data["message"], Span(**data["span"]),
-                      data["hint"], tuple(Related(Span(**r["span"]), r["message"]) for r in data["related"]))
+    return Diagnostic(_text(data["code"]), _text(data["name"]), Severity(data["severity"]), _text(data["message"]),
+                      _span(data["span"]), _text(data["hint"]),
+                      tuple(Related(_span(r["span"]), _text(r["message"])) for r in data["related"]))
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _span(data: Any) -> Span:
+    return Span(_text(data["path"]), int(data["line"]), int(data["column"]), int(data["end_line"]),
+                int(data["end_column"]))
 
 
 def _encoded(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -155,7 +170,7 @@ def details(directory: str, snapshot: Snapshot) -> dict[str, FileDetails] | None
                 snapshot.details = {path: (str(d), str(s), str(h), str(r)) for path, (d, s, h, r) in found.items()}
                 snapshot.located = {path: [(int(a), int(b), int(c), int(d)) for a, b, c, d in spans]
                                     for path, spans in located.items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except UNREADABLE:
             return None
     return snapshot.details
 

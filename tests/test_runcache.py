@@ -3,6 +3,7 @@ answered without analysing again; every edit that can change them is analysed.""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from queuelint import discover as discover_module
@@ -262,7 +263,6 @@ def test_no_cache_neither_reads_nor_writes_the_last_run(in_tmp: Path, analyses: 
 
 def test_an_index_beside_another_run_s_details_is_not_trusted(in_tmp: Path, analyses: list[int]) -> None:
     """Two runs racing to write the last run leave one's index beside the other's details."""
-    import json
 
     cold(in_tmp, analyses)
     details = in_tmp / ".queuelint_cache" / "last-run-files.json"
@@ -556,3 +556,71 @@ def test_a_package_made_or_unmade_renames_its_tasks(in_tmp: Path, analyses: list
     (in_tmp / "app/__init__.py").unlink()
     settle(in_tmp)
     assert check() == fresh() != "All checks passed.\n"
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
+                                                                                        max_size=3), max_leaves=6)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, (bool, int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def _places(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every place in a JSON document (the root included) that holds a value."""
+    found = [path] if value is not None else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _places(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _places(item, (*path, index))
+    return found
+
+
+def _replaced(document: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    copy = json.loads(json.dumps(document))
+    target = copy
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return copy
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_cache_file_of_the_wrong_shape_or_depth_is_discarded(in_tmp: Path, data: st.DataObject) -> None:
+    """Valid JSON that does not match a cache file's schema, anywhere in any of its files, or
+    nested deeper than the decoder goes: the cache is ignored and the findings are the same."""
+    cache = in_tmp / ".queuelint_cache"
+    if not cache.exists():
+        cold(in_tmp)
+        edit(in_tmp / "src/plain.ts", "42", "43")  # so that details and facts are read too
+        expected = check()
+        for path in cache.glob("*.json"):
+            path.with_suffix(".good").write_bytes(path.read_bytes())
+        (in_tmp / "expected.out").write_text(expected)
+    for good in cache.glob("*.good"):
+        good.with_suffix(".json").write_bytes(good.read_bytes())
+    name = data.draw(st.sampled_from(sorted(p.with_suffix(".json").name for p in cache.glob("*.good"))))
+    target = cache / name
+    if data.draw(st.booleans(), label="too deep"):
+        target.write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        document = json.loads(target.read_text())
+        place = data.draw(st.sampled_from(_places(document)[:500]))
+        original = document
+        for step in place:
+            original = original[step]
+        # A value of another kind than the schema's there (null aside: it is a value some
+        # fields may take, and a well-typed entry is not one a schema can refuse).
+        value = data.draw(JSON_VALUES.filter(lambda v: v is not None and _kind(v) != _kind(original)))
+        target.write_text(json.dumps(_replaced(document, place, value)))
+    if name.endswith("-facts.json"):
+        (cache / "last-run.json").unlink()  # so that the facts are read
+    assert check() == (in_tmp / "expected.out").read_text()
