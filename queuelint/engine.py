@@ -278,6 +278,7 @@ def cache_entry(path: str, data: bytes, options: frontends.Options) -> Entry | N
 
 
 def _worth_parsing(path: str, data: bytes, options: frontends.Options) -> bool:
+    data = frontends.utf16_as_utf8(data)  # its markers are searched for as UTF-8 bytes
     return may_hold_queue_code(data, options.markers(), frontends.language_of(path)) and not looks_minified(data)
 
 

@@ -328,3 +328,45 @@ def test_deep_python_nesting_and_a_bom_do_not_lose_the_other_findings(tmp_path: 
     assert found(tmp_path, diagnostics) == {("deep.py", 2, "QL001"), ("use.py", 2, "QL102")}
     assert any("nested more than 150 deep" in d.message for d in diagnostics)
     assert any("did you mean 'bom.ping'" in d.hint for d in diagnostics)  # the BOM file's task is read
+
+
+CELERY_SEND = ('from celery import current_app, shared_task\n\nclass Sender:\n{i}def send(self):\n'
+               '{i}{i}current_app.send_task("{name}")\n\n@shared_task\ndef one():\n{i}pass\n')
+
+
+@pytest.mark.parametrize("indent", ["  ", "   ", "\t", "        "])
+def test_python_columns_are_those_of_the_file_whatever_its_indent(tmp_path: Path, indent: str) -> None:
+    (tmp_path / "send.py").write_text(CELERY_SEND.format(i=indent, name="two"))
+    (diagnostic,) = [d for d in run(tmp_path) if d.code == "QL102"]
+    line = CELERY_SEND.format(i=indent, name="two").splitlines()[4]
+    assert (diagnostic.span.line, diagnostic.span.column) == (5, line.index('"two"') + 1)
+
+
+@pytest.mark.parametrize(("header", "why"), [
+    ("# -*- coding: undefined -*-\n", "cannot read it"),
+    ("#!/usr/bin/env python\n# vim: set fileencoding=no-such-codec :\n", "unknown encoding"),
+])
+def test_a_python_file_whose_declared_encoding_cannot_read_it_is_ql001(tmp_path: Path, header: str, why: str) -> None:
+    (tmp_path / "send.py").write_text(header + CELERY_SEND.format(i="    ", name="two"))
+    result = run(tmp_path)
+    (problem,) = [d for d in result if d.code == "QL001"]
+    assert why in problem.message and problem.span.line == 1
+    assert any(d.code == "QL102" for d in result)  # still read as far as it reads as UTF-8
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_files_with_a_bom_are_read_or_reported(tmp_path: Path, encoding: str) -> None:
+    """The TypeScript compiler reads UTF-16 with a byte-order mark: so is it read here, at the
+    positions an editor shows. Python does not: that file is QL001, never silently ignored."""
+    bom = "\ufeff".encode(encoding)
+    ts = ("import { Queue, Worker } from 'bullmq';\nconst q = new Queue('mail');\n  q.add('digest', {});\n"
+          "new Worker('mail', async (job) => {\n  switch (job.name) {\n    case 'welcome': return 1;\n"
+          "    default: throw new Error('unknown');\n  }\n});\n")
+    (tmp_path / "send.ts").write_bytes(bom + ts.encode(encoding))
+    (tmp_path / "send.py").write_bytes(bom + CELERY_SEND.format(i="    ", name="two").encode(encoding))
+    diagnostics = run(tmp_path)
+    assert {(Path(d.span.path).name, d.code) for d in diagnostics} >= {("send.ts", "QL102"), ("send.py", "QL001")}
+    (unhandled,) = [d for d in diagnostics if d.code == "QL102"]
+    assert (unhandled.span.line, unhandled.span.column) == (3, 9)
+    (problem,) = [d for d in diagnostics if d.code == "QL001"]
+    assert "UTF-16" in problem.message

@@ -29,6 +29,7 @@ class Options:
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 # The suffixes live here, not in the front-ends, so that deciding which files are ours does
@@ -65,7 +66,20 @@ def decode_problem(path: str, data: bytes) -> Problem | None:
 DEFAULT_OPTIONS = Options()
 
 
+def utf16_as_utf8(data: bytes) -> bytes:
+    """UTF-16 with a byte-order mark (which the TypeScript compiler reads) as UTF-8: the same
+    text, hence the same lines and columns. Other bytes are returned as they are (bytes that
+    are not UTF-16 after all are then reported as not valid UTF-8)."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeError:
+            return data
+    return data
+
+
 def _prepared(data: bytes) -> bytes:
+    data = utf16_as_utf8(data)
     if data.startswith(UTF8_BOM):
         data = b"   " + data[len(UTF8_BOM):]  # keep byte offsets; the BOM is not code
     if b"\r" in data and b"\r\n" not in data:
@@ -102,13 +116,19 @@ def input_digest(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> 
 
 
 def _python_decode_problem(path: str, data: bytes) -> Problem | None:
-    """As `decode_problem`, but Python source may declare another encoding (PEP 263)."""
-    problem = decode_problem(path, data)
-    if problem is not None:
-        from queuelint.frontends.python.inputs import read_text
+    """As `decode_problem`, but Python source may declare another encoding (PEP 263), and
+    Python refuses a file whose declared encoding cannot read it."""
+    from queuelint.frontends.python.inputs import encoding_problem, read_text
 
-        if read_text(data)[1]:
-            return None
+    unreadable = encoding_problem(data)
+    if unreadable is not None:
+        from queuelint.model import Problem
+
+        return Problem(Span(path, 1, 1, 1, 1), f"cannot be read as Python source: {unreadable}; "
+                                               "the file was analysed as far as it reads as UTF-8", "encoding")
+    problem = decode_problem(path, data)
+    if problem is not None and read_text(data)[1]:
+        return None
     return problem
 
 

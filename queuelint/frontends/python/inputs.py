@@ -38,6 +38,29 @@ def read_text(data: bytes) -> tuple[str, bool]:
     return data.decode("utf-8", "replace"), False
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def encoding_problem(data: bytes) -> str | None:
+    """Why Python could not read this source as text at all, if it could not: a UTF-16 file
+    (Python reads no byte-order mark but UTF-8's), or a PEP 263 comment naming an encoding
+    that does not exist or cannot decode the file (`# -*- coding: undefined -*-`)."""
+    if data.startswith(UTF16_BOMS):
+        return "UTF-16 (it starts with a UTF-16 byte-order mark), which Python does not read source as"
+    second_line_end = data.find(b"\n", data.find(b"\n") + 1)
+    if b"coding" not in (data if second_line_end < 0 else data[:second_line_end]):
+        return None  # no PEP 263 comment: UTF-8, checked by `decode_problem`
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            data.decode(encoding)
+    except SyntaxError as error:
+        return f"{error.msg}"
+    except (LookupError, UnicodeError) as error:
+        return f"its coding comment declares an encoding that cannot read it ({error})"
+    return None
+
+
 def input_digest(path: str, data: bytes, decode_problem: Problem | None, wanted_calls: frozenset[str]) -> str:
     """Everything `extract.extract` takes from `data`, in the order it takes it."""
     text = read_text(data)[0]

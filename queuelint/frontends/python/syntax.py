@@ -176,7 +176,12 @@ class Positions:
         rendered = self._ranges.get(key)
         if rendered is None:
             copy, anchor = self._emptied_copy(chain, header)
-            module = cst.Module(body=[cast("cst.SimpleStatementLine | cst.BaseCompoundStatement", copy)])
+            # Rendered with the file's own indent (a block that uses the module's default indent
+            # has none of its own): with libcst's default of four spaces, a file indented by
+            # two had its columns shifted.
+            module = cst.Module(body=[cast("cst.SimpleStatementLine | cst.BaseCompoundStatement", copy)],
+                                default_indent=self._module.default_indent,
+                                default_newline=self._module.default_newline)
             rendered = self._ranges[key] = (positions_of(module), anchor)
         ranges, anchor = rendered
         found = ranges.get(node)
