@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import logging
 import os
+import sys
+import threading
 import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer  # the `lsp` extra; `queuelint server` says so if missing
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.json_rpc import RPCMessage, RPCRequest
 
 from queuelint import __version__, config, engine
 from queuelint.findings import DEFAULT_JOB, Diagnostic, Span
+from queuelint.framing import FrameReader
 from queuelint.graph import QueueGraph
 from queuelint.reporters.lsp import SEVERITY, lsp_range, rule_page_uri, utf16_column
 from queuelint.rules import lookup
@@ -31,6 +40,9 @@ DEBOUNCE_SECONDS = 0.02  # coalesces a burst of keystrokes; the analysis itself 
 CONFIG_FILES = ("queuelint.toml", "pyproject.toml")
 IDLE_SECONDS = 1.0  # no edit for this long: a good time for a full garbage collection
 FULL_COLLECT_EVERY = 200  # analyses: memory stays bounded in a session that never pauses
+
+
+logger = logging.getLogger(__name__)
 
 
 def path_of(uri: str) -> str:
@@ -42,9 +54,21 @@ def uri_of(path: str) -> str:
     return Path(path).resolve().as_uri()
 
 
+class QueuelintProtocol(LanguageServerProtocol):
+    def handle_message(self, message: RPCMessage) -> None:
+        # pygls 2.1 (`JsonRPCProtocol.handle_message`) drops every message after `shutdown`
+        # but `exit` without a word, so a request then waits forever; LSP says to answer it
+        # with InvalidRequest.
+        if self._shutdown and isinstance(message, RPCRequest) and message.method != types.EXIT:
+            error = JsonRpcInvalidRequest(f"{message.method}: the server is shutting down")
+            self._send_response(message.id, None, error.to_response_error())
+            return
+        super().handle_message(message)
+
+
 class QueuelintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("queuelint", __version__)
+        super().__init__("queuelint", __version__, protocol_cls=QueuelintProtocol)
         self.workspace_state = engine.Workspace()
         self.settings: config.Settings | None = None
         self.root = "."
@@ -53,6 +77,46 @@ class QueuelintServer(LanguageServer):
         self.generation = 0
         self.analyses = 0
         self._buffer_lines: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+
+    # --- transport --------------------------------------------------------------
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls 2.1's own loop (`pygls.io_.run_async`) knows only `Content-Length: N\\r\\n`
+        exactly and reads any N at once: 10**12 is a MemoryError that ends the server, and a
+        missing, negative or LF-only length header leaves it waiting for a length it never
+        gets, every later body glued to the next header (deaf). This is its
+        `_start_io_async` with our `FrameReader`, which drops such frames and reads on."""
+        self._stop_event = stop_event = threading.Event()
+        reader = stdin or sys.stdin.buffer
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+
+        async def serve() -> None:
+            loop = asyncio.get_running_loop()
+            frames = FrameReader(lambda limit: loop.run_in_executor(self.thread_pool, reader.readline, limit),
+                                 lambda size: loop.run_in_executor(self.thread_pool, reader.read, size),
+                                 self._framing_fault)
+            while not stop_event.is_set():
+                body = await frames.next_body()
+                if body is None:
+                    break
+                try:  # as pygls does: a body that is no JSON-RPC message is reported, not fatal
+                    self.protocol.handle_message(json.loads(body, object_hook=self.protocol.structure_message))
+                except Exception as error:
+                    logger.exception("Unable to handle message")
+                    self.report_server_error(error, JsonRpcException)
+
+        try:
+            asyncio.run(serve())
+        except BrokenPipeError:
+            logger.error("Connection to the client is lost! Shutting down the server.")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]  # untyped in pygls 2.1
+
+    def _framing_fault(self, what: str) -> None:
+        logger.warning("%s", what)
+        self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"queuelint: {what}"))
 
     # --- analysis ---------------------------------------------------------------
 
@@ -71,7 +135,10 @@ class QueuelintServer(LanguageServer):
         buffers = self.workspace_state.buffers
         buffers.clear()
         for document in self.workspace.text_documents.values():
-            buffers[path_of(document.uri)] = document.source.encode("utf-8")
+            # JSON lets a client send an unpaired surrogate, which strict UTF-8 refuses (one
+            # such buffer stopped every analysis). Kept as the bytes a file on disk would hold,
+            # the front-end reports it as it does such a file: QL001 "not valid UTF-8".
+            buffers[path_of(document.uri)] = document.source.encode("utf-8", "surrogatepass")
         for path in set(self._buffer_lines) - set(buffers):
             del self._buffer_lines[path]
         started = time.perf_counter()

@@ -192,6 +192,26 @@ async def test_a_change_on_disk_reported_by_the_watcher_is_analysed(client: Lang
     assert len(await wait_for(client, producer, lambda d: len(d) == 0, timeout=1.5)) == 0
 
 
+@pytest.mark.asyncio
+async def test_a_buffer_that_is_not_unicode_is_reported_and_the_others_still_checked(client: LanguageClient) -> None:
+    """JSON lets an editor send an unpaired surrogate ("\\ud800"), which no UTF-8 can hold."""
+    root: Path = client.root  # type: ignore[attr-defined]
+    producer, worker = (root / "src/producer.ts").as_uri(), (root / "src/worker.ts").as_uri()
+    service_path = root / "src/persona.service.ts"
+    await wait_for(client, producer, lambda d: len(d) == 1)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=service_path.as_uri(), language_id="typescript", version=1,
+        text=service_path.read_text() + "const broken = '\ud800';\n")))
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=worker, language_id="typescript", version=1, text=FIXED_WORKER)))
+    assert len(await wait_for(client, producer, lambda d: len(d) == 0, timeout=4)) == 0
+    found = await wait_for(client, service_path.as_uri(), lambda d: any(x.code == "QL001" for x in d), timeout=4)
+    (problem,) = [d for d in found if d.code == "QL001"]
+    assert problem.message.startswith("not valid UTF-8 (byte 0xed at offset ")  # as the CLI says it of a file
+    assert problem.range.start.line == 7
+    assert "QL101" in {d.code for d in found}  # the rest of that file is still checked
+
+
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "queuelint", "server"]))  # type: ignore[untyped-decorator]
 async def watching_client(lsp_client: LanguageClient,
                           tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LanguageClient]:
