@@ -4,6 +4,7 @@ bad inputs a repository can hold, each with what the user sees (docs/bad-inputs.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -370,3 +371,26 @@ def test_utf16_files_with_a_bom_are_read_or_reported(tmp_path: Path, encoding: s
     assert (unhandled.span.line, unhandled.span.column) == (3, 9)
     (problem,) = [d for d in diagnostics if d.code == "QL001"]
     assert "UTF-16" in problem.message
+
+
+@pytest.mark.parametrize("ends", [["\r\n", "\r"], ["\r", "\r\n"], ["\n", "\r"], ["\r", "\n", "\r\n"]])
+@pytest.mark.parametrize("language", ["typescript", "python"])
+def test_mixed_line_ends_give_the_lines_an_editor_shows(in_tmp: Path, ends: list[str], language: str) -> None:
+    """An editor ends a line at CRLF, a lone CR and a lone LF alike, however they mix."""
+    if language == "typescript":
+        lines = ["import { Queue, Worker } from 'bullmq';", "const q = new Queue('mail');", "",
+                 "new Worker('mail', async (job) => {", "  switch (job.name) {", "    case 'welcome': return 1;",
+                 "    default: throw new Error('unknown');", "  }", "});", "", "   q.add('digest', {});"]
+        name, code = "send.ts", "QL102"
+    else:
+        lines = ["from celery import current_app, shared_task", "", "@shared_task", "def one():", "    pass",
+                 "", "", "def send():", "", "      current_app.send_task('two')"]
+        name, code = "send.py", "QL102"
+    text = "".join(line + ends[index % len(ends)] for index, line in enumerate(lines))
+    (in_tmp / name).write_bytes(text.encode())
+    editor_lines = re.split(r"\r\n|\r|\n", text)
+    wanted = "'digest'" if language == "typescript" else "'two'"
+    (row,) = [number for number, line in enumerate(editor_lines, 1) if wanted in line]
+    column = editor_lines[row - 1].index(wanted) + 1
+    status, out, _ = invoke("check", "--no-cache")
+    assert f"{name}:{row}:{column}: {code}" in out, out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,7 @@ class Options:
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 # The suffixes live here, not in the front-ends, so that deciding which files are ours does
@@ -82,8 +85,10 @@ def _prepared(data: bytes) -> bytes:
     data = utf16_as_utf8(data)
     if data.startswith(UTF8_BOM):
         data = b"   " + data[len(UTF8_BOM):]  # keep byte offsets; the BOM is not code
-    if b"\r" in data and b"\r\n" not in data:
-        data = data.replace(b"\r", b"\n")  # lone CR line ends: tree-sitter counts rows by LF
+    if b"\r" in data:
+        # Lone CR line ends, alone or mixed with CRLF ones: editors end a line at each, tree-sitter
+        # counts rows by LF. A CR becomes an LF (same length: byte offsets hold); CRLF stays one.
+        data = LONE_CR.sub(b"\n", data)
     return data
 
 
