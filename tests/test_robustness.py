@@ -393,4 +393,4 @@ def test_mixed_line_ends_give_the_lines_an_editor_shows(in_tmp: Path, ends: list
     (row,) = [number for number, line in enumerate(editor_lines, 1) if wanted in line]
     column = editor_lines[row - 1].index(wanted) + 1
     status, out, _ = invoke("check", "--no-cache")
-    assert f"{name}:{row}:{column}: {code}" in out, out
+    assert status == 1 and f"{name}:{row}:{column}: {code}" in out, out

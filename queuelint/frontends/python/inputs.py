@@ -12,6 +12,7 @@ import io
 import re
 import tokenize
 
+from queuelint.frontends import UTF16_BOMS
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.suppressions import suppressions_in
 from queuelint.model import Problem
@@ -36,9 +37,6 @@ def read_text(data: bytes) -> tuple[str, bool]:
     except (SyntaxError, LookupError, UnicodeDecodeError):
         pass
     return data.decode("utf-8", "replace"), False
-
-
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def encoding_problem(data: bytes) -> str | None:
