@@ -203,7 +203,7 @@ def from_table(table: Any, path: str) -> Settings:
         settings = replace(settings, select=validate_selectors(_strings(table, "select", where), f"{where} select"))
     if "ignore" in table:
         settings = replace(settings, ignore=validate_selectors(_strings(table, "ignore", where), f"{where} ignore"))
-    excludes = _strings(table, "exclude", where) + _strings(table, "extend-exclude", where)
+    excludes = _patterns(table, "exclude", where) + _patterns(table, "extend-exclude", where)
     per_file: list[tuple[str, tuple[str, ...]]] = []
     raw = table.get("per-file-ignores", {})
     if not isinstance(raw, dict):
@@ -301,6 +301,30 @@ def _external(settings: Settings, table: Any, where: str) -> Settings:
         external_produced=frozenset(_strings(table, "produced", f"{where} external")),
         external_jobs=tuple((queue, tuple(names)) for queue, names in jobs.items()),
     )
+
+
+def invalid_pattern(pattern: str) -> str | None:
+    """Why `pattern` is no valid gitignore pattern (pathspec cannot compile it), or None."""
+    import re
+
+    from pathspec import GitIgnoreSpec
+
+    try:
+        GitIgnoreSpec.from_lines([pattern])
+    except (ValueError, re.error) as error:  # a trailing "\\", a lone "!"; a reversed range "[z-a]"
+        return str(error)
+    return None
+
+
+def _patterns(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """Exclude patterns, each checked now: git would let a broken one match nothing, but in
+    the user's own config that is a mistake to report, not to hide."""
+    patterns = _strings(table, key, where)
+    for pattern in patterns:
+        if invalid_pattern(pattern) is not None:
+            raise ConfigError(f"{where}: {key!r} pattern {pattern!r} is not a valid gitignore pattern "
+                              f"(such as a trailing '\\', a lone '!' or a reversed range '[z-a]')")
+    return patterns
 
 
 def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

@@ -212,11 +212,22 @@ def _gitignore(directory: str) -> pathspec.GitIgnoreSpec | None:
     probes.opened(path)  # also when absent: creating it changes what is ignored
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            from pathspec import GitIgnoreSpec
-
-            return GitIgnoreSpec.from_lines(handle)
+            return _tolerant_spec(list(handle))  # lines as before: split on line ends only
     except OSError:
         return None
+
+
+def _tolerant_spec(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    """The spec of a .gitignore as git reads it: a line git accepts but pathspec cannot compile
+    (`bin\\`, a lone `!`, `[z-a]`) matches nothing; the other lines keep their order."""
+    from pathspec import GitIgnoreSpec
+
+    from queuelint.config import invalid_pattern
+
+    try:
+        return GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):  # rare: only then is each line compiled on its own
+        return GitIgnoreSpec.from_lines([line for line in lines if invalid_pattern(line) is None])
 
 
 def _inherited_ignores(top: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ...]:
@@ -263,6 +274,44 @@ def may_hold_queue_code(data: bytes, extra_markers: tuple[bytes, ...] = (), lang
     return found or any(marker in data for marker in extra_markers)
 
 
+MINIFIED_BYTES = 20_000  # smaller files are parsed whatever their shape: it is cheap
+# A string literal within one line (the unrolled form: a run of plain bytes is one step, so a
+# megabyte of inline base64 is matched quickly).
+_STRING_LITERAL = re.compile(rb'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+                             rb"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+                             rb"|`[^`\\\n]*(?:\\.[^`\\\n]*)*`")
+_QUOTE = re.compile(rb"[\"'`]")
+
+
 def looks_minified(data: bytes) -> bool:
-    """Bundles and minified files: long and with almost no line breaks."""
-    return len(data) > 20_000 and data.count(b"\n") < len(data) // 1_000
+    return minified_reason(data) is not None
+
+
+def minified_reason(data: bytes) -> str | None:
+    """Why the file looks like a bundle or minified code, or None: more than MINIFIED_BYTES
+    of code (string literals not counted) with almost no line breaks. An inline logo or SVG
+    makes a long line, not minified code: such a file is parsed. Byte-level, no parse, and it
+    stops as soon as it has seen enough code: a 20 MB bundle costs milliseconds."""
+    if len(data) <= MINIFIED_BYTES:
+        return None
+    breaks = data.count(b"\n")
+    if breaks >= len(data) // 1_000:
+        return None
+    # Minified once the code outside literals passes this (the same test, on code bytes only).
+    enough = max(MINIFIED_BYTES, 1_000 * (breaks + 1))
+    code = 0
+    for line in data.split(b"\n"):
+        position = 0
+        while code <= enough:
+            # The next quote, looked for only as far as the code left to see: no scan to the
+            # end of a 20 MB line.
+            quote = _QUOTE.search(line, position, position + enough - code + 1)
+            if quote is None:
+                code += min(len(line), position + enough - code + 1) - position
+                break
+            code += quote.start() - position
+            literal = _STRING_LITERAL.match(line, quote.start())
+            position = literal.end() if literal is not None else quote.start() + 1  # unclosed: code
+        if code > enough:
+            return f"looks minified ({len(data) // 1_000} KB on {breaks + 1} line{'s' if breaks else ''})"
+    return None

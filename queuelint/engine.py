@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, cast
 from queuelint import demand, frontends, probes, relocation, runcache, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
 from queuelint.config import ProducerSpec, Settings
-from queuelint.discover import Discovered, PathError, discover, looks_minified, may_hold_queue_code
+from queuelint.discover import (
+    MINIFIED_BYTES,
+    Discovered,
+    PathError,
+    discover,
+    looks_minified,
+    may_hold_queue_code,
+    minified_reason,
+)
 from queuelint.files import read_bytes
 from queuelint.findings import Coverage, Diagnostic
 from queuelint.modules import ModuleLocator
@@ -282,6 +290,35 @@ def _worth_parsing(path: str, data: bytes, options: frontends.Options) -> bool:
     return may_hold_queue_code(data, options.markers(), frontends.language_of(path)) and not looks_minified(data)
 
 
+def _minified_skips(paths: Sequence[str], found: Discovered, options: frontends.Options,
+                    workspace: Workspace | None) -> list[tuple[str, str]]:
+    """(path, why) for the passed-over files skipped as minified although they hold queue
+    code: named, so no finding is lost silently. Decided here from the bytes, the same way
+    with or without the caches; only files big enough to look minified are read again."""
+    skips = []
+    for path in paths:
+        if workspace is None or path not in workspace.buffers:
+            size = found.stats[path][1] if path in found.stats else _size(path)
+            if size is not None and size <= MINIFIED_BYTES:
+                continue
+        try:
+            data = frontends.utf16_as_utf8(workspace.read(path) if workspace is not None else _read(path))
+        except OSError:
+            continue
+        if may_hold_queue_code(data, options.markers(), frontends.language_of(path)):
+            why = minified_reason(data)
+            if why is not None:
+                skips.append((path, f"{why}; not analysed"))
+    return skips
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return None
+
+
 def extract_cached(paths: Sequence[str], workers: Workers, options: frontends.Options, cache: FactCache,
                    stats: Mapping[str, tuple[int, int]]) -> list[tuple[FileFacts | None, str | None]]:
     """Like `extract_all`, reading only the files whose size or mtime changed. `stats`: the
@@ -465,7 +502,9 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
         result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported, extracted,
                           started_ns)
     cache = result.fact_cache
-    if cache is not None and not result.internal_errors and not found.skipped \
+    # Not saved with files skipped (unreadable, minified): the next run analyses again, and
+    # names them again.
+    if cache is not None and not result.internal_errors and not result.skipped \
             and all(path in cache.entries for path in found.files):
         entries = [(path, cache.entries[path]) for path in found.files]
         # Resolution looked for module files; those in the list are checked one by one by the
@@ -634,7 +673,9 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
     ordered = sorted(unique.values(), key=Diagnostic.sort_key)
     coverage = graph.coverage(len(found.files), sum(1 for f in store.facts.values() if f.libraries))
-    return Result(ordered, graph, len(found.files), analysed, store.errors, found.skipped, cache, set(store.reread),
+    skipped = found.skipped + _minified_skips([p for p in passed_over if p not in store.facts], found, options,
+                                              workspace)
+    return Result(ordered, graph, len(found.files), analysed, store.errors, skipped, cache, set(store.reread),
                   coverage)
 
 

@@ -107,13 +107,24 @@ def test_minified_bundle_is_skipped_quickly(in_tmp: Path) -> None:
     assert status == 1 and "bundle.js" not in out
 
 
-def test_deep_nesting_is_a_parse_problem_not_a_crash(in_tmp: Path) -> None:
+def test_deep_nesting_is_a_parse_problem_not_a_crash(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_project(in_tmp, BAD)
-    (in_tmp / "src/deep.ts").write_text("import { Queue } from 'bullmq';\nconst x = " + "[" * 10_000 + "]" * 10_000 + ";\n")
-    (in_tmp / "deep.py").write_text("import celery\nx = " + "(" * 10_000 + ")" * 10_000 + "\n")
+    # One bracket a line: a single 20 KB line would be skipped as minified and never parsed.
+    (in_tmp / "src/deep.ts").write_text("import { Queue } from 'bullmq';\nconst x = " + "[\n" * 10_000 + "]" * 10_000 + ";\n")
+    (in_tmp / "deep.py").write_text("import celery\nx = " + "(\n" * 10_000 + ")" * 10_000 + "\n")
+    parsed: list[str] = []
+    real = frontends.extract
+
+    def extract(path: str, data: bytes, *args: object, **kwargs: object) -> FileFacts:
+        parsed.append(Path(path).name)
+        return real(path, data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(frontends, "extract", extract)
     status, out, err = invoke("check", "--no-cache")
     assert status == 1 and "Traceback" not in err
     assert "src/producer.ts:5:13: QL102" in out
+    assert {"deep.ts", "deep.py"} <= set(parsed) and "minified" not in err
+    assert "deep.py" in out and "brackets nested more than 150 deep" in out  # only a parse says so
 
 
 def test_permission_denied_directory_is_named_and_the_rest_checked(in_tmp: Path,
@@ -394,3 +405,78 @@ def test_mixed_line_ends_give_the_lines_an_editor_shows(in_tmp: Path, ends: list
     column = editor_lines[row - 1].index(wanted) + 1
     status, out, _ = invoke("check", "--no-cache")
     assert status == 1 and f"{name}:{row}:{column}: {code}" in out, out
+
+
+LOGO = "iVBORw0KGgoAAAANSUhEUgAA" * 1_000  # 24 KB of base64: an inline image, not minified code
+SVG = "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'>" + \
+    "<path d='M12 2L2 7l10 5 10-5-10-5z' style='fill:#fff;stroke:#000' transform='translate(1 1)'/>" * 320 + "</svg>"
+
+
+def test_long_string_constant_line_is_not_minified(tmp_path: Path) -> None:
+    """A 24 KB base64 logo on one line of a short tasks.py: still parsed, its findings kept."""
+    diagnostics = run(tmp_path, {"tasks.py": (
+        "from celery import current_app, shared_task\n"
+        f"LOGO = \"{LOGO}\"\n"
+        "@shared_task\n"
+        "def one():\n"
+        "    pass\n"
+        "def send():\n"
+        "    current_app.send_task('two')\n")})
+    assert ("tasks.py", 7, "QL102") in found(tmp_path, diagnostics)
+
+
+def test_inline_svg_string_is_not_minified(tmp_path: Path) -> None:
+    """A BullMQ file with a 30 KB inline SVG string on one line: still parsed."""
+    assert len(SVG) > 30_000
+    diagnostics = run(tmp_path, {"send.ts": (
+        "import { Queue, Worker } from 'bullmq';\n"
+        f"const ICON = \"{SVG}\";\n"
+        "const q = new Queue('mail');\n"
+        "new Worker('mail', async (job) => { switch (job.name) { case 'welcome': return 1; "
+        "default: throw new Error('unknown'); } });\n"
+        "q.add('digest', {});\n")})
+    assert ("send.ts", 5, "QL102") in found(tmp_path, diagnostics)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_skipped_minified_queue_code_is_named(in_tmp: Path, cache: bool) -> None:
+    """A minified bundle is still skipped, but one that holds queue code is named, with and
+    without the caches (and on the run answered from the cache, the second one)."""
+    write_project(in_tmp, BAD)
+    bundle = b"var a=require('bullmq');var q=new a.Queue('mail');" + b"function x(){return q.add('z',{})};" * 1_000
+    (in_tmp / "src/app.js").write_bytes(bundle)  # `*.min.js` names are not even listed
+    (in_tmp / "src/plain.js").write_bytes(b"function y(){return 1};" * 2_000)  # minified, no queue code
+    for _ in range(2 if cache else 1):
+        status, out, err = invoke("check", *([] if cache else ["--no-cache"]))
+        assert status == 1 and "app.js" not in out
+        assert "src/app.js: skipped: looks minified" in err, err
+        assert "plain.js" not in err
+
+
+# Lines git accepts in a .gitignore but that are no valid pattern: git lets each match nothing.
+GIT_ACCEPTED_INVALID = ["bin\\", "!", "[z-a]"]
+
+
+def test_lines_git_accepts_in_a_gitignore_are_ignored_as_git_ignores_them(in_tmp: Path) -> None:
+    """Outside git, queuelint reads .gitignore itself: an invalid line matches nothing (as in
+    git), and the file's other lines still apply."""
+    assert not (in_tmp / ".git").exists()  # the walk, not `git ls-files`, reads the .gitignore
+    write_project(in_tmp, BAD)
+    write_project(in_tmp, {"ignored/p.ts": BAD["src/producer.ts"].replace("'digest'", "'ignored-job'")})
+    (in_tmp / ".gitignore").write_text("\n".join([*GIT_ACCEPTED_INVALID, "ignored/"]) + "\n")
+    status, out, err = invoke("check", "--no-cache")
+    assert status == 1, (out, err)
+    assert "job 'digest' has no handler" in out
+    assert "ignored-job" not in out and "ignored/p.ts" not in out  # the valid line took effect
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("pattern", GIT_ACCEPTED_INVALID)
+def test_invalid_exclude_patterns_are_one_line_and_exit_2(in_tmp: Path, pattern: str) -> None:
+    """The config is the user's own: a pattern that matches nothing is a mistake to report."""
+    write_project(in_tmp, BAD)
+    (in_tmp / "queuelint.toml").write_text(f"exclude = ['{pattern}']\n")  # literal: no TOML escapes
+    status, out, err = invoke("check", "--no-cache")
+    assert status == 2 and out == "", (out, err)
+    (line,) = err.strip().splitlines()
+    assert line.startswith("queuelint: error: ") and "exclude" in line and pattern in line
