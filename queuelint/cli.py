@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from queuelint import __version__, config, engine, pool
+from queuelint import __version__, config, engine, pool, scope
 from queuelint.discover import PathError
 from queuelint.graph_output import RENDERERS
 from queuelint.reporters import REPORTERS, reporter
@@ -32,10 +32,15 @@ def _fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
     sys.exit(status)
 
 
-def _settings(config_path: str | None, select: Sequence[str], ignore: Sequence[str]) -> config.Settings:
+def _settings(config_path: str | None, select: Sequence[str], ignore: Sequence[str],
+              paths: Sequence[str] = (), fail_on: str | None = None, stdin: bool = False) -> config.Settings:
+    """`stdin`: the one path is standard input's file name, which need not exist."""
     try:
-        settings = config.load(config_path)
-        return config.with_cli(settings, _split(select), _split(ignore))
+        for path in paths:
+            if not stdin and not os.path.lexists(path):
+                _fail(f"{display_path(path)}: no such file or directory")
+        settings = config.for_paths(paths, config_path)
+        return config.with_cli(settings, _split(select), _split(ignore), fail_on)
     except config.ConfigError as error:
         _fail(str(error))
 
@@ -45,8 +50,12 @@ def _split(values: Sequence[str]) -> list[str]:
 
 
 def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: bool = True,
-             facts: Sequence[str] = (), reuse: bool = False) -> engine.Result:
-    root = project_root(settings)
+             facts: Sequence[str] = (), reuse: bool = False, whole_project: bool = False,
+             stdin: bytes | None = None) -> engine.Result:
+    """`whole_project`: analyse the project the paths belong to and keep the findings that
+    touch them (`scope`); else analyse the paths alone (a shard's facts, its graph).
+    `stdin`: the text of the one path, read instead of the disk."""
+    root = settings.root
     cache_dir = None
     if cache:
         from queuelint.cache import prepare
@@ -57,14 +66,23 @@ def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: 
                        f"running without a cache: {why_not}", err=True)
     try:
         imported = _imported(facts, root)
-        if paths and all(os.path.isfile(p) for p in paths):
-            # Files only (a pre-commit hook, an editor): a mismatch spans files, so analyse the
-            # whole project and keep the findings in, or pointing at, the files given.
-            return engine.analyse_for_files(paths, root, settings, jobs=jobs, cache_dir=cache_dir, imported=imported,
-                                            reuse=reuse)
-        return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir, imported=imported, reuse=reuse)
+        if not whole_project:
+            return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir, imported=imported,
+                                  reuse=reuse)
+        if stdin is not None:
+            workspace = engine.Workspace()
+            workspace.buffers[os.path.abspath(paths[0])] = stdin
+            result = engine.analyse([root], settings, jobs=jobs, workspace=workspace, imported=imported,
+                                    extra=[os.path.abspath(paths[0])])
+            result.buffers = dict(workspace.buffers)
+        else:
+            result = engine.analyse([root], settings, jobs=jobs, cache_dir=cache_dir, imported=imported, reuse=reuse)
     except PathError as error:
         _fail(str(error))
+    wanted = [os.path.abspath(p) for p in paths or ["."]]
+    if wanted != [os.path.abspath(root)]:
+        result.diagnostics = scope.narrowed(result.diagnostics, wanted)
+    return result
 
 
 def _imported(sources: Sequence[str], root: str) -> list[FileFacts]:
@@ -77,20 +95,6 @@ def _imported(sources: Sequence[str], root: str) -> list[FileFacts]:
         return [f for source in sources for f in exchange.load(source, root)]
     except exchange.FactsError as error:
         _fail(str(error))
-
-
-def project_root(settings: config.Settings) -> str:
-    """The config file's directory, else the enclosing git work tree, else the working directory."""
-    if settings.source is not None:
-        return settings.root
-    current = os.path.abspath(".")
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return os.path.abspath(".")
-        current = parent
 
 
 def _report_problems(result: engine.Result) -> None:
@@ -118,41 +122,72 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, help="Rule codes, prefixes or names to enable (replaces the config).")
 @click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to disable.")
-@click.option("--output-format", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True)
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--output-format", "--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text",
+              show_default=True, help="How findings are written (`--format` is the same flag).")
+@click.option("--fail-on", type=click.Choice(config.FAIL_ON), default=None,
+              help="The least severe finding that fails the run (exit 1) [default: the config's, else warning].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (--fail-on never).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no coverage line or summary.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule has, instead of the findings.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text output (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--stdin-filename", type=click.Path(), default=None,
+              help="With the path `-`: the file whose text standard input holds (analysed with its project).")
 @config_option
 @jobs_option
 @cache_option
 @click.option("--facts", "facts", multiple=True, type=click.Path(dir_okay=False),
               help="Also use facts exported by `queuelint extract` (another repository, or a shard).")
 def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], output_format: str,
-          exit_zero: bool, config_path: str | None, jobs: int | None, no_cache: bool, facts: tuple[str, ...]) -> None:
-    """Check PATHS (default: the current directory) for queue mismatches."""
-    settings = _settings(config_path, select, ignore)
-    result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache, facts=facts, reuse=True)
-    if output_format == "text":  # the one format a person reads whole: it says what was covered
+          fail_on: str | None, exit_zero: bool, quiet: bool, statistics: bool, color: str,
+          stdin_filename: str | None, config_path: str | None, jobs: int | None, no_cache: bool,
+          facts: tuple[str, ...]) -> None:
+    """Check the project PATHS belong to, and report the findings that touch PATHS (default:
+    the current directory). The whole project is always analysed: a file's findings can come
+    from another file (a constants module, a worker elsewhere)."""
+    stdin: bytes | None = None
+    if "-" in paths:
+        if paths != ("-",) or not stdin_filename:
+            _fail("`-` (read standard input) needs --stdin-filename, and no other path")
+        stdin, paths = sys.stdin.buffer.read(), (stdin_filename,)
+    elif stdin_filename:
+        _fail("--stdin-filename is given with the path `-`")
+    settings = _settings(config_path, select, ignore, paths, fail_on="never" if exit_zero else fail_on,
+                         stdin=stdin is not None)
+    result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache and stdin is None,
+                      facts=facts, reuse=True, whole_project=True, stdin=stdin)
+    colour = {"always": True, "never": False}.get(color, False if os.environ.get("NO_COLOR") else None)
+    if statistics:
+        from queuelint.reporters import statistics as counts
+
+        output = counts.render(result.diagnostics, as_json=output_format == "json")
+    elif output_format in ("text", "concise"):  # the formats a person reads whole: they say what was covered
         from queuelint.reporters import text
 
-        output = text.render(result.diagnostics, len(result.internal_errors), result.coverage)
+        output = text.render(result.diagnostics, len(result.internal_errors), None if quiet else result.coverage,
+                             full=output_format == "text", summary=not quiet,
+                             styled=colour if colour is not None else sys.stdout.isatty(), buffers=result.buffers)
     else:
         output = reporter(output_format)(result.diagnostics, len(result.internal_errors))
-    click.echo(output, nl=False)
+    click.echo(output, nl=False, color=colour)
     _report_problems(result)
     if result.internal_errors:
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_FINDINGS if result.diagnostics and not exit_zero else EXIT_CLEAN)
+    failing = any(settings.fails(d.severity.value) for d in result.diagnostics)
+    sys.exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="json", show_default=True)
+@click.option("--output-format", "--format", "output_format", type=click.Choice(sorted(RENDERERS)), default="json",
+              show_default=True, help="How the graph is written (`--format` is the same flag).")
 @config_option
 @jobs_option
 @cache_option
 def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, jobs: int | None,
           no_cache: bool) -> None:
     """Show the queues, job names, producers and consumers that were understood."""
-    settings = _settings(config_path, (), ())
+    settings = _settings(config_path, (), (), paths)
     result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache)
     assert result.graph is not None  # only `check` reuses a result, which has no graph
     click.echo(RENDERERS[output_format](result.graph), nl=False)
@@ -169,13 +204,13 @@ def graph(paths: tuple[str, ...], output_format: str, config_path: str | None, j
 @cache_option
 def extract(paths: tuple[str, ...], output: str, config_path: str | None, jobs: int | None, no_cache: bool) -> None:
     """Export the producers and consumers of PATHS, names resolved, for `check --facts`."""
-    settings = _settings(config_path, (), ())
+    settings = _settings(config_path, (), (), paths)
     result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache)
     assert result.graph is not None  # only `check` reuses a result, which has no graph
     from queuelint import exchange
 
     try:
-        count = exchange.write(result.graph, project_root(settings), output)
+        count = exchange.write(result.graph, settings.root, output)
     except OSError as error:
         _fail(f"{output}: cannot write: {error.strerror}")
     click.echo(f"{output}: facts of {count} file{'s' if count != 1 else ''}", err=True)
@@ -199,8 +234,8 @@ def rule(code: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True)
+@click.option("--output-format", "--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="How the rules are listed (`--format` is the same flag).")
 def rules(output_format: str) -> None:
     """List every rule."""
     from queuelint import catalogue
@@ -230,13 +265,14 @@ def server() -> None:
 
 
 @cli.command("debug-config")
+@click.argument("path", required=False, type=click.Path())
 @config_option
 @click.option("--select", multiple=True)
 @click.option("--ignore", multiple=True)
-def debug_config(config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
-    """Print the resolved settings and why each rule is on or off."""
-    settings = _settings(config_path, select, ignore)
-    click.echo("\n".join(config.describe(settings)))
+def debug_config(path: str | None, config_path: str | None, select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+    """Print the settings for PATH (default: the current directory) and why each rule is on or off there."""
+    settings = _settings(config_path, select, ignore, [path] if path else [])
+    click.echo("\n".join(config.describe(settings, path)))
 
 
 def main() -> None:

@@ -27,7 +27,9 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_FILE = "queuelint.toml"
 KNOWN_KEYS = ("select", "ignore", "exclude", "extend-exclude", "per-file-ignores", "external", "producers",
-              "consumers", "cache-dir")
+              "consumers", "cache-dir", "fail-on", "severity")
+FAIL_ON = ("error", "warning", "info", "never")  # the least severe finding that fails the run
+SEVERITIES = ("error", "warning", "info")
 PRODUCER_KEYS = ("call", "library", "name-arg", "name-key", "queue", "queue-arg")
 CONSUMER_KEYS = ("decorator", "library", "name-arg", "name-key", "queue")
 LIBRARIES = ("bull", "bullmq")
@@ -78,6 +80,22 @@ class Settings:
     cache_dir: str = ".queuelint_cache"  # relative to `root`
     producers: tuple[ProducerSpec, ...] = ()  # in-house producer functions (`addJob(name, …)`)
     consumers: tuple[ConsumerSpec, ...] = ()  # in-house handler decorators (`@ProcessJob({ name })`)
+    fail_on: str = "warning"  # one of FAIL_ON
+    severity: tuple[tuple[str, str], ...] = ()  # (rule selector, severity): the last that matches wins
+
+    def severity_of(self, code: str, default: str) -> str:
+        """A rule's severity, as `[severity]` overrides it."""
+        chosen = default
+        for selector, severity in self.severity:
+            if _matches(code, selector):
+                chosen = severity
+        return chosen
+
+    def fails(self, severity: str) -> bool:
+        """Whether a finding of `severity` fails the run."""
+        if self.fail_on == "never":
+            return False
+        return SEVERITIES.index(severity) <= SEVERITIES.index(self.fail_on)
 
     def produced_elsewhere(self, queue: str, job: str | None = None) -> bool:
         if queue in self.external_produced:
@@ -98,13 +116,17 @@ class Settings:
         return f"off: not selected ({self.origin.get('select', 'default')})"
 
     def ignored_in(self, path: str, code: str) -> bool:
+        return self.ignoring_pattern(path, code) is not None
+
+    def ignoring_pattern(self, path: str, code: str) -> str | None:
+        """The `per-file-ignores` pattern that turns `code` off in `path`, if one does."""
         if not self.per_file_ignores:
-            return False
+            return None
         relative = os.path.relpath(path, self.root).replace(os.sep, "/")
         for pattern, codes in self.per_file_ignores:
             if _matches_any(code, codes) and _spec(pattern).match_file(relative):
-                return True
-        return False
+                return pattern
+        return None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -192,6 +214,52 @@ def load(config_path: str | None = None, start: str = ".") -> Settings:
     return from_table(table, path)
 
 
+def for_paths(paths: Sequence[str], config_path: str | None = None) -> Settings:
+    """The settings of the project the checked paths belong to. Its root is the directory of
+    the nearest config above them (found from the paths, as ruff finds it, not from the
+    working directory), else the enclosing git work tree, else the working directory (for
+    paths outside it, the directory they share). Paths of two projects are an error: each
+    is analysed whole, with its own settings."""
+    checked = [os.path.abspath(p) for p in paths] or [os.path.abspath(".")]
+    if config_path is not None:
+        settings = load(config_path)
+        outside = [p for p in checked if not _inside(p, settings.root)]
+        if outside:
+            raise ConfigError(f"{outside[0]}: outside the project of {config_path} ({settings.root})")
+        return settings
+    starts = [p if os.path.isdir(p) else os.path.dirname(p) for p in checked]
+    projects = {_project_of(start) for start in dict.fromkeys(starts)}
+    if len(projects) > 1:
+        shown = sorted(config or root or "(no project)" for config, root in projects)
+        raise ConfigError(f"the paths belong to different projects ({', '.join(shown[:3])}): check each on its own")
+    config_file, root = next(iter(projects))
+    if config_file is not None:
+        return load(config_file)
+    if root is None:  # neither a config nor git: the working directory, or what the paths share
+        cwd = os.path.abspath(".")
+        root = cwd if all(_inside(start, cwd) for start in starts) else os.path.commonpath(starts)
+    return Settings(root=root)
+
+
+def _project_of(start: str) -> tuple[str | None, str | None]:
+    """The config file governing `start`, else the enclosing git work tree."""
+    found = find_config(start)
+    if found is not None:
+        return found[0], None
+    current = start
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return None, current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None, None
+        current = parent
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
 def from_table(table: Any, path: str) -> Settings:
     where = path if not path.endswith("pyproject.toml") else f"{path} [tool.queuelint]"
     if not isinstance(table, dict):
@@ -210,7 +278,7 @@ def from_table(table: Any, path: str) -> Settings:
         raise ConfigError(f"{where}: 'per-file-ignores' must be a table of glob = [codes]")
     for pattern, codes in raw.items():
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of rule codes")
+            raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be an array of rule codes")
         per_file.append((pattern, validate_selectors(codes, f"{where} per-file-ignores {pattern!r}")))
     cache_dir = table.get("cache-dir", ".queuelint_cache")
     if not isinstance(cache_dir, str) or not cache_dir:
@@ -221,6 +289,19 @@ def from_table(table: Any, path: str) -> Settings:
     if os.path.isabs(cache_dir) or cache_dir.startswith("~") or any(part in ("", ".", "..") for part in parts):
         raise ConfigError(f"{where}: 'cache-dir' must be a directory inside the project, "
                           f"given relative to it without '.' or '..' (got {cache_dir!r})")
+    fail_on = table.get("fail-on", "warning")
+    if fail_on not in FAIL_ON:
+        raise ConfigError(f"{where}: 'fail-on' must be one of {', '.join(map(repr, FAIL_ON))}, got {_shown(fail_on)}")
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ConfigError(f"{where}: 'severity' must be a table of rule = \"error\" | \"warning\" | \"info\", "
+                          f"got {_kind(severity)}")
+    for selector, level in severity.items():
+        validate_selectors([selector], f"{where} severity")
+        if level not in SEVERITIES:
+            raise ConfigError(f"{where}: severity {selector!r} must be one of {', '.join(map(repr, SEVERITIES))}, "
+                              f"got {_shown(level)}")
+    settings = replace(settings, fail_on=fail_on, severity=tuple(severity.items()))
     settings = replace(settings, exclude=excludes, per_file_ignores=tuple(per_file), origin=origin, cache_dir=cache_dir,
                        producers=tuple(_producer(item, f"{where} producers[{i}]")
                                        for i, item in enumerate(_tables(table, "producers", where))),
@@ -247,7 +328,7 @@ def _check_keys(item: dict[str, Any], known: tuple[str, ...], where: str, prefix
 def _typed(item: dict[str, Any], key: str, kind: type, where: str, default: Any) -> Any:
     value = item.get(key, default)
     if value is not default and (not isinstance(value, kind) or isinstance(value, bool)):
-        raise ConfigError(f"{where}: {key!r} must be a {kind.__name__}, got {type(value).__name__}")
+        raise ConfigError(f"{where}: {key!r} must be {_KINDS.get(kind, kind.__name__)}, got {_kind(value)}")
     if kind is int and value is not None and value < 0:
         raise ConfigError(f"{where}: {key!r} must be 0 or more")
     return value
@@ -329,15 +410,37 @@ def _patterns(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
 
 def _strings(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = table.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key!r} must be a list of strings, got {type(value).__name__}")
+    if isinstance(value, str):  # `select = "QL1"`: say how to write it rather than guess
+        raise ConfigError(f"{where}: {key!r} must be an array of strings, such as {key} = [{_shown(value)}]; "
+                          "got a string")
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: {key!r} must be an array of strings, got {_kind(value)}")
+    for position, item in enumerate(value, 1):
+        if not isinstance(item, str):
+            raise ConfigError(f"{where}: {key!r} must be an array of strings; item {position} is {_kind(item)}")
     return tuple(value)
 
 
-def with_cli(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -> Settings:
-    """CLI `--select` replaces the configured selection; `--ignore` adds to it."""
+# TOML's names for the values a config can hold, with their article.
+_KINDS: dict[type, str] = {str: "a string", int: "an integer", float: "a float", bool: "a boolean",
+                           list: "an array", dict: "a table"}
+
+
+def _kind(value: Any) -> str:
+    """What a config value is, in TOML's words (`an integer`, `a table`)."""
+    return next((name for kind, name in _KINDS.items() if type(value) is kind), "a date or time")
+
+
+def _shown(value: Any) -> str:
+    """A value as TOML writes it, for a message."""
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def with_cli(settings: Settings, select: Sequence[str], ignore: Sequence[str], fail_on: str | None = None) -> Settings:
+    """CLI `--select` replaces the configured selection; `--ignore` adds to it; `--fail-on`
+    replaces the configured one."""
+    if fail_on is not None:
+        settings = replace(settings, fail_on=fail_on, origin={**settings.origin, "fail-on": "command line"})
     if select:
         settings = replace(settings, select=validate_selectors(select, "--select"),
                            origin={**settings.origin, "select": "command line"})
@@ -347,10 +450,12 @@ def with_cli(settings: Settings, select: Sequence[str], ignore: Sequence[str]) -
     return settings
 
 
-def describe(settings: Settings) -> list[str]:
+def describe(settings: Settings, path: str | None = None) -> list[str]:
+    """The settings, and why each rule is on or off (in `path`, when given)."""
     lines = [
         f"config file: {settings.source or '(none: defaults)'}",
         f"root: {settings.root}",
+        *([f"path: {path}"] if path else []),
         f"select: {list(settings.select)}",
         f"ignore: {list(settings.ignore)}",
         f"exclude: {list(settings.exclude)}",
@@ -361,5 +466,10 @@ def describe(settings: Settings) -> list[str]:
         f"produced-jobs={dict(settings.external_jobs)}",
         "rules:",
     ]
-    lines += [f"  {r.code} {r.name}: {settings.why(r.code)}" for r in REGISTRY]
+    for r in REGISTRY:
+        why = settings.why(r.code)
+        pattern = settings.ignoring_pattern(os.path.abspath(path), r.code) if path else None
+        if pattern is not None and why.startswith("on"):
+            why = f"off here: per-file-ignores {pattern!r} ({settings.origin.get('per-file-ignores', 'default')})"
+        lines.append(f"  {r.code} {r.name}: {why}")
     return lines

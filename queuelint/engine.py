@@ -15,20 +15,19 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
-from queuelint import demand, frontends, probes, relocation, runcache, suppress
+from queuelint import demand, frontends, probes, relocation, runcache, scope, suppress
 from queuelint.cache import RACY_NS, Entry, FactCache, code_salt, digest, encoded, entry_for
 from queuelint.config import ProducerSpec, Settings
 from queuelint.discover import (
     MINIFIED_BYTES,
     Discovered,
-    PathError,
     discover,
     looks_minified,
     may_hold_queue_code,
     minified_reason,
 )
 from queuelint.files import read_bytes
-from queuelint.findings import Coverage, Diagnostic
+from queuelint.findings import Coverage, Diagnostic, Severity
 from queuelint.modules import ModuleLocator
 from queuelint.pool import Workers
 from queuelint.rules import REGISTRY, RuleContext
@@ -54,6 +53,7 @@ class Result:
     fact_cache: FactCache | None = field(default=None, repr=False)
     reread: set[str] = field(default_factory=set, repr=False)  # files read again with wider options
     coverage: Coverage = field(default_factory=Coverage)  # what was understood
+    buffers: dict[str, bytes] = field(default_factory=dict, repr=False)  # text read instead of the disk
 
 
 class Workspace:
@@ -466,16 +466,21 @@ class FactStore:
 
 
 def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: Workspace | None = None,
-            cache_dir: str | None = None, imported: Sequence[FileFacts] = (), reuse: bool = False) -> Result:
+            cache_dir: str | None = None, imported: Sequence[FileFacts] = (), reuse: bool = False,
+            extra: Sequence[str] = ()) -> Result:
     """`imported`: facts exported elsewhere (`queuelint extract`), joined into the graph.
     `reuse`: give back the last run's findings when nothing that decides them changed (the
-    result then has no graph)."""
+    result then has no graph). `extra`: open buffers of the workspace analysed even where
+    the disk has no such file (text given on standard input)."""
     options = frontends.Options(frozenset(spec.call for spec in settings.producers), settings.consumers)
     salt = f"{code_salt()}\0{runcache.run_key('', options, [])}"
     if workspace is not None:
         workspace.begin_run()
-        return _analyse(workspace.discover(paths, settings), paths, settings, options, jobs, workspace, None, salt,
-                        imported)
+        found = workspace.discover(paths, settings)
+        missing = [path for path in extra if path not in found.files and frontends.language_of(path)]
+        if missing:
+            found = replace(found, files=[*found.files, *missing])
+        return _analyse(found, paths, settings, options, jobs, workspace, None, salt, imported)
     if not (reuse and cache_dir and not imported):
         return _analyse(discover(paths, settings), paths, settings, options, jobs, None, cache_dir, salt, imported)
     # Before any file is read (`_reuse` reads changed ones): files modified after this are not
@@ -664,10 +669,13 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
         except Exception as error:  # one broken rule must not hide the others
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             store.errors.append(f"rule {rule.code} ({rule.name}) failed: {detail}")
+    if settings.severity:  # `[severity]` in the config: every output, and what fails the run, see it
+        diagnostics = [replace(d, severity=Severity(settings.severity_of(d.code, d.severity.value)))
+                       for d in diagnostics]
     foreign = {f.path for f in imported} - local  # findings there belong to the other repository
     diagnostics = [d for d in diagnostics if not settings.ignored_in(d.span.path, d.code) and d.span.path not in foreign]
     all_facts = list(store.facts.values())
-    diagnostics = suppress.apply(diagnostics, all_facts, settings)
+    diagnostics = scope.with_dependencies(suppress.apply(diagnostics, all_facts, settings), graph)
     if cache is not None:
         cache.save()
     unique = {(d.code, d.span, d.message): d for d in diagnostics}
@@ -741,13 +749,15 @@ def _imported_processors(store: FactStore, resolver: Resolver,
     for (path, index), (handler_path, name) in targets.items():
         handler = next((h for h in store.facts[handler_path].handlers if h.name == name), None)
         if handler is not None:
-            merged[path][index] = _with_handler(merged[path][index], handler)
+            merged[path][index] = _with_handler(merged[path][index], handler, handler_path)
     return merged
 
 
-def _with_handler(consumer: Consumer, handler: Handler) -> Consumer:
+def _with_handler(consumer: Consumer, handler: Handler, handler_path: str) -> Consumer:
+    derived = consumer.derived_from if handler_path in consumer.derived_from or handler_path == consumer.span.path \
+        else (*consumer.derived_from, handler_path)
     consumer = replace(consumer, returned_errors=handler.returned_errors, swallowed_errors=handler.swallowed_errors,
-                       job_calls=handler.job_calls)
+                       job_calls=handler.job_calls, derived_from=derived)
     if consumer.kind == "process-call" and consumer.routes:  # process('name', fn): exactly that name
         return consumer
     return replace(consumer, routes=handler.routes, accepts_any=handler.accepts_any, router=handler.router)
@@ -780,18 +790,3 @@ def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | No
 
 
 MAX_FACTORY_LAYERS = 4
-
-
-def analyse_for_files(files: Sequence[str], root: str, settings: Settings, jobs: int = 1,
-                      cache_dir: str | None = None, imported: Sequence[FileFacts] = (), reuse: bool = False) -> Result:
-    """The project's analysis, narrowed to findings located in, or related to, `files`."""
-    wanted = {os.path.abspath(f) for f in files}
-    for path in wanted:
-        if not os.path.isfile(path):
-            raise PathError(f"{path}: no such file")
-    result = analyse([root], settings, jobs, cache_dir=cache_dir, imported=imported, reuse=reuse)
-    result.diagnostics = [d for d in result.diagnostics
-                          if d.span.path in wanted or any(r.span.path in wanted for r in d.related)]
-    return result
-
-

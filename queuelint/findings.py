@@ -44,6 +44,8 @@ class Diagnostic:
     span: Span
     hint: str = ""
     related: tuple[Related, ...] = ()
+    # The other files it was derived through (see `scope`): a run on one of them reports it.
+    depends: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.span.path, self.span.line, self.span.column, self.code, self.message)

@@ -123,6 +123,9 @@ class Consumer:
     # Made inside a registration helper whose parameter at this position is the processor
     # (`createWorker(name, processor)`): at each call, the argument passed there.
     processor_param: str = ""
+    # Files besides its own this consumer was made from: the registration helper's module, the
+    # processor's, what resolving them read (set by the analysis, never by a front-end).
+    derived_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,9 @@ class Producer:
     # In a wrapper, under `if (options?.daily)`: the parameter ("1.daily") a call must pass for
     # the producer to run there.
     guard: str = ""
+    # Files besides its own this producer was made from: the wrapper's module and what
+    # resolving it read (set by the analysis, never by a front-end).
+    derived_from: tuple[str, ...] = ()
 
     def option(self, key: str) -> JobOption | None:
         return next((o for o in self.options if o.key == key), None)

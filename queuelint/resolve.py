@@ -10,7 +10,8 @@ mismatch on an unknown name.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,12 +52,17 @@ class Resolver:
     """Resolves `Expr`s in the context of the file they were written in."""
 
     def __init__(self, load: Loader, modules: ModuleLocator | None = None) -> None:
-        self._load = load
+        self._read = load
         self._locator = modules or ModuleLocator()
         self._bindings: dict[str, dict[str, Expr]] = {}
         self._modules: dict[tuple[str, str], str | None] = {}
         self._names: dict[tuple[Expr, str], Name] = {}  # the graph and the rules ask again and again
         self._calls: dict[tuple[Expr, str], tuple[Expr, str] | None] = {}
+        # The files each memoised answer read: a finding made from it depends on them (a
+        # constants file, a wrapper's module), and an answer given again reads them again.
+        self._names_read: dict[tuple[Expr, str], frozenset[str]] = {}
+        self._calls_read: dict[tuple[Expr, str], frozenset[str]] = {}
+        self._recordings: list[set[str]] = []
 
     # --- public -----------------------------------------------------------------
 
@@ -64,8 +70,39 @@ class Resolver:
         key = (expr, path)
         found = self._names.get(key)
         if found is None:
-            found = self._names[key] = self._evaluate(expr, path, 0)
+            with self.recording() as read:
+                found = self._names[key] = self._evaluate(expr, path, 0)
+            self._names_read[key] = frozenset(read)
+        else:
+            self._note(self._names_read.get(key, ()))
         return found
+
+    def sources(self, expr: Expr, path: str) -> frozenset[str]:
+        """The files resolving `expr` (written in `path`) read, `path` among them."""
+        self.name(expr, path)
+        return self._names_read.get((expr, path), frozenset()) | {path}
+
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """The files read by the resolution done inside the block (nested blocks see theirs
+        in the enclosing ones too)."""
+        read: set[str] = set()
+        self._recordings.append(read)
+        try:
+            yield read
+        finally:
+            self._recordings.pop()
+            if self._recordings:
+                self._recordings[-1].update(read)
+
+    def _note(self, paths: Iterable[str]) -> None:
+        if self._recordings:
+            self._recordings[-1].update(paths)
+
+    def _load(self, path: str) -> FileFacts | None:
+        if self._recordings:
+            self._recordings[-1].add(path)
+        return self._read(path)
 
     def queue_kind(self, expr: Expr, path: str) -> str:
         """For a `queue_name` expression whose object is a task decorator: the kind of consumer
@@ -199,10 +236,13 @@ class Resolver:
         (`wrap(wrap(a))`) would otherwise be evaluated again at every level."""
         key = (call, path)
         if key in self._calls:
+            self._note(self._calls_read.get(key, ()))
             return self._calls[key]
-        found = self._call_result(call, path, depth)
+        with self.recording() as read:
+            found = self._call_result(call, path, depth)
         if depth <= MAX_DEPTH:  # a result cut short by depth is not the call's own
             self._calls[key] = found
+            self._calls_read[key] = frozenset(read)
         return found
 
     def _call_result(self, call: Expr, path: str, depth: int) -> tuple[Expr, str] | None:

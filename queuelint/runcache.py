@@ -139,7 +139,8 @@ def _diagnostic(data: dict[str, Any]) -> Diagnostic:
     # (a third of a warm run's time), and importing the facts vocabulary is a tenth of one.
     return Diagnostic(_text(data["code"]), _text(data["name"]), Severity(data["severity"]), _text(data["message"]),
                       _span(data["span"]), _text(data["hint"]),
-                      tuple(Related(_span(r["span"]), _text(r["message"])) for r in data["related"]))
+                      tuple(Related(_span(r["span"]), _text(r["message"])) for r in data["related"]),
+                      tuple(_text(path) for path in data["depends"]))
 
 
 def _text(value: Any) -> str:
@@ -156,7 +157,8 @@ def _span(data: Any) -> Span:
 def _encoded(diagnostic: Diagnostic) -> dict[str, Any]:
     return {"code": diagnostic.code, "name": diagnostic.name, "severity": diagnostic.severity.value,
             "message": diagnostic.message, "span": asdict(diagnostic.span), "hint": diagnostic.hint,
-            "related": [{"span": asdict(r.span), "message": r.message} for r in diagnostic.related]}
+            "related": [{"span": asdict(r.span), "message": r.message} for r in diagnostic.related],
+            "depends": list(diagnostic.depends)}
 
 
 def details(directory: str, snapshot: Snapshot) -> dict[str, FileDetails] | None:

@@ -161,7 +161,7 @@ def test_an_entry_too_recent_to_trust_stays_untrusted_after_a_run_elsewhere(
     assert "job 'digest' has no handler" in check(".")[1]  # b/worker.ts just written: racy for this run
     real = time.time_ns
     monkeypatch.setattr(time, "time_ns", lambda: real() + 5_000_000_000)  # a run 5 s later...
-    check("a")  # ... that looks at a/ only
+    CliRunner().invoke(cli, ["graph", "--jobs", "1", "a"])  # ... that reads a/ only (`check` reads the project)
     monkeypatch.undo()
     worker = in_tmp / "b/worker.ts"
     status = worker.stat()

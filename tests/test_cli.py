@@ -61,9 +61,9 @@ def test_missing_path_is_a_usage_error(in_tmp: Path) -> None:
     [
         ("selct = ['QL1']\n", "unknown key 'selct' (did you mean 'select'?)"),
         ("select = 'QL1\n", "invalid TOML"),
-        ("ignore = [1, 2]\n", "'ignore' must be a list of strings"),
+        ("ignore = [1, 2]\n", "'ignore' must be an array of strings; item 1 is an integer"),
         ("select = ['QL1O2']\n", "unknown rule selector 'QL1O2' (did you mean 'QL102'?)"),
-        ("[per-file-ignores]\n'a/*' = 'QL101'\n", "must be a list of rule codes"),
+        ("[per-file-ignores]\n'a/*' = 'QL101'\n", "must be an array of rule codes"),
         ("[[producers]]\ncal = 'addJob'\n", "producers[0]: unknown key 'cal' (did you mean 'call'?)"),
         ("[[producers]]\ncall = 'addJob'\n", "give the queue, as 'queue' (a name) or 'queue-arg'"),
         ("[[producers]]\ncall = 'addJob'\nqueue = 'q'\nname-arg = -1\n", "'name-arg' must be 0 or more"),
@@ -106,7 +106,7 @@ def test_json_output_schema(in_tmp: Path) -> None:
     assert status == 1
     (finding,) = json.loads(out)
     assert set(finding) == {"code", "name", "severity", "message", "hint", "path", "line", "column",
-                            "end_line", "end_column", "related"}
+                            "end_line", "end_column", "related", "depends"}
     assert (finding["path"], finding["line"], finding["column"]) == ("src/producer.ts", 5, 13)
     assert finding["related"][0]["path"] == "src/worker.ts"
 

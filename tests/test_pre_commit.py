@@ -45,3 +45,38 @@ def test_hook_fails_on_a_staged_mismatch_and_passes_when_fixed(tmp_path: Path) -
     passing = try_repo(project, home)
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "queuelint" in passing.stdout and "Passed" in passing.stdout
+
+
+def test_a_commit_that_changes_only_a_constants_file_is_checked_against_the_whole_project(tmp_path: Path) -> None:
+    """pre-commit passes the hook the staged files only: a name changed in a constants module
+    breaks producers and a worker elsewhere, and the hook must say so."""
+    project, home = tmp_path / "project", tmp_path / "pre-commit-home"
+    project.mkdir()
+    git(project, "init", "-q")
+    git(project, "config", "user.email", "dev@example.com")
+    git(project, "config", "user.name", "dev")
+    write_project(project, {
+        "src/jobs/names.ts": "export const Billing = { Invoice: 'send-invoice' } as const;\n",
+        "src/api/checkout.ts": """
+            import { Queue } from 'bullmq';
+            import { Billing } from '../jobs/names';
+            const billing = new Queue('billing');
+            export const checkout = () => billing.add(Billing.Invoice, {});
+        """,
+        "src/worker/billing.ts": """
+            import { Worker } from 'bullmq';
+            new Worker('billing', async (job) => {
+              if (job.name === 'send-invoice') return send(job.data);
+              throw new Error(`unknown job ${job.name}`);
+            });
+        """,
+    })
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "billing")
+    names = project / "src" / "jobs" / "names.ts"
+    names.write_text(names.read_text().replace("'send-invoice'", "'invoice-send'"))
+    git(project, "add", "src/jobs/names.ts")
+
+    failing = try_repo(project, home)
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "src/api/checkout.ts:5:43: QL102 [unhandled-job-name] job 'invoice-send'" in failing.stdout

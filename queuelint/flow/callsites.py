@@ -205,19 +205,28 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
              resolver: Resolver) -> tuple[str, Producer] | None:
     """The producer a call to the wrapper amounts to, written at the call site."""
     function = wrapped_function(producer) or ""
-    found = _queue_at_call(producer.queue, producer.library, function, path, site_path, site, resolver)
-    if found is None:
-        return None
-    queue, library = found
-    job = producer.job
-    if job.kind == "param" and job.reason == function:
-        job, anchor = _argument_with_span(site, job.text)
-        return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function)
-    # The name is the wrapper's own (only the queue came from the caller): the finding belongs
-    # where that name is written, so the producer stays there with the queue made file-independent.
-    name = resolver.name(queue, site_path)
-    queue = _fixed(name, queue)
-    return path, replace(producer, library=library, queue=queue)
+    with resolver.recording() as read:
+        found = _queue_at_call(producer.queue, producer.library, function, path, site_path, site, resolver)
+        if found is None:
+            return None
+        queue, library = found
+        job = producer.job
+        if job.kind == "param" and job.reason == function:
+            job, anchor = _argument_with_span(site, job.text)
+            derived = _derived(producer.derived_from, read, path, site_path)
+            return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function,
+                                      derived_from=derived)
+        # The name is the wrapper's own (only the queue came from the caller): the finding belongs
+        # where that name is written, so the producer stays there with the queue made file-independent.
+        queue = _fixed(resolver.name(queue, site_path), queue)
+    return path, replace(producer, library=library, queue=queue,
+                         derived_from=_derived(producer.derived_from, read, site_path, path))
+
+
+def _derived(before: tuple[str, ...], read: set[str], *paths: str) -> tuple[str, ...]:
+    """What a site made at a call depends on, besides the file it is written in (the last path)."""
+    *others, own = paths
+    return tuple(sorted((set(before) | read | set(others)) - {own}))
 
 
 def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallSite,
@@ -226,7 +235,8 @@ def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallS
     anchored at the call; its processor is the argument the helper hands the worker, read
     where it is defined when it is a named function."""
     function = wrapped_function(consumer) or ""
-    found = _queue_at_call(consumer.queue, consumer.library, function, path, site_path, site, resolver)
+    with resolver.recording() as read:
+        found = _queue_at_call(consumer.queue, consumer.library, function, path, site_path, site, resolver)
     if found is None:
         return None
     queue, library = found
@@ -236,7 +246,8 @@ def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallS
         if passed.kind == "ref" and "." not in passed.text:
             handler_ref, handler = passed.text, passed.text
     return site_path, replace(consumer, span=site.span, library=library, queue=queue, handler=handler,
-                              handler_ref=handler_ref, processor_param="")
+                              handler_ref=handler_ref, processor_param="",
+                              derived_from=_derived(consumer.derived_from, read, path, site_path))
 
 
 def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_path: str, site: CallSite,

@@ -14,6 +14,7 @@ Reporter = Callable[[Sequence[Diagnostic], int], str]
 # format name -> module of this package that renders it
 REPORTERS: dict[str, str] = {
     "text": "text",
+    "concise": "concise",
     "json": "json_format",
     "sarif": "sarif",
     "github": "github",

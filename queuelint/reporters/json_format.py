@@ -26,6 +26,7 @@ def as_dict(d: Diagnostic) -> dict[str, Any]:
             {"path": display_path(r.span.path), "line": r.span.line, "column": r.span.column, "message": r.message}
             for r in d.related
         ],
+        "depends": [display_path(path) for path in d.depends],  # other files it was derived through
     }
 
 
