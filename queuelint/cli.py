@@ -19,7 +19,7 @@ from queuelint.discover import PathError
 from queuelint.graph_output import RENDERERS
 from queuelint.reporters import REPORTERS, reporter
 from queuelint.reporters.paths import display_path, shown_path
-from queuelint.rules import REGISTRY, lookup
+from queuelint.rules import REGISTRY, closest_rule, lookup
 
 if TYPE_CHECKING:
     from queuelint.model import FileFacts
@@ -224,7 +224,9 @@ def rule(code: str) -> None:
     """Explain a rule (by code or name)."""
     found = lookup(code)
     if found is None:
-        _fail(f"unknown rule {code!r}; `queuelint rules` lists them")
+        close = closest_rule(code)
+        _fail(f"unknown rule {code!r}" + (f" (did you mean {close!r}?)" if close else "") +
+              "; `queuelint rules` lists them")
     from queuelint import catalogue  # the rule pages: only for `rule` and `rules`
 
     page = catalogue.pages().get(found.code)

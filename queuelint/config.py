@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from queuelint.files import read_bytes
-from queuelint.rules import BY_CODE, BY_NAME, REGISTRY
+from queuelint.rules import BY_CODE, BY_NAME, REGISTRY, closest_rule
 
 if TYPE_CHECKING:
     import pathspec
@@ -156,9 +156,8 @@ def validate_selectors(selectors: Sequence[str], where: str) -> tuple[str, ...]:
             continue
         if any(code.startswith(selector.upper()) for code in BY_CODE) and selector.upper().startswith("QL"):
             continue
-        choices = [*BY_CODE, *BY_NAME]
-        close = difflib.get_close_matches(selector, choices, n=1, cutoff=0.6)
-        suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+        close = closest_rule(selector)
+        suggestion = f" (did you mean {close!r}?)" if close else ""
         raise ConfigError(f"{where}: unknown rule selector {selector!r}{suggestion}")
     return tuple(selectors)
 

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 
 DEFAULT_JOB = "__default__"  # the name Bull and BullMQ give a job added without one
+WHOLE_FILE = 0  # the target line of a suppression for a whole file (`queuelint-disable-file`)
 
 
 class Severity(str, enum.Enum):

@@ -251,11 +251,12 @@ class ReExport:
 
 @dataclass(frozen=True)
 class Suppression:
-    """An inline suppression comment and the line it applies to."""
+    """A suppression comment and the line it applies to (`WHOLE_FILE`: every line)."""
 
     span: Span
     target_line: int
     codes: tuple[str, ...]  # codes or rule names as written; empty means every rule
+
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Inline suppressions (`// queuelint-disable-next-line QL101`, `# noqa: QL101`) and QL002."""
+"""Suppressions (`// queuelint-disable-next-line QL101`, `# noqa: QL101`, and for a whole file
+`// queuelint-disable-file QL101`, `# queuelint: disable-file=QL101`) and QL002.
+
+QL002 speaks only of rules that are on: a suppression of a rule turned off (`--ignore`, the
+config) is kept for when it is on again, not reported."""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from queuelint.config import Settings
-from queuelint.findings import Diagnostic
-from queuelint.rules import lookup
+from queuelint.findings import WHOLE_FILE, Diagnostic
+from queuelint.rules import closest_rule, lookup
 from queuelint.rules.unused_suppression import RULE as UNUSED
 
 if TYPE_CHECKING:
@@ -24,7 +28,9 @@ def apply(diagnostics: Iterable[Diagnostic], facts: Iterable[FileFacts], setting
     used: set[Suppression] = set()
     kept: list[Diagnostic] = []
     for diagnostic in diagnostics:
-        matching = [s for s in by_line.get((diagnostic.span.path, diagnostic.span.line), []) if _covers(s, diagnostic)]
+        path = diagnostic.span.path
+        candidates = [*by_line.get((path, diagnostic.span.line), []), *by_line.get((path, WHOLE_FILE), [])]
+        matching = [s for s in candidates if _covers(s, diagnostic)]
         if matching:
             used.update(matching)
         else:
@@ -33,7 +39,9 @@ def apply(diagnostics: Iterable[Diagnostic], facts: Iterable[FileFacts], setting
         for suppressions in by_line.values():
             for suppression in suppressions:
                 if suppression not in used and not settings.ignored_in(suppression.span.path, UNUSED.code):
-                    kept.append(_unused(suppression, settings))
+                    unused = _unused(suppression, settings)
+                    if unused is not None:
+                        kept.append(unused)
     return kept
 
 
@@ -43,16 +51,23 @@ def _covers(suppression: Suppression, diagnostic: Diagnostic) -> bool:
     return any(code.upper() == diagnostic.code or code.lower() == diagnostic.name for code in suppression.codes)
 
 
-def _unused(suppression: Suppression, settings: Settings) -> Diagnostic:
+def _unused(suppression: Suppression, settings: Settings) -> Diagnostic | None:
+    """The QL002 for a suppression that matched nothing, or None when every rule it names is
+    off (it may match again when they are on)."""
     rules = [lookup(code) for code in suppression.codes]
     unknown = [code for code, rule in zip(suppression.codes, rules, strict=True) if rule is None]
     if unknown:
-        message = f"suppression names unknown rule {unknown[0]!r}"
-    elif rules and not any(rule is not None and settings.is_enabled(rule.code) for rule in rules):
-        message = f"suppression of {', '.join(suppression.codes)}, which is not enabled"
+        close = closest_rule(unknown[0])
+        hint = f"did you mean {close!r}?" if close else "`queuelint rules` lists the rules; fix the name or remove it"
+        return UNUSED.at(suppression.span, f"suppression names unknown rule {unknown[0]!r}", hint=hint)
+    enabled = [code for code, rule in zip(suppression.codes, rules, strict=True)
+               if rule is not None and settings.is_enabled(rule.code)]
+    if suppression.codes and not enabled:
+        return None
+    what = ", ".join(enabled) if enabled else "any rule"
+    # Which line, said without its number: a message that stays true when code moves.
+    if suppression.target_line == WHOLE_FILE:
+        where = "in this file"
     else:
-        what = ", ".join(suppression.codes) if suppression.codes else "any rule"
-        # Which line, said without its number: a message that stays true when code moves.
-        where = "its line" if suppression.target_line == suppression.span.line else "the line below"
-        message = f"suppression of {what} matches no finding on {where}"
-    return UNUSED.at(suppression.span, message, hint="remove the comment")
+        where = "on its line" if suppression.target_line == suppression.span.line else "on the line below"
+    return UNUSED.at(suppression.span, f"suppression of {what} matches no finding {where}", hint="remove the comment")

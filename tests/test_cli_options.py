@@ -161,3 +161,12 @@ def test_debug_config_says_why_a_rule_is_off_in_a_file(in_tmp: Path) -> None:
     assert "path: src/legacy/old.ts" in described
     assert "QL102 unhandled-job-name: off here: per-file-ignores 'src/legacy/*'" in described
     assert "QL102 unhandled-job-name: on" in run("debug-config", "src/producer.ts")[1]
+
+
+@pytest.mark.parametrize(("written", "meant"), [("QL1O2", "QL102"), ("orphan-handlr", "orphan-handler")])
+def test_rule_suggests_the_rule_meant(written: str, meant: str) -> None:
+    status, out, err = run("rule", written)
+    assert status == 2 and out == ""
+    assert f"unknown rule {written!r} (did you mean {meant!r}?)" in err
+    assert f"unknown selector" not in run("check", "--select", written)[2]
+    assert f"did you mean {meant!r}" in run("check", "--select", written)[2]

@@ -42,4 +42,12 @@ def lookup(code_or_name: str) -> Rule | None:
     return BY_CODE.get(code_or_name.upper()) or BY_NAME.get(code_or_name.lower())
 
 
-__all__ = ["BY_CODE", "BY_NAME", "REGISTRY", "Rule", "RuleContext", "lookup"]
+def closest_rule(written: str) -> str | None:
+    """The code or name of the rule `written` probably meant (a misspelling), if any: what
+    every "did you mean" about a rule says (a suppression, a selector, `queuelint rule`)."""
+    from queuelint.rules.base import did_you_mean
+
+    return did_you_mean(written.lower(), list(BY_NAME)) or did_you_mean(written.upper(), list(BY_CODE))
+
+
+__all__ = ["BY_CODE", "BY_NAME", "REGISTRY", "Rule", "RuleContext", "closest_rule", "lookup"]

@@ -1,4 +1,5 @@
-"""Inline suppressions in Python: `noqa` comments naming queuelint codes or rule names.
+"""Suppressions in Python: `noqa` comments naming queuelint codes or rule names, and
+`# queuelint: disable-file=QL101` (no codes: every rule) for the whole file.
 
 Read with the stdlib tokenizer, apart from the libcst front-end: `inputs` reads them too,
 without libcst."""
@@ -9,13 +10,14 @@ import io
 import re
 import tokenize
 
-from queuelint.findings import Span
+from queuelint.findings import WHOLE_FILE, Span
 from queuelint.model import Suppression
 
 # Suppressions are `noqa` comments naming queuelint codes or rule names; codes of other
 # tools (E501) are theirs, and text after the codes is a comment.
 CODE = r"(?:[A-Za-z]{1,3}\d{3,4}|[a-z0-9]+(?:-[a-z0-9]+)+)"
 NOQA = re.compile(rf"#\s*noqa(?::\s*(?P<codes>{CODE}(?:[\s,]*,[\s,]*{CODE}|[ \t]+{CODE})*))?", re.I)
+DISABLE_FILE = re.compile(rf"#\s*queuelint:\s*disable-file\b(?:\s*=\s*(?P<codes>{CODE}(?:\s*,\s*{CODE})*))?")
 QUEUELINT_CODE = re.compile(r"^(?:QL\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)$")
 
 
@@ -39,7 +41,7 @@ def _ours(code: str) -> bool:
 
 def suppressions_in(path: str, text: str) -> list[Suppression]:
     found: list[Suppression] = []
-    if not any(_queuelint_codes(match) for match in NOQA.finditer(text)):
+    if "queuelint:" not in text and not any(_queuelint_codes(match) for match in NOQA.finditer(text)):
         return found  # the (pure Python) tokenizer only runs on files naming a queuelint rule
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
@@ -47,6 +49,13 @@ def suppressions_in(path: str, text: str) -> list[Suppression]:
         return found
     for token in tokens:
         if token.type != tokenize.COMMENT:
+            continue
+        line, column = token.start
+        span = Span(path, line, column + 1, line, column + 1 + len(token.string))
+        whole = DISABLE_FILE.match(token.string)
+        if whole is not None:
+            codes = tuple(c.strip() for c in (whole.group("codes") or "").split(",") if c.strip())
+            found.append(Suppression(span, WHOLE_FILE, codes))
             continue
         match = NOQA.search(token.string)
         if match is None:
@@ -56,6 +65,5 @@ def suppressions_in(path: str, text: str) -> list[Suppression]:
             continue  # other tools' codes (E501, F401): no queuelint rule named
         if not codes and match.group("codes") is None:
             continue  # a bare noqa belongs to flake8/ruff; queuelint wants its codes named
-        line, column = token.start
-        found.append(Suppression(Span(path, line, column + 1, line, column + 1 + len(token.string)), line, codes))
+        found.append(Suppression(span, line, codes))
     return found

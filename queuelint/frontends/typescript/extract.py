@@ -13,7 +13,7 @@ import re
 from tree_sitter import QueryCursor
 
 from queuelint.config import ConsumerSpec
-from queuelint.findings import Span
+from queuelint.findings import WHOLE_FILE, Span
 from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs, summaries
 from queuelint.frontends.typescript import handlers as handlers_module
 from queuelint.frontends.typescript.state import (
@@ -44,8 +44,8 @@ from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import Expr, FileFacts, Handler, Import, Problem, ReExport, Suppression
 
 # Codes (`QL101`) or rule names (`dynamic-job-name`); anything after them (`-- why`) is a comment.
-CODE = r"(?:[A-Za-z]{2}\d{3}|[a-z0-9]+(?:-[a-z0-9]+)+)"
-SUPPRESSION = re.compile(rf"queuelint-disable-(next-line|line)\b[ \t:]*((?:{CODE}(?:[ \t]*,?[ \t]*{CODE})*)?)")
+CODE = r"(?:[A-Za-z]{2}\d{3}|[Qq][Ll][0-9A-Za-z]{3}\b|[a-z0-9]+(?:-[a-z0-9]+)+)"  # QL1O2: misspelt, for QL002
+SUPPRESSION = re.compile(rf"queuelint-disable-(next-line|line|file)\b[ \t:]*((?:{CODE}(?:[ \t]*,?[ \t]*{CODE})*)?)")
 
 QUERY = """
 (call_expression
@@ -168,9 +168,7 @@ def _suppression(comment: Node, src: SourceText) -> Suppression | None:
         return None
     span = src.span(comment)
     codes = tuple(c for c in re.split(r"[,\s]+", match.group(2).strip()) if c)
-    target = span.line + 1 if match.group(1) == "next-line" else span.line
-    if match.group(1) == "next-line":
-        target = span.end_line + 1
+    target = {"next-line": span.end_line + 1, "line": span.line, "file": WHOLE_FILE}[match.group(1)]
     return Suppression(span, target, codes)
 
 
