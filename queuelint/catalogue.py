@@ -38,6 +38,43 @@ class Page:
     def examples(self) -> list[Example]:
         return _examples(self.text)
 
+    @property
+    def documentation(self) -> str:
+        """The page for a reader: without its `## Cases` sections, which are tests."""
+        kept: list[str] = []
+        in_cases = False
+        for line in self.text.splitlines(keepends=True):
+            if line.startswith("## "):
+                in_cases = line.startswith("## Cases")
+            if not in_cases:
+                kept.append(line)
+        return "".join(kept).rstrip("\n") + "\n"
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+
+def documentation_base() -> str | None:
+    """Where the rule pages can be read on the web (`[project.urls] Documentation`, else
+    `Repository` + `/blob/main/rules`), when the installed package says."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("queuelint").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    lowered: dict[str, str] = {}
+    for url in urls:
+        label, _, address = url.partition(",")
+        if address:
+            lowered[label.strip().lower()] = address.strip()
+    if "rules" in lowered:
+        return lowered["rules"].rstrip("/")
+    if "repository" in lowered:
+        return lowered["repository"].rstrip("/") + "/blob/main/rules"
+    return None
+
 
 def pages_directory() -> Path:
     from importlib import resources  # 20 ms: only when a page is wanted

@@ -95,20 +95,27 @@ def render_mermaid(graph: QueueGraph) -> str:
 
 
 def render_dot(graph: QueueGraph) -> str:
-    """Graphviz: one cluster per queue; unhandled names red, unproduced handlers grey."""
-    def quote(text: str) -> str:
+    """Graphviz: one cluster per queue, holding the queue and its job names; unhandled names
+    red, unproduced handlers grey. A consumer that handles every name hangs off the queue."""
+    def escaped(text: str) -> str:
         # Escaped as in Mermaid; the `\\` a name's escapes add are then doubled, as any backslash is.
-        return '"' + printable(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return printable(text).replace("\\", "\\\\").replace('"', '\\"')
+
+    def quote(*lines: str) -> str:
+        return '"' + "\\n".join(escaped(line) for line in lines) + '"'  # DOT's own line break between them
 
     lines = ["digraph queuelint {", "  rankdir=LR;", "  node [fontname=Helvetica, fontsize=10];"]
     for q_index, queue in enumerate(graph.queues()):
         produced, handled, unhandled, _ = _summary(graph, queue)
         names = sorted(set(produced) | handled)
+        queue_node = f"q{q_index}"
         lines.append(f"  subgraph cluster_{q_index} {{ label={quote('queue ' + queue)};")
+        lines.append(f"    {queue_node} [label={quote(queue)}, shape=cylinder];")
         for i, name in enumerate(names):
             color = ', style=filled, fillcolor="#ffdddd", color="#cc0000"' if name in unhandled else (
                 ', style=filled, fillcolor="#eeeeee", color="#999999"' if name not in produced else "")
             lines.append(f"    q{q_index}n{i} [label={quote(name)}, shape=ellipse{color}];")
+            lines.append(f"    q{q_index}n{i} -> {queue_node} [arrowhead=none, style=dotted];")
         lines.append("  }")
         ids = {name: f"q{q_index}n{i}" for i, name in enumerate(names)}
         for name in names:
@@ -116,13 +123,13 @@ def render_dot(graph: QueueGraph) -> str:
                 lines.append(f"  {ids[name]}p{i} [label={quote(where)}, shape=box]; {ids[name]}p{i} -> {ids[name]};")
         for c_index, site in enumerate(graph.consumers(queue)):
             node = f"q{q_index}c{c_index}"
-            label = f"{site.consumer.handler}\\n{display_path(site.path)}:{site.span.line}"
-            lines.append(f"  {node} [label={quote(label)}, shape=box, style=rounded];")
+            label = quote(site.consumer.handler, f"{display_path(site.path)}:{site.span.line}")
+            lines.append(f"  {node} [label={label}, shape=box, style=rounded];")
             targets = [ids[n.value] for _, n in site.routes if n.is_value and n.value in ids]
             for target in targets:
                 lines.append(f"  {target} -> {node};")
             if site.consumer.accepts_any or not targets:
-                lines.append(f"  {ids[names[0]] if names else node} -> {node} [label=\"every name\", style=dashed];")
+                lines.append(f"  {queue_node} -> {node} [label=\"every name\", style=dashed];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -82,7 +82,7 @@ def test_lsp_positions_are_utf16_and_zero_based(tmp_path: Path) -> None:
 
 
 def test_every_format_is_offered_by_the_cli() -> None:
-    assert set(REPORTERS) == {"text", "concise", "json", "sarif", "github", "lsp"}
+    assert set(REPORTERS) == {"text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit", "lsp"}
 
 
 def test_graph_pictures_mark_unhandled_names(in_tmp: Path) -> None:

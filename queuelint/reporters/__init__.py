@@ -18,6 +18,9 @@ REPORTERS: dict[str, str] = {
     "json": "json_format",
     "sarif": "sarif",
     "github": "github",
+    "gitlab": "gitlab",
+    "junit": "junit",
+    "json-lines": "json_lines",
     "lsp": "lsp",
 }
 

@@ -26,18 +26,23 @@ def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> str:
 
 def as_dict(diagnostics: Sequence[Diagnostic], internal_errors: int = 0) -> dict[str, Any]:
     pages = catalogue.pages()
+    base = catalogue.documentation_base()
     rules = []
     for rule in REGISTRY:
         page = pages.get(rule.code)
-        rules.append({
+        help_text = page.documentation if page else rule.name  # the page without its test Cases
+        descriptor: dict[str, Any] = {
             "id": rule.code,
             "name": rule.name,
             "shortDescription": {"text": page.summary if page else rule.name},
             "fullDescription": {"text": page.summary if page else rule.name},
-            "help": {"text": page.text if page else rule.name, "markdown": page.text if page else rule.name},
+            "help": {"text": help_text, "markdown": help_text},
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
             "properties": {"tags": list(rule.libraries)},
-        })
+        }
+        if base and page:
+            descriptor["helpUri"] = f"{base}/{urllib.parse.quote(page.file_name)}"
+        rules.append(descriptor)
     index = {rule.code: i for i, rule in enumerate(REGISTRY)}
     root = Path(os.getcwd()).as_uri() + "/"
     run: dict[str, Any] = {

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 
 if TYPE_CHECKING:
-    from queuelint.graph import Handled, QueueGraph
+    from queuelint.graph import ConsumerSite, Handled, QueueGraph
 
 
 @rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR,
@@ -45,10 +45,14 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 where = "" if libraries == {"celery"} else f" on queue {queue!r}"  # Celery: one registry per app
                 message = f"{kind} {site.job.value!r} is not registered: no {_label(libraries)} {kind}{where} has that name"
                 hint = f"did you mean {close!r}?" if close else f"define the {kind}, or fix the name"
+                registered = sorted(n for n in handled.names if n.endswith("." + site.job.value))
+                if libraries == {"celery"} and registered:  # Celery names a task by its module unless told
+                    hint = (f"the worker registers this task as {registered[0]!r} (a task is named by its module "
+                            f"unless given `name=`): send that name, or name the task {site.job.value!r}")
             else:
                 message = (f"job {_show(site.job.value)} has no handler on queue {queue!r}; "
                            f"its consumers handle {_listing(handled)}")
-                hint = f"did you mean {close!r}?" if close else _hint(site.job.value, handled)
+                hint = f"did you mean {close!r}?" if close else _hint(site.job.value, handled, consumers)
             yield self.at(site.span, message, hint=hint, related=related[:MAX_RELATED])
 
 
@@ -96,11 +100,28 @@ def _listing(handled: Handled) -> str:
     return shown + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
 
 
-def _hint(name: str, handled: Handled) -> str:
+def _hint(name: str, handled: Handled, consumers: Sequence[ConsumerSite]) -> str:
+    """How to handle the name, in the words of the consumers' API: a `case` in a @nestjs/bullmq
+    WorkerHost's `process` or a BullMQ Worker's processor, `@Process('x')` in @nestjs/bull,
+    `process('x', fn)` in Bull."""
     names = set(handled.names)
+    kinds = {site.consumer.kind for site in consumers}
+    handlers = sorted({site.consumer.handler for site in consumers})
+    bull = all(site.consumer.library == "bull" for site in consumers)
+    unnamed = "`@Process()`" if "process-decorator" in kinds else "`process(fn)`"
     if names == {DEFAULT_JOB}:
-        return ("the consumers only handle unnamed jobs (`@Process()` / `process(fn)`): add the job without a "
-                "name, `queue.add(data, opts)` (a per-job id goes in `opts.jobId`), or handle the name explicitly")
+        return (f"the consumers only handle unnamed jobs ({unnamed if bull else 'a processor that ignores the name'}):"
+                " add the job without a name, `queue.add(data, opts)` (a per-job id goes in `opts.jobId`), or handle"
+                " the name explicitly")
     if name == DEFAULT_JOB:
-        return "give the job one of the handled names, or add a handler for unnamed jobs (`@Process()`)"
-    return f"add a handler for {name!r} (`@Process({name!r})`, a `case` in the worker's switch) or fix the name"
+        return f"give the job one of the handled names, or add a handler for unnamed jobs ({unnamed})"
+    if "worker-host" in kinds:
+        host = next(site.consumer.handler for site in consumers if site.consumer.kind == "worker-host")
+        return f"add `case {name!r}:` to the switch on `job.name` in `{host}`, or fix the name"
+    if "process-decorator" in kinds:
+        owner = next(site.consumer.owner or site.consumer.handler for site in consumers
+                     if site.consumer.kind == "process-decorator")
+        return f"add a method with `@Process({name!r})` to `{owner}`, or fix the name"
+    if bull and "process-call" in kinds:
+        return f"add `queue.process({name!r}, handler)`, or fix the name"
+    return f"handle {name!r} in the worker's processor (a `case` on `job.name` in `{handlers[0]}`), or fix the name"
