@@ -80,3 +80,23 @@ def test_a_commit_that_changes_only_a_constants_file_is_checked_against_the_whol
     failing = try_repo(project, home)
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "src/api/checkout.ts:5:43: QL102 [unhandled-job-name] job 'invoice-send'" in failing.stdout
+
+
+def test_the_readme_local_hook_runs_as_written(tmp_path: Path) -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### pre-commit\n.*?```yaml\n(.*?)```", readme, re.S)
+    assert block is not None and "repo: local" in block.group(1)
+    project = tmp_path / "project"
+    project.mkdir()
+    git(project, "init", "-q")
+    write_project(project, {**BAD, ".pre-commit-config.yaml": block.group(1)})
+    git(project, "add", ".")
+    # `language: system`: the queuelint installed beside this interpreter, as the README says.
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "home"),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run([PRE_COMMIT, "run", "--files", "src/worker.ts"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "src/producer.ts:5:13: QL102" in done.stdout  # only the worker was passed: the finding points into it

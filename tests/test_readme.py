@@ -65,3 +65,47 @@ def test_bad_inputs_table_names_tests_that_exist() -> None:
     for module, name in references:
         source = (REPO / "tests" / module).read_text(encoding="utf-8")
         assert f"def {name}(" in source, f"{module}::{name} is named in docs/bad-inputs.md but does not exist"
+
+
+def test_every_flag_and_config_key_is_documented() -> None:
+    from queuelint import config
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    usage = re.search(r"## Usage\n\n```text\n(.*?)```", readme, re.S)
+    assert usage is not None
+    for name, command in cli.commands.items():  # type: ignore[attr-defined]
+        assert f"queuelint {name}" in usage.group(1), name
+        for parameter in command.params:
+            for flag in getattr(parameter, "opts", []):
+                if flag.startswith("--") and flag != "--help":
+                    assert flag in usage.group(1) or name != "check", f"check {flag} is not in the README's usage"
+    for key in config.KNOWN_KEYS:
+        assert f"`{key}`" in readme, f"config key {key!r} is not documented"
+
+
+def test_the_gitlab_job_writes_the_report_it_uploads(in_tmp: object) -> None:
+    import json
+    import shlex
+    from pathlib import Path
+
+    import jsonschema
+    import yaml  # pre-commit's own dependency
+
+    from tests.helpers import write_project
+    from tests.test_cli_options import MIXED
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### GitLab CI\n.*?```yaml\n(.*?)```", readme, re.S)
+    assert block is not None
+    job = yaml.safe_load(block.group(1))["queuelint"]
+    [command] = [line for line in job["script"] if line.startswith("queuelint ")]
+    arguments, _, target = command.partition(" > ")
+    assert job["artifacts"]["reports"]["codequality"] == target and job["artifacts"]["when"] == "always"
+    write_project(Path(str(in_tmp)), MIXED)
+    result = CliRunner().invoke(cli, shlex.split(arguments)[1:])
+    assert result.exit_code == 1  # the job fails on findings, and keeps the report
+    schema = json.loads((REPO / "tests" / "data" / "gitlab-codequality.schema.json").read_text())
+    report = json.loads(result.stdout)
+    assert report
+    for item in report:
+        jsonschema.validate(item, schema)
