@@ -73,7 +73,7 @@ def test_every_flag_and_config_key_is_documented() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     usage = re.search(r"## Usage\n\n```text\n(.*?)```", readme, re.S)
     assert usage is not None
-    for name, command in cli.commands.items():  # type: ignore[attr-defined]
+    for name, command in cli.commands.items():
         assert f"queuelint {name}" in usage.group(1), name
         for parameter in command.params:
             for flag in getattr(parameter, "opts", []):
@@ -89,7 +89,7 @@ def test_the_gitlab_job_writes_the_report_it_uploads(in_tmp: object) -> None:
     from pathlib import Path
 
     import jsonschema
-    import yaml  # pre-commit's own dependency
+    import yaml  # type: ignore[import-untyped]  # pre-commit's own dependency
 
     from tests.helpers import write_project
     from tests.test_cli_options import MIXED
