@@ -122,6 +122,9 @@ def _hint(name: str, handled: Handled, consumers: Sequence[ConsumerSite]) -> str
         owner = next(site.consumer.owner or site.consumer.handler for site in consumers
                      if site.consumer.kind == "process-decorator")
         return f"add a method with `@Process({name!r})` to `{owner}`, or fix the name"
+    if "custom-decorator" in kinds:  # an in-house decorator declared in the config
+        declared = next(site.consumer.handler for site in consumers if site.consumer.kind == "custom-decorator")
+        return f"add a handler for {name!r} declared as `{declared}` is (with its decorator), or fix the name"
     if bull and "process-call" in kinds:
         return f"add `queue.process({name!r}, handler)`, or fix the name"
     return f"handle {name!r} in the worker's processor (a `case` on `job.name` in `{handlers[0]}`), or fix the name"
