@@ -120,6 +120,25 @@ class Resolver:
             return None
         return self._evaluate(found[0].parts[0], found[1], 0), found[0].text
 
+    def queue_instance(self, expr: Expr, path: str) -> tuple[str, Expr] | None:
+        """For a `queue_name` expression: the one queue object it denotes, as (file, the
+        `queue` expression made there), when it is reached through names alone
+        (`import { invoices } from './queue'`). A call (`createQueue('x')`, a getter) may make
+        a new object each time: None, as for anything not followed."""
+        if expr.kind != "queue_name" or not expr.parts:
+            return None
+        current, where = expr.parts[0], path
+        for depth in range(MAX_DEPTH):
+            if current.kind == "queue" and current.parts:
+                return where, current
+            if current.kind != "ref":
+                return None
+            found = self._lookup(where, current.text.split("."), depth + 1)
+            if found is None:
+                return None
+            current, where = found
+        return None
+
     def definition(self, local: str, path: str) -> tuple[str, str] | None:
         """Where a class or function named `local` in `path` is defined: (path, name)."""
         return self._definition(path, local, 0)

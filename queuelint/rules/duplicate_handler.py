@@ -47,8 +47,14 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             continue
         if consumer.library != "bull" or consumer.kind not in NAMED_HANDLER_KINDS or not site.queue.is_value:
             continue
-        # Nest processors of one package run in one app; process() calls share a queue only within a file.
+        # Nest processors of one package run in one app. Bull keeps handlers per queue object:
+        # process() calls share one when they reach the same object through names (a queue
+        # module imported by both); otherwise only calls in one file are known to.
         scope = graph.package_of(site.path) if consumer.kind == "process-decorator" else site.path
+        if consumer.kind == "process-call":
+            instance = graph.resolver.queue_instance(consumer.queue, site.path)
+            if instance is not None:
+                scope = f"{instance[0]}:{instance[1].text}:{graph.program(site.path)}"
         for route, name in site.routes:
             if name.is_value:
                 groups[(scope, site.queue.value, name.value)].append((site, route))
