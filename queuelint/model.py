@@ -224,6 +224,7 @@ class QueueDecl:
     library: str
     kind: str  # register (BullModule.registerQueue) | instance (new Queue) | inject | processor
     name: Expr
+    default_options: tuple[JobOption, ...] = ()  # the keys of its `defaultJobOptions` object
 
 
 @dataclass(frozen=True)

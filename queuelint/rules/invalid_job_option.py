@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from queuelint.findings import Diagnostic, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
+
+if TYPE_CHECKING:
+    from queuelint.model import JobOption
 
 # Per-job options each library reads (`JobsOptions` in BullMQ, `JobOpts` in Bull).
 KNOWN = {
@@ -57,18 +61,30 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                     yield self.at(option.span, f"`{option.key}=` is not an arq option: it is passed to the job "
                                                "function", hint=MISPLACED["arq"][option.key])
             continue
-        if library not in KNOWN:
-            continue
-        for option in site.producer.options:
-            reason = MISPLACED[library].get(option.key)
-            if reason is not None:
-                yield self.at(option.span, f"`{option.key}` is not a {_label(library)} job option: it is ignored",
-                              hint=reason)
-            elif "." not in option.key and option.key not in KNOWN[library]:
-                close = did_you_mean(option.key, KNOWN[library])
-                if close is not None:  # an unknown key far from every known one may be newer than this list
-                    yield self.at(option.span, f"`{option.key}` is not a {_label(library)} job option: it is ignored",
-                                  hint=f"did you mean `{close}`?")
+        yield from _unknown_options(self, library, site.producer.options, "job option")
+    # `defaultJobOptions` of a queue (`new Queue`, `BullModule.registerQueue`): every job
+    # gets them, and the library ignores a key it does not know as it does per job.
+    seen = set()
+    for declaration, _, _ in context.graph.declarations:
+        if declaration.default_options and declaration.span not in seen:
+            seen.add(declaration.span)
+            yield from _unknown_options(self, declaration.library, declaration.default_options,
+                                        "job option (in `defaultJobOptions`)")
+
+
+def _unknown_options(self: Rule, library: str, options: Iterable[JobOption], what: str) -> Iterator[Diagnostic]:
+    if library not in KNOWN:
+        return
+    for option in options:
+        reason = MISPLACED[library].get(option.key)
+        if reason is not None:
+            yield self.at(option.span, f"`{option.key}` is not a {_label(library)} {what}: it is ignored",
+                          hint=reason)
+        elif "." not in option.key and option.key not in KNOWN[library]:
+            close = did_you_mean(option.key, KNOWN[library])
+            if close is not None:  # an unknown key far from every known one may be newer than this list
+                yield self.at(option.span, f"`{option.key}` is not a {_label(library)} {what}: it is ignored",
+                              hint=f"did you mean `{close}`?")
 
 
 def _label(library: str) -> str:

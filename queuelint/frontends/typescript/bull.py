@@ -13,6 +13,7 @@ from queuelint.frontends.typescript.state import (
     add_opaque_bulk,
     add_producer,
     bulk_elements,
+    default_job_options,
     handler_consumer,
     imported_processor,
     processor_function,
@@ -39,7 +40,9 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
     if not args:
         return None
     name = expr_of(args[0], state.src)
-    state.queues.append(QueueDecl(state.src.span(args[0]), LIBRARY, "instance", name))
+    # `new Queue(name, opts)` or `new Queue(name, url, opts)`.
+    state.queues.append(QueueDecl(state.src.span(args[0]), LIBRARY, "instance", name,
+                                  default_job_options(args[1:3], state)))
     return QueueObject(LIBRARY, "queue", name)
 
 

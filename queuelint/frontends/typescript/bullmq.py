@@ -11,6 +11,7 @@ from queuelint.frontends.typescript.state import (
     add_opaque_bulk,
     add_producer,
     bulk_elements,
+    default_job_options,
     handler_consumer,
     imported_processor,
     processor_function,
@@ -41,7 +42,8 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
         return None
     name = queue_name(args[0], state)
     if exported == "Queue":
-        state.queues.append(QueueDecl(state.src.span(args[0]), LIBRARY, "instance", name))
+        state.queues.append(QueueDecl(state.src.span(args[0]), LIBRARY, "instance", name,
+                                      default_job_options(args[1:2], state)))
         return QueueObject(LIBRARY, "queue", name)
     processor = unwrap(args[1]) if len(args) > 1 else None
     function = processor_function(processor, state)

@@ -11,6 +11,7 @@ from queuelint.frontends.typescript.state import (
     Extraction,
     QueueObject,
     class_method,
+    default_job_options,
     handler_consumer,
 )
 from queuelint.frontends.typescript.syntax import (
@@ -218,4 +219,5 @@ def register_queue(call: Node, receiver: Node, state: Extraction) -> None:
         pairs = object_pairs(arg, state.src)
         name = pairs.get("name")
         if name is not None:
-            state.queues.append(QueueDecl(state.src.span(name), library, "register", expr_of(name, state.src)))
+            state.queues.append(QueueDecl(state.src.span(name), library, "register", expr_of(name, state.src),
+                                          default_job_options([arg], state)))

@@ -14,6 +14,7 @@ from queuelint.frontends.typescript.syntax import (
     arguments,
     dotted_name,
     enclosing,
+    object_pairs,
     property_name,
     unwrap,
 )
@@ -237,6 +238,16 @@ def processor_function(node: Node | None, state: Extraction) -> Node | None:
     if name is None:
         return None
     return state.function_lookup(node)(name)
+
+
+def default_job_options(objects: list[Node], state: Extraction) -> tuple[JobOption, ...]:
+    """The job options a queue gives every job (`{ defaultJobOptions: { … } }` in one of
+    `objects`, its options or registration objects)."""
+    for node in objects:
+        value = object_pairs(node, state.src).get("defaultJobOptions")
+        if value is not None:
+            return job_options(value, state)
+    return ()
 
 
 def job_options(node: Node | None, state: Extraction, prefix: str = "") -> tuple[JobOption, ...]:
