@@ -508,7 +508,8 @@ def _collect_failure_facts(
         if node.type == "return_statement" and node.named_children:
             if _error_shaped(node.named_children[0], node, src):
                 facts.returned_errors.append(BodyFact(src.span(node), shorten(src.text(node)), via))
-        elif node.type == "catch_clause" and _is_top_level_try(node, body) and not _catch_fails(node, src, lookup, done):
+        elif node.type == "catch_clause" and _holds_the_work(node, _work_blocks(body, job, src)) \
+                and not _catch_fails(node, src, lookup, done):
             header = shorten(src.text(node).split("{", 1)[0] + "{ … }")
             facts.swallowed_errors.append(BodyFact(src.span(node), header, via))
     if depth >= MAX_DELEGATION or job is None:
@@ -533,13 +534,41 @@ def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) ->
             yield callee.removeprefix("this."), target
 
 
-def _is_top_level_try(catch: Node, body: Node) -> bool:
-    """A `try` that holds the handler's work: a statement of its body, with no other awaited
-    work beside it (a `try` next to the real work guards an optional, best-effort step)."""
+def _work_blocks(body: Node, job: str | None, src: SourceText) -> dict[int, list[Node]]:
+    """The statement lists that hold a job's work, by the id of the node holding them: the
+    handler's body, and each branch on the job's name (a `case` of `switch (job.name)`, the
+    block of `if (job.name === 'x')`), which is that job's handler."""
+    blocks = {body.id: list(body.named_children)}
+    if job is None:
+        return blocks
+    subject = f"{job}.name"
+    for node in walk_body(body):
+        if node.type == "switch_statement" and subject in src.text(node.child_by_field_name("value") or node):
+            cases = node.child_by_field_name("body")
+            for case in cases.named_children if cases is not None else ():
+                value = case.child_by_field_name("value")
+                statements = [c for c in case.named_children if value is None or c.id != value.id]
+                blocks[case.id] = statements
+                for statement in statements:  # `case 'x': { … }`
+                    if statement.type == "statement_block":
+                        blocks[statement.id] = list(statement.named_children)
+        elif node.type == "if_statement" and subject in src.text(node.child_by_field_name("condition") or node):
+            for branch in (node.child_by_field_name("consequence"), node.child_by_field_name("alternative")):
+                block = branch.named_children[0] if branch is not None and branch.type == "else_clause" \
+                    and branch.named_children else branch
+                if block is not None and block.type == "statement_block":
+                    blocks[block.id] = list(block.named_children)
+    return blocks
+
+
+def _holds_the_work(catch: Node, blocks: dict[int, list[Node]]) -> bool:
+    """A `try` that holds a job's work: a statement of the handler's body or of a branch on
+    the job's name, with no other awaited work beside it (a `try` next to the real work
+    guards an optional, best-effort step)."""
     try_statement = catch.parent
-    if try_statement is None or try_statement.parent is None or try_statement.parent.id != body.id:
+    if try_statement is None or try_statement.parent is None or try_statement.parent.id not in blocks:
         return False
-    for statement in body.named_children:
+    for statement in blocks[try_statement.parent.id]:
         if statement.id == try_statement.id or statement.type == "comment":
             continue
         if any(node.type == "await_expression" for node in [statement, *walk_body(statement)]):
