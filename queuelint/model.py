@@ -273,11 +273,18 @@ class Problem:
 @dataclass(frozen=True)
 class ApiUse:
     """A use of a library's API worth checking against the library in use (`queue.process` on
-    a BullMQ queue, `Process` imported from `@nestjs/bullmq`)."""
+    a BullMQ queue, `Process` imported from `@nestjs/bullmq`), or that changes what a rule
+    may claim (`RESULT_READ`)."""
 
     span: Span
     library: str
     api: str
+
+
+# The api of an `ApiUse` that reads what a job returned (`job.returnvalue`,
+# `job.waitUntilFinished()`, Bull's `job.finished()`, a `QueueEvents` listener): a handler that
+# returns a failure may then be answering a caller, not hiding an error.
+RESULT_READ = "job-result"
 
 
 @dataclass(frozen=True)

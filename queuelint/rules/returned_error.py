@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from dataclasses import replace
 
-from queuelint.findings import Diagnostic, Related, Severity
+from queuelint.findings import Diagnostic, Related, Severity, Span
 from queuelint.rules.base import Rule, RuleContext, body_fact_site, in_python, rule
 
 
 @rule(code="QL201", name="returned-error", severity=Severity.ERROR,
       libraries=("bull", "bullmq", "celery", "dramatiq", "arq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
-    for site in context.graph.consumers():
+    from queuelint.model import RESULT_READ  # rules load on every run; the facts vocabulary need not
+
+    graph = context.graph
+    # Where the producing side reads what jobs return, a returned failure may be a result
+    # protocol: said at info, with the place that reads it.
+    reads: dict[str, Span] = {}
+    for facts in context.facts:
+        for use in facts.api_uses:
+            if use.api == RESULT_READ:
+                reads.setdefault(graph.program(use.span.path), use.span)
+    for site in graph.consumers():
         consumer = site.consumer
         for fact in consumer.returned_errors:
             where = body_fact_site(consumer, fact)
+            read = reads.get(graph.program(site.path)) if not in_python(fact.span.path) else None
+            if read is not None:
+                shown = os.path.relpath(read.path, context.settings.root).replace(os.sep, "/")
+                finding = self.at(
+                    fact.span,
+                    f"{where} returns a failure value (`{fact.detail}`), and job results are read "
+                    f"(at {shown}:{read.line}): if callers check it, this is a result protocol; if not, "
+                    "the job is marked completed and never retried",
+                    hint="throw, unless the caller that reads the result handles the failure",
+                    related=[Related(consumer.span, f"handler {consumer.handler}"),
+                             Related(read, "job results are read here")])
+                yield replace(finding, severity=Severity.INFO)
+                continue
             yield self.at(
                 fact.span,
                 f"{where} returns an error value (`{fact.detail}`) instead of throwing: "

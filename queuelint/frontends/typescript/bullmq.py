@@ -19,7 +19,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import ApiUse, Expr, QueueDecl
+from queuelint.model import RESULT_READ, ApiUse, Expr, QueueDecl
 
 LIBRARY = "bullmq"
 
@@ -38,6 +38,9 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
     args = arguments(node)
     if exported == "FlowProducer":
         return QueueObject(LIBRARY, "flow", Expr.unknown("FlowProducer", "a flow producer names the queue of each job it adds"))
+    if exported == "QueueEvents":  # completed events carry each job's return value
+        state.api_uses.append(ApiUse(state.src.span(node), LIBRARY, RESULT_READ))
+        return None
     if not args or exported not in ("Queue", "Worker"):
         return None
     name = queue_name(args[0], state)

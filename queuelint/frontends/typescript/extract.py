@@ -41,7 +41,17 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import Expr, FileFacts, Handler, Import, Problem, ReExport, Suppression
+from queuelint.model import (
+    RESULT_READ,
+    ApiUse,
+    Expr,
+    FileFacts,
+    Handler,
+    Import,
+    Problem,
+    ReExport,
+    Suppression,
+)
 
 # Codes (`QL101`) or rule names (`dynamic-job-name`); anything after them (`-- why`) is a comment.
 CODE = r"(?:[A-Za-z]{2}\d{3}|[Qq][Ll][0-9A-Za-z]{3}\b|[a-z0-9]+(?:-[a-z0-9]+)+)"  # QL1O2: misspelt, for QL002
@@ -56,6 +66,8 @@ QUERY = """
 (class_declaration) @class
 (class) @class
 (comment) @comment
+(member_expression property: (property_identifier) @result_member
+  (#any-of? @result_member "returnvalue" "waitUntilFinished" "finished")) @result_read
 """
 
 def extract(path: str, data: bytes, decode_problem: Problem | None = None,
@@ -84,6 +96,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     member_calls: list[tuple[Node, Node, str]] = []
     class_nodes: list[Node] = []
     suppressions: list[Suppression] = []
+    result_reads: list[Node] = []
     for _pattern, found in captures:
         if "construction" in found:
             constructions.append(found["construction"][0])
@@ -93,6 +106,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             member_calls.append((found["member_call"][0], found["receiver"][0], src.text(found["method"][0])))
         elif "class" in found:
             class_nodes.append(found["class"][0])
+        elif "result_read" in found:
+            result_reads.append(found["result_read"][0])
         elif "comment" in found:
             suppression = _suppression(found["comment"][0], src)
             if suppression is not None:
@@ -112,6 +127,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             nestjs.read_class(cls, state)
     for call, receiver, method in member_calls:  # also on queues imported from other modules
         _member_call(call, receiver, method, state)
+    for node in result_reads if state.libraries else ():  # `job.returnvalue`, `job.waitUntilFinished(events)`
+        state.api_uses.append(ApiUse(src.span(node), min(state.libraries), RESULT_READ))
     bindings.extend(summaries.summaries(root, state))
 
     return FileFacts(

@@ -18,6 +18,7 @@ from queuelint.findings import Span
 from queuelint.frontends.common import HandlerFacts
 from queuelint.frontends.typescript.syntax import (
     CLASS_TYPES,
+    FUNCTION_TYPES,
     Node,
     SourceText,
     arguments,
@@ -600,6 +601,8 @@ def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:
         return bool(ERROR_CLASS.search(ctor))
     if node.type == "identifier":
         name = src.text(node)
+        if _failed_result(name, statement, src):
+            return True
         parent = statement.parent
         while parent is not None:
             if parent.type == "catch_clause":
@@ -609,6 +612,36 @@ def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:
             if parent.type in ("method_definition", "function_declaration", "arrow_function", "function_expression"):
                 break
             parent = parent.parent
+    return False
+
+
+# `if (!result.ok) return result`, `if (res.isErr()) { …; return res }`: a result returned
+# where its own failure flag says it failed.
+FAILURE_TEST = r"(?:!\s*{0}\s*\.\s*(?:ok|isOk|success|succeeded)\b|{0}\s*\.\s*(?:isErr|isError|failed|error|err)\b(?!\s*(?:===|==)\s*(?:null|undefined|false)))"
+
+
+def _failed_result(name: str, statement: Node, src: SourceText) -> bool:
+    """Whether the variable `name` returned by `statement` holds a failure: it was declared
+    in the function from an error-shaped value (`const outcome = { success: false, … }`), or
+    the return sits under an `if` that tests its failure flag."""
+    test = re.compile(FAILURE_TEST.format(re.escape(name)))
+    function = statement.parent
+    while function is not None and function.type not in FUNCTION_TYPES:
+        if function.type == "if_statement":
+            condition = function.child_by_field_name("condition")
+            consequence = function.child_by_field_name("consequence")
+            inside = consequence is not None and consequence.start_byte <= statement.start_byte < consequence.end_byte
+            if inside and condition is not None and test.search(src.text(condition)):
+                return True
+        function = function.parent
+    if function is None:
+        return False
+    for node in walk_body(function):
+        if node.type == "variable_declarator" and node.start_byte < statement.start_byte:
+            declared, value = node.child_by_field_name("name"), unwrap(node.child_by_field_name("value"))
+            if declared is not None and value is not None and src.text(declared) == name \
+                    and value.type in ("object", "new_expression"):  # not another name: no chains
+                return _error_shaped(value, statement, src)
     return False
 
 
