@@ -96,6 +96,9 @@ class BodyFact:
     span: Span
     detail: str  # the source text, shortened
     via: str = ""  # the helper the handler delegates to, when the fact is inside it
+    # A swallowed named exception: the retries the task's configuration gives it, which the
+    # `except` keeps from running ("Dramatiq's retries of a failed actor (up to 20 by default)").
+    retries: str = ""
 
 
 @dataclass(frozen=True)

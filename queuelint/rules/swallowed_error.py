@@ -15,6 +15,16 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         consumer = site.consumer
         for fact in consumer.swallowed_errors:
             where = body_fact_site(consumer, fact)
+            if fact.retries:  # a named exception, only logged, in a task configured to retry
+                yield self.at(
+                    fact.span,
+                    f"{where} logs `{fact.detail.removesuffix(': …')}` and carries on: {fact.retries} never "
+                    "run, and the task is recorded as a success",
+                    hint="re-raise after logging (`raise`) so the configured retries apply, or catch only what "
+                         "retrying cannot fix",
+                    related=[Related(consumer.span, f"handler {consumer.handler}")],
+                )
+                continue
             yield self.at(
                 fact.span,
                 f"{where} catches the error and carries on: the job completes as if it succeeded and is "

@@ -14,7 +14,14 @@ from dataclasses import replace
 import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
-from queuelint.frontends.python.syntax import dict_items, dotted_name, keywords, positional, string_value
+from queuelint.frontends.python.syntax import (
+    code,
+    dict_items,
+    dotted_name,
+    keywords,
+    positional,
+    string_value,
+)
 from queuelint.model import Expr
 
 LIBRARY = "celery"
@@ -53,9 +60,18 @@ def task(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState, 
     name = state.expr(explicit.value) if explicit is not None else Expr("module_member", function.name.value)
     bound = "bind" in options and dotted_name(options["bind"].value) == "True"
     anchor = explicit.value if explicit is not None else function.name
+    # Celery retries only when told: `autoretry_for` (or `self.retry`, which an except that
+    # calls it is already taken as failing through).
+    autoretry = options.get("autoretry_for")
+    retries = f"the retries of `autoretry_for={code(state.module, autoretry.value)}`" if autoretry is not None else ""
+    retried: tuple[str, ...] = ()
+    if autoretry is not None:
+        value = autoretry.value
+        items = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) else [value]
+        retried = tuple(dotted_name(item) or "?" for item in items)
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY if registry is REGISTRY else "",
                       kind="celery-task", queue=registry, job=name, route_span=state.span(anchor),
-                      handler=function.name.value, bound=bound)
+                      handler=function.name.value, bound=bound, retries=retries, retried=retried)
     if _is_error_callback(function):  # runs once a task failed: retrying it would mean nothing
         state.consumers[-1] = replace(state.consumers[-1], swallowed_errors=())
     if not state.scopes and not state.classes:

@@ -23,6 +23,19 @@ def is_actor_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Cal
     return call if call is not None else True
 
 
+def _retries(options: dict[str, cst.Arg]) -> str:
+    """The retries Dramatiq's Retries middleware gives a failed actor: 20 unless `max_retries`
+    says otherwise (0: none). A value not written as a number is taken as some."""
+    given = options.get("max_retries")
+    if given is None:
+        return "Dramatiq's retries of a failed actor (up to 20 by default)"
+    value = given.value
+    if isinstance(value, cst.Integer):
+        count = int(value.value)
+        return f"the actor's retries (max_retries={count})" if count > 0 else ""
+    return "the actor's retries (max_retries)"
+
+
 def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
           default_queue: Expr = DEFAULT_QUEUE) -> None:
     """`default_queue`: the queue an in-house decorator over `dramatiq.actor` sets."""
@@ -33,7 +46,8 @@ def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
     queue = state.expr(queue_arg.value) if queue_arg is not None else default_queue
     anchor = explicit.value if explicit is not None else function.name
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="dramatiq-actor",
-                      queue=queue, job=name, route_span=state.span(anchor), handler=function.name.value)
+                      queue=queue, job=name, route_span=state.span(anchor), handler=function.name.value,
+                      retries=_retries(options))
     broker = options.get("broker")
     if broker is not None and not state.function_id():  # `broker=`: that broker's registry, not the global one
         state.consumers[-1] = replace(state.consumers[-1], registered_in=f"broker {dotted_name(broker.value)}")

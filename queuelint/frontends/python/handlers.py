@@ -45,7 +45,11 @@ def job_parameter(function: cst.FunctionDef, bound: bool) -> str | None:
 
 
 def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions, local: Locals,
-            job: str | None) -> HandlerFacts:
+            job: str | None, retries: str = "", retried: tuple[str, ...] = ()) -> HandlerFacts:
+    """`retries`: the retries the task is configured with (or its library gives by default),
+    said in words, for the exception classes `retried` (none named: every one); then a named
+    exception among them that is only logged is swallowed too, since it keeps those retries
+    from running."""
     facts = HandlerFacts()
     body = function.body
     statements = list(body.body) if isinstance(body, cst.IndentedBlock) else []
@@ -56,9 +60,13 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
             facts.returned_errors.append(BodyFact(positions.span(node), code(module, node)))
         elif isinstance(node, cst.Try) and node in statements and _holds_the_work(node, statements):
             for handler in node.handlers:
-                if _is_broad(handler) and not _fails(handler, function):
-                    header = code(module, handler).split(":", 1)[0] + ": …"
+                if _fails(handler, function):
+                    continue
+                header = code(module, handler).split(":", 1)[0] + ": …"
+                if _is_broad(handler):
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header))
+                elif retries and _retried(handler, retried) and _only_logs(handler):
+                    facts.swallowed_errors.append(BodyFact(positions.span(handler), header, retries=retries))
     return facts
 
 
@@ -255,6 +263,44 @@ def _is_broad(handler: cst.ExceptHandler) -> bool:
         return True
     names = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
     return any((dotted_name(n) or "").rsplit(".", 1)[-1] in BROAD for n in names)
+
+
+def _retried(handler: cst.ExceptHandler, retried: tuple[str, ...]) -> bool:
+    """Whether the classes the handler catches are among those retried: the same class, or
+    one of a retried class's module (`requests.HTTPError` under `requests.RequestException`),
+    or anything under a retried `Exception`. Classes elsewhere are not known to be related."""
+    if not retried:
+        return True
+    assert handler.type is not None  # a bare `except:` is broad, decided before
+    caught = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
+    for node in caught:
+        name = dotted_name(node) or ""
+        module, _, leaf = name.rpartition(".")
+        for other in retried:
+            other_module, _, other_leaf = other.rpartition(".")
+            if other_leaf in BROAD or leaf == other_leaf or (module and module == other_module):
+                return True
+    return False
+
+
+def _only_logs(handler: cst.ExceptHandler) -> bool:
+    """An `except` whose body only logs, and perhaps returns nothing: the failure is noted and
+    dropped. Anything else (a fallback value, a compensating call) is a decision left alone."""
+    logged = False
+    for statement in _block(handler.body):
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) \
+                        and LOGGING.search(dotted_name(small.value.func) or ""):
+                    logged = True
+                elif isinstance(small, cst.Pass) or (isinstance(small, cst.Return) and (
+                        small.value is None or (isinstance(small.value, cst.Name) and small.value.value == "None"))):
+                    continue
+                else:
+                    return False
+        else:
+            return False
+    return logged
 
 
 def _fails(handler: cst.ExceptHandler, function: cst.FunctionDef) -> bool:

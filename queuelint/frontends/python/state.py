@@ -101,11 +101,13 @@ class PyState:
         self.producers.append(Producer(self.span(anchor), library, call, queue, job, options))
 
     def add_handler(self, *, function: cst.FunctionDef | None, span: Span, library: str, kind: str, queue: Expr,
-                    job: Expr, route_span: Span, handler: str, bound: bool = False, owner: str = "") -> None:
+                    job: Expr, route_span: Span, handler: str, bound: bool = False, owner: str = "",
+                    retries: str = "", retried: tuple[str, ...] = ()) -> None:
         """A consumer handling exactly `job` (a task, an actor, a worker function); `owner`: the
-        registry it is part of, where that is not the whole app (an arq `WorkerSettings`)."""
-        facts = analyse(function, self.module, self.positions, self.local, job_parameter(function, bound)) \
-            if function is not None else None
+        registry it is part of, where that is not the whole app (an arq `WorkerSettings`);
+        `retries`: the retries it gets on failure, in words (see `handlers.analyse`)."""
+        facts = analyse(function, self.module, self.positions, self.local, job_parameter(function, bound),
+                        retries, retried) if function is not None else None
         self.consumers.append(Consumer(
             span, library, kind, queue, handler, routes=(Route(job, route_span),), accepts_any=False,
             returned_errors=tuple(facts.returned_errors) if facts else (),
