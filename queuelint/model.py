@@ -126,6 +126,7 @@ class Consumer:
     # Made inside a registration helper whose parameter at this position is the processor
     # (`createWorker(name, processor)`): at each call, the argument passed there.
     processor_param: str = ""
+    options: tuple[JobOption, ...] = ()  # the top-level keys of a Worker's options object
     # Files besides its own this consumer was made from: the registration helper's module, the
     # processor's, what resolving them read (set by the analysis, never by a front-end).
     derived_from: tuple[str, ...] = ()

@@ -51,6 +51,17 @@ MISPLACED = {
 }
 
 
+# Options of a job (or of a queue) written in `new Worker(name, fn, opts)`, where BullMQ reads
+# `WorkerOptions` only (`removeOnComplete`/`removeOnFail` are Worker options too, and valid).
+_PER_JOB = "it is a job option: set it where jobs are added (`queue.add(name, data, {{ {0} }})`) or in the " \
+           "queue's `defaultJobOptions`"
+ON_A_WORKER = {
+    **{key: _PER_JOB.format(key) for key in ("attempts", "backoff", "delay", "priority", "jobId", "repeat", "lifo")},
+    "defaultJobOptions": "`defaultJobOptions` is a Queue option: `new Queue(name, { defaultJobOptions })`",
+    "timeout": "BullMQ has no job timeout; enforce it inside the processor (e.g. with an AbortSignal)",
+}
+
+
 @rule(code="QL301", name="invalid-job-option", severity=Severity.ERROR, libraries=("bull", "bullmq", "arq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in context.graph.producers():
@@ -62,6 +73,14 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                                                "function", hint=MISPLACED["arq"][option.key])
             continue
         yield from _unknown_options(self, library, site.producer.options, "job option")
+    for consumer_site in context.graph.consumers():  # job options written on a BullMQ Worker
+        consumer = consumer_site.consumer
+        if consumer.library == "bullmq" and consumer.kind == "worker":
+            for option in consumer.options:
+                reason = ON_A_WORKER.get(option.key)
+                if reason is not None:
+                    yield self.at(option.span, f"`{option.key}` is not a BullMQ Worker option: it is ignored",
+                                  hint=reason)
     # `defaultJobOptions` of a queue (`new Queue`, `BullModule.registerQueue`): every job
     # gets them, and the library ignores a key it does not know as it does per job.
     seen = set()

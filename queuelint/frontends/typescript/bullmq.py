@@ -14,6 +14,7 @@ from queuelint.frontends.typescript.state import (
     default_job_options,
     handler_consumer,
     imported_processor,
+    job_options,
     processor_function,
     processor_parameter,
 )
@@ -62,6 +63,8 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
     if function is None:
         consumer = replace(consumer, handler_ref=imported_processor(processor, state),
                            processor_param=processor_parameter(processor, state, name))
+    if len(args) > 2:  # `new Worker(name, processor, { concurrency, … })`: its top-level keys
+        consumer = replace(consumer, options=tuple(o for o in job_options(args[2], state) if "." not in o.key))
     state.consumers.append(consumer)
     return None
 
