@@ -10,6 +10,7 @@ mismatch on an unknown name.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,23 @@ class Name:
     value: str = ""
     text: str = ""  # as written, for messages
     reason: str = ""  # dynamic: why it changes per call; unknown: what could not be followed
+    # Not a value, but built from known text around what is not known (`billing.{plan}.renew`):
+    # the pieces, None where any text may stand. Names it cannot be are then known.
+    family: tuple[str | None, ...] = ()
+
+    def may_be(self, name: str) -> bool:
+        """Whether this name can be `name`: its value, or any name of its family (a name with no
+        family may be anything)."""
+        if self.is_value:
+            return self.value == name
+        if not self.family:
+            return True
+        pattern = "".join(".*" if piece is None else re.escape(piece) for piece in self.family)
+        return re.fullmatch(pattern, name, re.S) is not None
+
+    def family_text(self) -> str:
+        """`billing.….renew`."""
+        return "".join("…" if piece is None else piece for piece in self.family)
 
     @property
     def is_value(self) -> bool:
@@ -170,15 +188,24 @@ class Resolver:
             return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
         if expr.kind == "concat":
             values: list[str] = []
+            pieces: list[str | None] = []  # the family, should a part not be known
+            unknown: Name | None = None
             assumed = ""  # a part the environment chose (see `model.ASSUMED_UNSET`) makes the whole so
             for part in expr.parts:
                 resolved = self._evaluate(part, path, depth + 1)
                 if resolved.status == "dynamic":
                     return Name("dynamic", text=expr.text, reason=resolved.reason)
                 if not resolved.is_value:
-                    return Name("unknown", text=expr.text, reason=resolved.reason)
+                    unknown = unknown or resolved
+                    pieces.extend(resolved.family or (None,))
+                    continue
                 values.append(resolved.value)
+                pieces.append(resolved.value)
                 assumed = assumed or (resolved.reason if ASSUMED_UNSET in resolved.reason else "")
+            if unknown is not None:
+                known = sum(len(p) for p in pieces if p is not None)
+                return Name("unknown", text=expr.text, reason=unknown.reason,
+                            family=_merged(pieces) if known >= MIN_FAMILY_TEXT else ())
             return Name("value", "".join(values), expr.text, assumed)
         if expr.kind == "module_member":
             module = self._locator.python_module_name(path)
@@ -405,6 +432,23 @@ class Resolver:
                 if found is not None:
                     return found
         return None
+
+
+# A family is only worth claiming on with some text of its own: `{a}.{b}` says nothing.
+MIN_FAMILY_TEXT = 3
+
+
+def _merged(pieces: list[str | None]) -> tuple[str | None, ...]:
+    """Adjacent texts joined, adjacent unknowns made one."""
+    merged: list[str | None] = []
+    for piece in pieces:
+        if piece is None and merged and merged[-1] is None:
+            continue
+        if piece is not None and merged and merged[-1] is not None:
+            merged[-1] = merged[-1] + piece
+            continue
+        merged.append(piece)
+    return tuple(merged)
 
 
 def as_expr(name: Name) -> Expr:

@@ -311,3 +311,41 @@ def test_a_task_registered_twice_names_the_file_of_the_first(tmp_path: Path) -> 
     diagnostics = run(tmp_path, {"app/__init__.py": "", "app/reports.py": task, "app/legacy.py": task})
     assert [d.message.split(";")[0] for d in diagnostics] == [
         "second handler for job 'reports.build' on queue 'celery' (first: build in app/legacy.py)"]
+
+
+def test_a_project_decorator_beside_a_task_decorator_wraps_the_task(tmp_path: Path) -> None:
+    """`@app.task(name=…)` over (or under) a project's own decorator: the task is the one the
+    library registers, under its explicit name, and `.delay()` produces that name. The other
+    decorator is a wrapper, not a second, in-house task registration."""
+    diagnostics = run(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/celeryconf.py": "from celery import Celery\napp = Celery('shop')\n",
+        "shop/db.py": """
+            def allow_writer():
+                def wrap(function):
+                    return function
+                return wrap
+        """,
+        "shop/tasks.py": """
+            from .celeryconf import app
+            from .db import allow_writer
+
+
+            @app.task(name="shop.migrations.backfill_prices")
+            @allow_writer()
+            def backfill_prices_task(start=0):
+                backfill_prices_task.delay(start + 100)
+
+
+            @allow_writer()
+            @app.task(name="shop.migrations.backfill_stock")
+            def backfill_stock_task(start=0):
+                backfill_stock_task.delay(start + 100)
+
+
+            def go():
+                app.send_task("shop.migrations.backfill_prices")
+                app.send_task("shop.migrations.backfill_stok")
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("shop/tasks.py", 20, "QL102")}  # only the misspelt one

@@ -9,7 +9,7 @@ from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
 from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
 
 if TYPE_CHECKING:
-    from queuelint.graph import ConsumerSite, Handled, QueueGraph
+    from queuelint.graph import ConsumerSite, Handled, ProducerSite, QueueGraph
 
 
 @rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR,
@@ -19,6 +19,9 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     graph = context.graph
     for queue in graph.queues():
         for site in graph.producers(queue):
+            if site.job.status == "unknown" and site.job.family:
+                yield from _family_reaches_none(self, graph, queue, site)
+                continue
             if not site.job.is_value:
                 continue
             # The consumers that take this producer's jobs (a test's worker does not take
@@ -54,6 +57,38 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                            f"its consumers handle {_listing(handled)}")
                 hint = f"did you mean {close!r}?" if close else _hint(site.job.value, handled, consumers)
             yield self.at(site.span, message, hint=hint, related=related[:MAX_RELATED])
+
+
+def _family_reaches_none(self: Rule, graph: QueueGraph, queue: str, site: ProducerSite) -> Iterator[Diagnostic]:
+    """A name built around what is not known (`f"billing.{plan}.renew"`) can still be none of
+    the names the consumers handle: then no job it makes is handled, whatever the data."""
+    consumers = graph.serving(queue, site)
+    if not consumers or not graph.closed(site):
+        return
+    handled = graph.handled(queue, site)
+    if handled.accepts_any or not handled.complete or any(site.job.may_be(name) for name in handled.names):
+        return
+    libraries = {entry.consumer.library for entry in consumers}
+    first = site.job.family[0]
+    packages = {name.split(".", 1)[0] for name in handled.names if "." in name}
+    if libraries == {"celery"} and (first is None or first.split(".", 1)[0] not in packages):
+        return  # a task of a package this project does not hold may be registered where we cannot see
+    related = [Related(route.span, f"handles {name!r} ({entry.consumer.handler})")
+               for name, entries in sorted(handled.names.items()) for entry, route in entries]
+    shape = site.job.family_text()
+    if libraries <= TASK_REGISTRIES:  # Celery, Dramatiq, arq: names are registered tasks
+        kind = {"celery": "task", "dramatiq": "actor", "arq": "function"}[min(libraries)]
+        where = f"no {_label(libraries)} {kind} has such a name: the registered ones are {_listing(handled)}"
+    else:
+        where = f"no consumer on queue {queue!r} handles one: they handle {_listing(handled)}"
+    yield self.at(site.span, f"job name {_code(site.job.text)} can only be a name like {shape!r}, and {where}",
+                  hint=f"make the names it builds ones a consumer handles, or add handlers for {shape!r}",
+                  related=related[:MAX_RELATED])
+
+
+def _code(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.startswith("`") and text.endswith("`") else f"`{text}`"
 
 
 def _rq_paths(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:

@@ -20,6 +20,14 @@ from queuelint.frontends.python.values import parameter_expr
 from queuelint.model import Argument, CallSite, Expr, Field, FileFacts, Import, Problem, ReExport
 
 
+def _library_decorated(node: cst.FunctionDef, current: cst.Decorator, state: PyState) -> bool:
+    """Whether a decorator after `current` (nearer the function, applied first) is a library's
+    task decorator: `current` then wraps a task, and does not register one."""
+    later = node.decorators[node.decorators.index(current) + 1:]
+    return any(celery.is_task_decorator(d.decorator, state) is not False
+               or dramatiq.is_actor_decorator(d.decorator, state) is not False for d in later)
+
+
 class Visitor(cst.CSTVisitor):
     def __init__(self, state: PyState, wanted_calls: frozenset[str] = frozenset()) -> None:
         self.state = state
@@ -68,16 +76,23 @@ class Visitor(cst.CSTVisitor):
             if made is not None:  # `def retryable(**kw): return shared_task(**kw)`
                 state.decorator_aliases[node.name.value] = made
                 state.bindings.append((node.name.value, made))
+        registered = False  # by a decorator known to be a library's
         for decorator in node.decorators:
             found = celery.is_task_decorator(decorator.decorator, state)
             if found is not False:
                 celery.task(node, found, state)
+                registered = True
                 continue
             found = dramatiq.is_actor_decorator(decorator.decorator, state)
             if found is not False:
                 dramatiq.actor(node, found, state)
+                registered = True
                 continue
-            if decorators.decorated(node, decorator.decorator, state) or \
+            if decorators.decorated(node, decorator.decorator, state):
+                continue
+            # A decorator imported from the project may be an in-house task decorator; beside a
+            # library's own (`@app.task(name=…)` over `@allow_writer()`) it is a wrapper of the task.
+            if not registered and not _library_decorated(node, decorator, state) and \
                     decorators.imported(node, decorator.decorator, state):
                 continue
         owner = ".".join(state.classes)
