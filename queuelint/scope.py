@@ -4,8 +4,9 @@ given on the command line (files or directories alike) only choose the findings 
 A finding is shown when it is located in a given path, points into one (a related
 location), or was derived through one: every finding carries the files it depends on
 (`Diagnostic.depends`), which are the files of the producers and consumers at its
-locations, the files resolving their names read (a constants module), and the files they
-were made from (a wrapper's module, an imported processor). The language server uses the
+locations, the files resolving their names read (a constants module), the files they
+were made from (a wrapper's module, an imported processor), and, for a producer or a
+handled name, the files of the queue's other end, which decide a claim of absence. The language server uses the
 same dependencies to know which open files a change touches.
 """
 
@@ -27,13 +28,25 @@ def with_dependencies(diagnostics: Iterable[Diagnostic], graph: QueueGraph) -> l
     """Each finding with the files it depends on: those of every site at one of its locations."""
     by_span: dict[Span, set[str]] = defaultdict(set)
     resolver = graph.resolver
+    # A claim about a producer (no handler takes its name) or a consumer (nothing produces
+    # what it handles) is decided by the other end: every file holding a site of the queue,
+    # so a commit that removes a task or a case is checked against the producers it strands.
+    consumers_of: dict[str, set[str]] = defaultdict(set)
+    producers_of: dict[str, set[str]] = defaultdict(set)
+    for consumer_site in graph.consumer_sites:
+        if consumer_site.queue.is_value:
+            consumers_of[consumer_site.queue.value].update({consumer_site.path, *consumer_site.consumer.derived_from})
+    for producer_site in graph.producer_sites:
+        if producer_site.queue.is_value:
+            producers_of[producer_site.queue.value].update({producer_site.path, *producer_site.producer.derived_from})
     for declaration, path, _ in graph.declarations:
         by_span[declaration.span] |= resolver.sources(declaration.name, path)
     for producer_site in graph.producer_sites:
         producer, path = producer_site.producer, producer_site.path
         files = {*resolver.sources(producer.queue, path), *resolver.sources(producer.job, path),
                  *producer.derived_from}
-        by_span[producer.span] |= files
+        by_span[producer.span] |= files | (consumers_of[producer_site.queue.value] if producer_site.queue.is_value
+                                           else set())
         for option in producer.options:
             by_span[option.span] |= files
     for consumer_site in graph.consumer_sites:
@@ -49,6 +62,9 @@ def with_dependencies(diagnostics: Iterable[Diagnostic], graph: QueueGraph) -> l
                 spans.append(consumer.router.fallback_span)
         for span in spans:
             by_span[span] |= files
+        if consumer_site.queue.is_value:
+            for route in consumer.routes:
+                by_span[route.span] |= producers_of[consumer_site.queue.value]
     found = []
     for diagnostic in diagnostics:
         depends = {diagnostic.span.path, *(r.span.path for r in diagnostic.related)}

@@ -145,3 +145,31 @@ def test_a_path_outside_the_given_config_is_a_usage_error(tmp_path: Path) -> Non
     write_project(tmp_path / "elsewhere", {"a.ts": "export {};\n"})
     status, out = check("--config", str(tmp_path / "one" / "queuelint.toml"), str(tmp_path / "elsewhere"))
     assert status == 2 and "outside the project" in out
+
+
+def test_a_commit_that_removes_a_task_reports_the_producers_it_strands(in_tmp: Path) -> None:
+    """A claim of absence is decided by the other end: a run on the tasks module, where the
+    task was removed, reports the producer elsewhere that no task takes any more."""
+    write_project(in_tmp, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "shop/__init__.py": "",
+        "shop/tasks.py": """
+            from celery import shared_task
+
+
+            @shared_task(name="mail.welcome")
+            def welcome(user_id):
+                ...
+        """,
+        "shop/views.py": """
+            from celery import current_app
+
+
+            def signup(user_id):
+                current_app.send_task("mail.welcome", args=[user_id])
+                current_app.send_task("mail.digest", args=[user_id])
+        """,
+    })
+    status, out = check("shop/tasks.py")
+    assert status == 1 and "shop/views.py:7:27: QL102" in out, out
+    assert "related:" not in out.split("QL102", 1)[1].split("hint:")[0]  # nothing to point at: it is gone

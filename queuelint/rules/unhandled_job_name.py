@@ -48,6 +48,9 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 where = "" if libraries == {"celery"} else f" on queue {queue!r}"  # Celery: one registry per app
                 message = f"{kind} {site.job.value!r} is not registered: no {_label(libraries)} {kind}{where} has that name"
                 hint = f"did you mean {close!r}?" if close else f"define the {kind}, or fix the name"
+                # A task registry holds every task of the app: the one meant is the place to
+                # point at, not the first twenty of them.
+                related = [r for r in related if close is not None and r.message.startswith(f"handles {close!r} ")]
                 registered = sorted(n for n in handled.names if n.endswith("." + site.job.value))
                 if libraries == {"celery"} and registered:  # Celery names a task by its module unless told
                     hint = (f"the worker registers this task as {registered[0]!r} (a task is named by its module "
