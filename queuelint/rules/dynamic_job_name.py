@@ -21,6 +21,10 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in graph.producers():
         if site.job.status != "dynamic":
             continue
+        if site.job.reason.startswith("the id") and site.producer.option("jobId") is not None:
+            # Taken for per-instance only from the word `id`; a call that gives the job its
+            # identity in `jobId` already uses the name for something else (a definition's id).
+            continue
         # "No handler can match it" is claimed over the consumers that take this producer's
         # jobs, when they are all known and none takes every name. Otherwise nothing fails
         # today, but the name carries no type: a warning.
