@@ -653,7 +653,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     expanded = _through_wrappers(store, found.files, resolver, settings.producers, workers)
     workers.close()  # the last phase that reads many files
     producers = expanded.producers
-    consumers = _imported_processors(store, resolver, expanded.consumers)
+    consumers = _imported_processors(store, resolver, expanded.consumers, frozenset(found.files))
     local = set(store.facts)
     queue_files = [f for f in store.facts.values()
                    if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls or f.unresolved]
@@ -730,15 +730,21 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
     return expanded
 
 
-def _imported_processors(store: FactStore, resolver: Resolver,
-                         consumers: Mapping[str, list[Consumer]]) -> dict[str, list[Consumer]]:
-    """Workers whose processor is a function of another module: read that function (on
-    demand) and give the consumer what it routes on and how it fails."""
+def _imported_processors(store: FactStore, resolver: Resolver, consumers: Mapping[str, list[Consumer]],
+                         listed: frozenset[str] = frozenset()) -> dict[str, list[Consumer]]:
+    """Workers whose processor is a function of another module, or a sandboxed processor's
+    module among the `listed` files: read that function (on demand) and give the consumer
+    what it routes on and how it fails."""
     wanted: dict[str, set[str]] = defaultdict(set)
     targets: dict[tuple[str, int], tuple[str, str]] = {}
     for path, items in consumers.items():
         for index, consumer in enumerate(items):
-            if consumer.handler_ref:
+            if consumer.handler_ref.startswith(frontends.SANDBOX):  # a sandboxed processor: its module's default export
+                module = _sandboxed_module(consumer.handler_ref.removeprefix(frontends.SANDBOX), listed)
+                if module is not None:
+                    wanted[module].add("default")
+                    targets[(path, index)] = (module, "default")
+            elif consumer.handler_ref:
                 found = resolver.definition(consumer.handler_ref, path)
                 if found is not None:
                     wanted[found[0]].add(found[1])
@@ -751,6 +757,15 @@ def _imported_processors(store: FactStore, resolver: Resolver,
         if handler is not None:
             merged[path][index] = _with_handler(merged[path][index], handler, handler_path)
     return merged
+
+
+def _sandboxed_module(path: str, listed: frozenset[str]) -> str | None:
+    """The project file a sandboxed processor path names: itself, or the TypeScript source of
+    a `.js` name beside it (`resize.js` run by ts-node is `resize.ts`). Only files the run
+    lists count: another one (build output) is not the project's to judge, nor watched."""
+    stem, extension = os.path.splitext(path)
+    candidates = [path] + ([stem + ".ts", stem + ".mts"] if extension in (".js", ".mjs", ".cjs") else [])
+    return next((candidate for candidate in candidates if candidate in listed), None)
 
 
 def _with_handler(consumer: Consumer, handler: Handler, handler_path: str) -> Consumer:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import found, run
 
 WORKERS = """
@@ -218,3 +220,46 @@ def test_each_block_s_own_queue_variable(tmp_path: Path) -> None:
         }
     """})
     assert found(tmp_path, diagnostics) == {("src/producers.ts", 9, "QL102")}
+
+
+SANDBOX_WORKER = """
+    import path from 'path';
+    import {{ Queue, Worker }} from 'bullmq';
+    const images = new Queue('images');
+    await images.add('resize', {{}});
+    await images.add('crop', {{}});
+    new Worker('images', {where});
+"""
+
+
+@pytest.mark.parametrize(("where", "module", "processor"), [
+    ("path.join(__dirname, 'processors', 'images.js')", "src/processors/images.ts",
+     "export default async function (job) {\n"
+     "  switch (job.name) {\n    case 'resize': {\n      const out = await resize(job.data);\n"
+     "      if (!out) return new Error('resize failed');\n      return out;\n    }\n"
+     "    default: throw new Error('unknown job');\n  }\n}\n"),
+    ("`${__dirname}/images.js`", "src/images.js",
+     "module.exports = async (job) => {\n"
+     "  switch (job.name) {\n    case 'resize': {\n      const out = await resize(job.data);\n"
+     "      if (!out) return new Error('resize failed');\n      return out;\n    }\n"
+     "    default: throw new Error('unknown job');\n  }\n};\n"),
+    ("path.resolve(__dirname, 'images.cjs')", "src/images.cjs",
+     "async function run(job) {\n"
+     "  switch (job.name) {\n    case 'resize': {\n      const out = await resize(job.data);\n"
+     "      if (!out) return new Error('resize failed');\n      return out;\n    }\n"
+     "    default: throw new Error('unknown job');\n  }\n}\nmodule.exports = run;\n"),
+])
+def test_a_sandboxed_processor_module_is_the_worker_handler(tmp_path: Path, where: str, module: str,
+                                                             processor: str) -> None:
+    diagnostics = run(tmp_path, {"src/queues.ts": SANDBOX_WORKER.format(where=where), module: processor})
+    line_of_return = next(n for n, text in enumerate(processor.splitlines(), 1) if "resize failed" in text)
+    assert found(tmp_path, diagnostics) == {("src/queues.ts", 6, "QL102"), (module, line_of_return, "QL201")}
+
+
+@pytest.mark.parametrize("where", ["path.join(__dirname, 'gone.js')", "'./dist/images.js'", "processorPath"])
+def test_a_sandboxed_processor_that_cannot_be_read_handles_every_name(tmp_path: Path, where: str) -> None:
+    """A module not in the project (build output, a path from the working directory, a
+    variable): the worker may handle any name, so no name is claimed unhandled."""
+    diagnostics = run(tmp_path, {"src/queues.ts": SANDBOX_WORKER.format(where=where),
+                                 "dist/images.js": "module.exports = async (job) => resize(job.data);\n"})
+    assert not [d for d in diagnostics if d.code == "QL102"]

@@ -40,6 +40,11 @@ TYPESCRIPT_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".c
 PYTHON_SUFFIXES = (".py",)
 
 
+# A `Consumer.handler_ref` naming the module of a sandboxed processor, by absolute path
+# (`new Worker('q', path.join(__dirname, 'resize.js'))`): its default export is the handler.
+SANDBOX = "sandbox:"
+
+
 def language_of(path: str) -> str | None:
     if path.endswith(TYPESCRIPT_SUFFIXES):
         return "typescript"

@@ -17,6 +17,7 @@ from queuelint.frontends.typescript.state import (
     job_options,
     processor_function,
     processor_parameter,
+    sandboxed_processor,
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
@@ -61,7 +62,8 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
         handler=_handler_name(processor, args[0], state),
     )
     if function is None:
-        consumer = replace(consumer, handler_ref=imported_processor(processor, state),
+        consumer = replace(consumer, handler_ref=imported_processor(processor, state)
+                           or sandboxed_processor(processor, state),
                            processor_param=processor_parameter(processor, state, name))
     if len(args) > 2:  # `new Worker(name, processor, { concurrency, … })`: its top-level keys
         consumer = replace(consumer, options=tuple(o for o in job_options(args[2], state) if "." not in o.key))

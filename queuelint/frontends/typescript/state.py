@@ -164,6 +164,10 @@ def class_method(cls: Node, name: str, src: SourceText) -> Node | None:
 
 
 def top_level_function(root: Node, name: str, src: SourceText) -> Node | None:
+    """The function `name` declares at the top level; for "default", the one the module
+    exports by default (`export default async function`, `module.exports = async (job) => …`)."""
+    if name == "default":
+        return _default_export(root, src)
     for statement in root.named_children:
         node = statement.child_by_field_name("declaration") if statement.type == "export_statement" else statement
         if node is None:
@@ -179,6 +183,26 @@ def top_level_function(root: Node, name: str, src: SourceText) -> Node | None:
     return None
 
 
+
+
+def _default_export(root: Node, src: SourceText) -> Node | None:
+    for statement in root.named_children:
+        if statement.type == "export_statement" and any(c.type == "default" for c in statement.children):
+            value = unwrap(statement.child_by_field_name("value") or statement.child_by_field_name("declaration"))
+            if value is not None and value.type in (*FUNCTION_TYPES, "function_declaration"):
+                return value
+            if value is not None and value.type == "identifier":
+                return top_level_function(root, src.text(value), src)
+        if statement.type == "expression_statement" and statement.named_children:
+            assignment = statement.named_children[0]
+            if assignment.type == "assignment_expression" and \
+                    src.text(assignment.child_by_field_name("left")) in ("module.exports", "exports.default"):
+                value = unwrap(assignment.child_by_field_name("right"))
+                if value is not None and value.type in FUNCTION_TYPES:
+                    return value
+                if value is not None and value.type == "identifier":
+                    return top_level_function(root, src.text(value), src)
+    return None
 
 
 def handler_consumer(
@@ -210,6 +234,41 @@ def handler_consumer(
         swallowed_errors=tuple(facts.swallowed_errors),
         job_calls=tuple(facts.job_calls),
     )
+
+
+PATH_JOINS = ("path.join", "path.resolve", "join", "resolve")
+
+
+def sandboxed_processor(node: Node | None, state: Extraction) -> str:
+    """`SANDBOX` + the file a sandboxed processor names beside this one
+    (`path.join(__dirname, 'resize.js')`, `` `${__dirname}/resize.js` ``), or "". A bare
+    string is taken from the working directory of the process: not known here."""
+    import os
+
+    from queuelint.frontends import SANDBOX
+
+    node = unwrap(node)
+    if node is None:
+        return ""
+    pieces: list[str] = []
+    if node.type == "call_expression" and dotted_name(node.child_by_field_name("function"), state.src) in PATH_JOINS:
+        args = [unwrap(a) for a in arguments(node)]
+        if not args or args[0] is None or state.src.text(args[0]) != "__dirname":
+            return ""
+        for arg in args[1:]:
+            if arg is None or arg.type != "string":
+                return ""
+            pieces.append(state.src.text(arg)[1:-1])
+    elif node.type == "template_string":
+        text = state.src.text(node)[1:-1]
+        if not text.startswith("${__dirname}/") or "${" in text[len("${__dirname}"):]:
+            return ""
+        pieces.append(text[len("${__dirname}/"):])
+    else:
+        return ""
+    if not pieces or any("\\" in piece for piece in pieces):
+        return ""
+    return SANDBOX + os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(state.src.path)), *pieces))
 
 
 def imported_processor(node: Node | None, state: Extraction) -> str:
