@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from queuelint.files import read_bytes
+from queuelint import probes
+from queuelint.files import inside, read_bytes
 from queuelint.rules import BY_CODE, BY_NAME, REGISTRY, closest_rule
 
 if TYPE_CHECKING:
@@ -222,41 +223,23 @@ def for_paths(paths: Sequence[str], config_path: str | None = None) -> Settings:
     checked = [os.path.abspath(p) for p in paths] or [os.path.abspath(".")]
     if config_path is not None:
         settings = load(config_path)
-        outside = [p for p in checked if not _inside(p, settings.root)]
+        outside = [p for p in checked if not inside(p, settings.root)]
         if outside:
             raise ConfigError(f"{outside[0]}: outside the project of {config_path} ({settings.root})")
         return settings
     starts = [p if os.path.isdir(p) else os.path.dirname(p) for p in checked]
-    projects = {_project_of(start) for start in dict.fromkeys(starts)}
+    governing = {start: find_config(start) for start in dict.fromkeys(starts)}
+    projects = {found[0] if found else probes.work_tree_root(start) for start, found in governing.items()}
     if len(projects) > 1:
-        shown = sorted(config or root or "(no project)" for config, root in projects)
+        shown = sorted(project or "(no project)" for project in projects)
         raise ConfigError(f"the paths belong to different projects ({', '.join(shown[:3])}): check each on its own")
-    config_file, root = next(iter(projects))
-    if config_file is not None:
-        return load(config_file)
+    found, root = next(iter(governing.values())), projects.pop()
+    if found is not None:
+        return from_table(found[1], found[0])
     if root is None:  # neither a config nor git: the working directory, or what the paths share
         cwd = os.path.abspath(".")
-        root = cwd if all(_inside(start, cwd) for start in starts) else os.path.commonpath(starts)
+        root = cwd if all(inside(start, cwd) for start in starts) else os.path.commonpath(starts)
     return Settings(root=root)
-
-
-def _project_of(start: str) -> tuple[str | None, str | None]:
-    """The config file governing `start`, else the enclosing git work tree."""
-    found = find_config(start)
-    if found is not None:
-        return found[0], None
-    current = start
-    while True:
-        if os.path.exists(os.path.join(current, ".git")):
-            return None, current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None, None
-        current = parent
-
-
-def _inside(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 def from_table(table: Any, path: str) -> Settings:

@@ -167,14 +167,7 @@ def _git_files(top: str) -> list[str] | None:
 
 
 def _inside_work_tree(top: str) -> bool:
-    current = top
-    while True:
-        if probes.exists(os.path.join(current, ".git")):
-            return True
-        parent = os.path.dirname(current)
-        if parent == current:
-            return False
-        current = parent
+    return probes.work_tree_root(top) is not None
 
 
 def _wanted(names: list[str], top: str, root: str,

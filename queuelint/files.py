@@ -25,3 +25,8 @@ def read_bytes(path: str) -> bytes:
 def read_text(path: str) -> str:
     """A regular file's text, as UTF-8 (ValueError when it is not)."""
     return read_bytes(path).decode("utf-8")
+
+
+def inside(path: str, directory: str) -> bool:
+    """Whether absolute `path` is `directory` or below it."""
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)

@@ -132,3 +132,15 @@ def recording() -> Iterator[Record]:
         yield _record
     finally:
         _record = previous
+
+
+def work_tree_root(start: str) -> str | None:
+    """The nearest directory at or above `start` holding `.git`, or None."""
+    current = os.path.abspath(start)
+    while True:
+        if exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent

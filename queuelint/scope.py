@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from queuelint.files import inside
 from queuelint.findings import Diagnostic, Span
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def touches(diagnostic: Diagnostic, wanted: Sequence[str]) -> bool:
 
 def _within(path: str, wanted: Sequence[str]) -> bool:
     path = os.path.abspath(path)
-    return any(path == w or path.startswith(w.rstrip(os.sep) + os.sep) for w in wanted)
+    return any(inside(path, directory) for directory in wanted)
 
 
 def narrowed(diagnostics: Iterable[Diagnostic], paths: Sequence[str]) -> list[Diagnostic]:

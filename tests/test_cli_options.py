@@ -12,26 +12,12 @@ from click.testing import CliRunner
 
 from queuelint.cli import cli
 from tests.helpers import write_project
+from tests.test_cli import BAD
 
 # One error (QL102: 'digest' unhandled) and one info (QL103: 'cleanup' handled, never produced).
-MIXED = {
-    "src/producer.ts": """
-        import { Queue } from 'bullmq';
-        const q = new Queue('mail');
-        await q.add('welcome', {});
-        await q.add('digest', {});
-    """,
-    "src/worker.ts": """
-        import { Worker } from 'bullmq';
-        new Worker('mail', async (job) => {
-          switch (job.name) {
-            case 'welcome': return welcome(job.data);
-            case 'cleanup': return cleanup(job.data);
-            default: throw new Error('unknown');
-          }
-        });
-    """,
-}
+MIXED = {**BAD, "src/worker.ts": BAD["src/worker.ts"].replace(
+    "case 'welcome': return welcome(job.data);",
+    "case 'welcome': return welcome(job.data);\n            case 'cleanup': return cleanup(job.data);")}
 ONLY_INFO = {**MIXED, "src/producer.ts": MIXED["src/producer.ts"].replace("await q.add('digest', {});", "")}
 
 

@@ -95,3 +95,11 @@ def body_fact_site(consumer: Consumer, fact: BodyFact) -> str:
 def in_python(path: str) -> bool:
     """Whether a finding is in Python code (hints then speak of `raise`, not `throw`)."""
     return path.endswith(".py")
+
+
+def as_code(text: str) -> str:
+    """Source text as inline code, on one line; a template literal already carries its backticks."""
+    text = " ".join(text.split())
+    if text.startswith("`"):
+        return text if text.endswith("`") else text + "`"
+    return f"`{text}`"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from queuelint.findings import Diagnostic, Related, Severity
-from queuelint.rules.base import Rule, RuleContext, rule
+from queuelint.rules.base import Rule, RuleContext, as_code, rule
 
 ID_OPTION = {
     "celery": "the task name says which task runs; pass the per-call value as an argument (or as `task_id=`)",
@@ -33,7 +33,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         hint = ID_OPTION.get(site.producer.library, "the job name is its type; pass the per-instance value as "
                                                     "`opts.jobId` (or in the data) and give the job a fixed name")
         where = f" on queue {site.queue.value!r}" if site.queue.is_value else ""
-        made = f"job name {_code(site.job.text)} is built from {site.job.reason}{where}"
+        made = f"job name {as_code(site.job.text)} is built from {site.job.reason}{where}"
         if closed and not graph.handled(site.queue.value, site).accepts_any:
             related = [Related(c.span, f"consumer of {site.queue.value!r}: {c.consumer.handler}") for c in consumers]
             yield self.at(site.span, f"{made}: no handler can match it", hint=hint, related=related)
@@ -45,9 +45,3 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                         hint=hint)
         yield replace(found, severity=Severity.WARNING)
 
-
-def _code(text: str) -> str:
-    """Source text as inline code; a template literal already carries its backticks."""
-    if text.startswith("`"):
-        return text if text.endswith("`") else text + "`"
-    return f"`{text}`"

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
-from queuelint.rules.base import Rule, RuleContext, did_you_mean, rule
+from queuelint.rules.base import Rule, RuleContext, as_code, did_you_mean, rule
 
 if TYPE_CHECKING:
     from queuelint.graph import ConsumerSite, Handled, ProducerSite, QueueGraph
@@ -84,14 +84,9 @@ def _family_reaches_none(self: Rule, graph: QueueGraph, queue: str, site: Produc
         where = f"no {_label(libraries)} {kind} has such a name: the registered ones are {_listing(handled)}"
     else:
         where = f"no consumer on queue {queue!r} handles one: they handle {_listing(handled)}"
-    yield self.at(site.span, f"job name {_code(site.job.text)} can only be a name like {shape!r}, and {where}",
+    yield self.at(site.span, f"job name {as_code(site.job.text)} can only be a name like {shape!r}, and {where}",
                   hint=f"make the names it builds ones a consumer handles, or add handlers for {shape!r}",
                   related=related[:MAX_RELATED])
-
-
-def _code(text: str) -> str:
-    text = " ".join(text.split())
-    return text if text.startswith("`") and text.endswith("`") else f"`{text}`"
 
 
 def _rq_paths(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
