@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from queuelint.flow.callsites import Expanded
     from queuelint.graph import QueueGraph
-    from queuelint.model import Consumer, FileFacts, Handler
+    from queuelint.model import Consumer, FileFacts, Handler, Producer
     from queuelint.resolve import Resolver
 
 
@@ -654,11 +654,14 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     workers.close()  # the last phase that reads many files
     producers = expanded.producers
     consumers = _imported_processors(store, resolver, expanded.consumers, frozenset(found.files))
+    job_functions = _job_functions(store, resolver, producers)
     local = set(store.facts)
     queue_files = [f for f in store.facts.values()
-                   if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls or f.unresolved]
+                   if f.producers or f.consumers or f.queues or f.modules or f.problems or f.calls or f.unresolved
+                   or f.api_uses]
     queue_files += [f for f in imported if f.path not in local]
-    graph = QueueGraph(queue_files, resolver, producers, consumers, _project_root(settings.root, roots))
+    graph = QueueGraph(queue_files, resolver, producers, consumers, _project_root(settings.root, roots),
+                       job_functions)
     context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
     for rule in REGISTRY:
@@ -757,6 +760,46 @@ def _imported_processors(store: FactStore, resolver: Resolver, consumers: Mappin
         if handler is not None:
             merged[path][index] = _with_handler(merged[path][index], handler, handler_path)
     return merged
+
+
+def _job_functions(store: FactStore, resolver: Resolver,
+                   producers: Mapping[str, list[Producer]]) -> dict[str, list[Consumer]]:
+    """Functions RQ runs as jobs: an RQ worker imports the function a job names (by reference
+    or dotted path) and calls it, with no registration to read. Each one of the project's,
+    read on demand, is a handler of its producers' queue for the rules on how handlers fail;
+    it takes no part in routing."""
+    from queuelint.model import Consumer, Expr
+
+    wanted: dict[str, set[str]] = defaultdict(set)
+    enqueued: dict[tuple[str, str], Producer] = {}  # (file, function) -> the first producer of it
+    for path, items in sorted(producers.items()):
+        for producer in items:
+            if producer.library != "rq":
+                continue
+            job = resolver.name(producer.job, path)
+            if not job.is_value or "." not in job.value:
+                continue
+            module, _, function = job.value.rpartition(".")
+            module_file = resolver.module_path(module, path)
+            found = resolver.definition(function, module_file) if module_file is not None else None
+            if found is None:
+                continue  # not a function of the project: RQ imports it from elsewhere
+            wanted[found[0]].add(found[1])
+            enqueued.setdefault(found, producer)
+    for path, names in wanted.items():
+        store.reload(path, handlers=frozenset(names))
+    functions: dict[str, list[Consumer]] = defaultdict(list)
+    for (path, name), producer in enqueued.items():
+        handler = next((h for h in store.facts[path].handlers if h.name == name), None) if path in store.facts else None
+        if handler is None or handler.span is None:
+            continue
+        queue = resolver.name(producer.queue, producer.span.path)
+        functions[path].append(Consumer(
+            handler.span, "rq", "job-function", Expr.literal(queue.value) if queue.is_value else Expr.unknown(queue.text),
+            name,
+            accepts_any=True, returned_errors=handler.returned_errors, swallowed_errors=handler.swallowed_errors,
+            derived_from=(producer.span.path,)))
+    return functions
 
 
 def _sandboxed_module(path: str, listed: frozenset[str]) -> str | None:

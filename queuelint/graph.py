@@ -71,9 +71,12 @@ class Handled:
 class QueueGraph:
     def __init__(self, facts: Iterable[FileFacts], resolver: Resolver,
                  producers: Mapping[str, list[Producer]] | None = None,
-                 consumers: Mapping[str, list[Consumer]] | None = None, root: str = "") -> None:
+                 consumers: Mapping[str, list[Consumer]] | None = None, root: str = "",
+                 job_functions: Mapping[str, list[Consumer]] | None = None) -> None:
         """`producers` and `consumers` replace the files' own (after wrappers and imported
-        processors were followed); `root`, the project's, tells test code by its path."""
+        processors were followed); `root`, the project's, tells test code by its path;
+        `job_functions`: functions run as jobs with no registration (RQ's), handlers that take
+        no part in routing."""
         self.facts = sorted(facts, key=lambda f: f.path)
         self.root = root
         self._programs: dict[str, Program] = {}
@@ -97,6 +100,9 @@ class QueueGraph:
                 self._add_producer(file.path, producer)
             for consumer in (consumers[file.path] if consumers and file.path in consumers else file.consumers):
                 self._add_consumer(file.path, consumer)
+        self.job_function_sites = [ConsumerSite(function, path, resolver.name(function.queue, path), ())
+                                   for path, functions in sorted((job_functions or {}).items())
+                                   for function in functions]
 
     def _add_producer(self, path: str, producer: Producer) -> None:
         if not producer.library:  # a call on an imported object: a producer only if that is a queue
@@ -184,6 +190,26 @@ class QueueGraph:
             if source[0] == "producer"
         }
         return [self.producer_sites[i] for _, i in sorted(found)]
+
+    def dotted_family(self, site: ProducerSite) -> tuple[str, str, list[str]] | None:
+        """For an RQ job named by a dotted path built around what is not known
+        (`f"app.exports.{fmt}_export"`) whose module is written out and is the project's: the
+        module, the shape of the function name (`…_export`) and the functions it can name."""
+        family = site.job.family
+        if site.producer.library != "rq" or site.job.is_value or not family or not family[0] \
+                or "." not in family[0] or any(p is not None and "." in p for p in family[1:]):
+            return None
+        module, _, first = family[0].rpartition(".")
+        path = self.resolver.module_path(module, site.path)
+        facts = self.resolver.facts(path) if path is not None else None
+        if facts is None:
+            return None
+        function = Name(site.job.status, family=(first, *family[1:]) if first else family[1:])
+        return module, function.family_text(), sorted(name for name, _ in facts.exports if function.may_be(name))
+
+    def handlers(self) -> list[ConsumerSite]:
+        """Every body that runs jobs: the consumers, and functions run as jobs (RQ's)."""
+        return self.consumer_sites + self.job_function_sites
 
     def consumers(self, queue: str | None = None) -> list[ConsumerSite]:
         if queue is None:

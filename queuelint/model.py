@@ -143,6 +143,7 @@ class Handler:
     returned_errors: tuple[BodyFact, ...] = ()
     swallowed_errors: tuple[BodyFact, ...] = ()
     job_calls: tuple[BodyFact, ...] = ()
+    span: Span | None = None  # the function's definition, where one was found
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,9 @@ class QueueDecl:
 
     span: Span
     library: str
-    kind: str  # register (BullModule.registerQueue) | instance (new Queue) | inject | processor
+    # register (BullModule.registerQueue) | instance (new Queue) | inject | processor | root (the
+    # options `BullModule.forRoot` gives every queue: no queue of its own)
+    kind: str
     name: Expr
     default_options: tuple[JobOption, ...] = ()  # the keys of its `defaultJobOptions` object
 

@@ -33,6 +33,10 @@ class Name:
     # Not a value, but built from known text around what is not known (`billing.{plan}.renew`):
     # the pieces, None where any text may stand. Names it cannot be are then known.
     family: tuple[str | None, ...] = ()
+    # The parts of a family that come from data the code is handed (a parameter, a field of a
+    # local: `account.plan`), as written; a part from the module (a setting, a constant not
+    # found) is configuration, not data.
+    holes: tuple[str, ...] = ()
 
     def may_be(self, name: str) -> bool:
         """Whether this name can be `name`: its value, or any name of its family (a name with no
@@ -122,6 +126,10 @@ class Resolver:
             self._recordings[-1].add(path)
         return self._read(path)
 
+    def facts(self, path: str) -> FileFacts | None:
+        """A file's facts (what it defines), read as resolution reads them."""
+        return self._load(path)
+
     def queue_kind(self, expr: Expr, path: str) -> str:
         """For a `queue_name` expression whose object is a task decorator: the kind of consumer
         it makes (`celery-task`), else ""."""
@@ -178,7 +186,7 @@ class Resolver:
         if expr.kind == "str":
             return Name("value", expr.text, repr(expr.text), expr.reason)
         if expr.kind == "dynamic":
-            return Name("dynamic", text=expr.text, reason=expr.reason)
+            return Name("dynamic", text=expr.text, reason=expr.reason, family=self._family(expr.parts, path, depth))
         if expr.kind == "ref":
             found = self._lookup(path, expr.text.split("."), depth + 1)
             if found is None:
@@ -190,22 +198,28 @@ class Resolver:
             values: list[str] = []
             pieces: list[str | None] = []  # the family, should a part not be known
             unknown: Name | None = None
+            holes: list[str] = []
             assumed = ""  # a part the environment chose (see `model.ASSUMED_UNSET`) makes the whole so
             for part in expr.parts:
                 resolved = self._evaluate(part, path, depth + 1)
                 if resolved.status == "dynamic":
-                    return Name("dynamic", text=expr.text, reason=resolved.reason)
+                    return Name("dynamic", text=expr.text, reason=resolved.reason,
+                                family=self._family(expr.parts, path, depth))
                 if not resolved.is_value:
                     unknown = unknown or resolved
                     pieces.extend(resolved.family or (None,))
+                    if part.kind in ("param", "unknown") and not part.text.endswith(")"):  # not a call's result
+                        holes.append(part.parts[0].text if part.kind == "param" and part.parts else part.text)
+                    holes.extend(resolved.holes)
                     continue
                 values.append(resolved.value)
                 pieces.append(resolved.value)
                 assumed = assumed or (resolved.reason if ASSUMED_UNSET in resolved.reason else "")
             if unknown is not None:
                 known = sum(len(p) for p in pieces if p is not None)
-                return Name("unknown", text=expr.text, reason=unknown.reason,
-                            family=_merged(pieces) if known >= MIN_FAMILY_TEXT else ())
+                family = _merged(pieces) if known >= MIN_FAMILY_TEXT else ()
+                return Name("unknown", text=expr.text, reason=unknown.reason, family=family,
+                            holes=tuple(holes) if family else ())
             return Name("value", "".join(values), expr.text, assumed)
         if expr.kind == "module_member":
             module = self._locator.python_module_name(path)
@@ -237,6 +251,21 @@ class Resolver:
             result = self._evaluate(returned[0], returned[1], depth + 1)
             return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
         return Name("unknown", text=expr.text, reason=expr.reason or f"{_quoted(expr.text)} is not known statically")
+
+    def _family(self, parts: tuple[Expr, ...], path: str, depth: int) -> tuple[str | None, ...]:
+        """The family a name built from `parts` belongs to: the text of the parts that are
+        known, any text where one is not (or changes per call)."""
+        if len(parts) < 2:
+            return ()
+        pieces: list[str | None] = []
+        for part in parts:
+            resolved = self._evaluate(part, path, depth + 1) if part.kind != "dynamic" else None
+            if resolved is not None and resolved.is_value:
+                pieces.append(resolved.value)
+            else:
+                pieces.extend(resolved.family if resolved is not None and resolved.family else (None,))
+        known = sum(len(p) for p in pieces if p is not None)
+        return _merged(pieces) if known >= MIN_FAMILY_TEXT and None in pieces else ()
 
     # --- flow: calls evaluated against the callee's summary ----------------------
 

@@ -509,7 +509,7 @@ def test_a_cut_file_reports_the_positions_of_the_whole_file(monkeypatch: pytest.
         "",
     ]).encode()
     cut = python_extract.extract("tasks.py", source)
-    monkeypatch.setattr(python_extract, "slice_source", lambda text, calls: None)
+    monkeypatch.setattr(python_extract, "slice_source", lambda text, calls, kept: None)
     whole = python_extract.extract("tasks.py", source)
     assert cut.producers == whole.producers and cut.consumers == whole.consumers
     assert [p.span.line for p in cut.producers] == [73]
@@ -562,7 +562,7 @@ def test_slicing_keeps_valid_files_valid(between: str, monkeypatch: pytest.Monke
               "    return x\n\n\ndef unused():\n    return 1\n\n\napp.send_task('tasks.nope')\n").encode()
     cut = python_extract.extract("tasks.py", source)
     assert not cut.problems
-    monkeypatch.setattr(python_extract, "slice_source", lambda text, calls: None)
+    monkeypatch.setattr(python_extract, "slice_source", lambda text, calls, kept: None)
     whole = python_extract.extract("tasks.py", source)
     assert cut.producers == whole.producers and cut.consumers == whole.consumers and cut.producers
 

@@ -349,3 +349,96 @@ def test_a_project_decorator_beside_a_task_decorator_wraps_the_task(tmp_path: Pa
         """,
     })
     assert found(tmp_path, diagnostics) == {("shop/tasks.py", 20, "QL102")}  # only the misspelt one
+
+
+RQ_JOBS = """
+    import logging
+
+    log = logging.getLogger(__name__)
+
+    def resize(image_id):
+        try:
+            convert(image_id)
+        except Exception:
+            log.exception("resize failed")
+
+    def tag(image_id):
+        if not image_id:
+            return {"success": False, "error": "no image"}
+        return {"success": True}
+"""
+
+
+def test_rq_job_functions_are_read_through_a_package_re_export_and_a_dotted_path(tmp_path: Path) -> None:
+    """RQ runs whatever a job names: a function imported through a package's `__init__`, and
+    one named by its dotted path, are both handlers, in a module that never imports RQ."""
+    diagnostics = run(tmp_path, {
+        "media/__init__.py": "from media.work import resize\n",
+        "media/work.py": RQ_JOBS,
+        "web/__init__.py": "",
+        "web/upload.py": """
+            from rq import Queue
+            from media import resize
+
+            q = Queue('media')
+
+            def uploaded(image_id):
+                q.enqueue(resize, image_id)
+                q.enqueue('media.work.tag', image_id)
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("media/work.py", 9, "QL202"), ("media/work.py", 14, "QL201")}
+    message = next(d.message for d in diagnostics if d.code == "QL202")
+    assert "failed job registry" in message
+
+
+def test_rq_functions_outside_the_project_or_never_enqueued_are_not_read(tmp_path: Path) -> None:
+    """Only functions a job names are handlers: the same bodies, not enqueued (or enqueued from
+    a library), say nothing."""
+    diagnostics = run(tmp_path, {
+        "media/__init__.py": "",
+        "media/work.py": RQ_JOBS,
+        "web/upload.py": """
+            import os
+            from rq import Queue
+
+            q = Queue('media')
+
+            def uploaded(path):
+                q.enqueue(os.remove, path)
+                q.enqueue('shutil.rmtree', path)
+        """,
+    })
+    assert found(tmp_path, diagnostics) == set()
+
+
+def test_a_result_read_from_async_result_makes_a_returned_failure_an_info(tmp_path: Path) -> None:
+    """`AsyncResult(task_id).get()` in a view: the caller reads what tasks return."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/tasks.py": """
+            from celery import shared_task
+
+            @shared_task
+            def build(report_id):
+                if not report_id:
+                    return {"success": False, "error": "no report"}
+                return {"success": True}
+        """,
+        "proj/views.py": """
+            from proj.tasks import build
+
+            def start(report_id):
+                build.delay(report_id)
+        """,
+    }
+    assert {d.severity.value for d in run(tmp_path, files) if d.code == "QL201"} == {"error"}
+    files["proj/status.py"] = """
+        from celery.result import AsyncResult
+
+        def status(task_id):
+            return AsyncResult(task_id).get(timeout=1)
+    """
+    reported = [d for d in run(tmp_path / "again", files) if d.code == "QL201"]
+    assert [d.severity.value for d in reported] == ["info"]
+    assert "proj/status.py:5" in reported[0].message

@@ -22,7 +22,8 @@ class Options:
 
     wanted_calls: frozenset[str] = frozenset()
     consumers: tuple[ConsumerSpec, ...] = ()
-    handlers: frozenset[str] = frozenset()  # exported functions used as processors elsewhere
+    # Exported functions used as processors elsewhere, or run as jobs (RQ): their handler facts.
+    handlers: frozenset[str] = frozenset()
 
     def markers(self) -> tuple[bytes, ...]:
         """Bytes that make a file worth parsing under these options."""
@@ -109,7 +110,8 @@ def extract(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> FileF
     if language == "python":
         from queuelint.frontends.python import extract as python_extract  # libcst: only when needed
 
-        return python_extract.extract(path, data, _python_decode_problem(path, data), options.wanted_calls)
+        return python_extract.extract(path, data, _python_decode_problem(path, data), options.wanted_calls,
+                                      options.handlers)
     return unanalysed(path)
 
 
@@ -121,7 +123,8 @@ def input_digest(path: str, data: bytes, options: Options = DEFAULT_OPTIONS) -> 
     from queuelint.frontends.python import inputs
 
     data = data.removeprefix(UTF8_BOM)  # as `extract` reads it
-    return inputs.input_digest(path, data, _python_decode_problem(path, data), options.wanted_calls)
+    return inputs.input_digest(path, data, _python_decode_problem(path, data), options.wanted_calls,
+                               options.handlers)
 
 
 def _python_decode_problem(path: str, data: bytes) -> Problem | None:

@@ -92,6 +92,22 @@ def body_fact_site(consumer: Consumer, fact: BodyFact) -> str:
     return f"`{fact.via}` (called by {consumer.handler})" if fact.via else consumer.handler
 
 
+# What becomes of a job whose handler hides its failure, where a library says it differently.
+HIDDEN_FAILURE = {
+    "rq": "RQ records the job as finished: it never reaches the failed job registry, and no `Retry` applies",
+}
+
+
+def hidden_failure(library: str) -> str:
+    return HIDDEN_FAILURE.get(library, "the queue marks the job completed and never retries it")
+
+
+def handler_label(consumer: Consumer) -> str:
+    if consumer.kind == "job-function":
+        return f"{consumer.handler} runs as an RQ job (a worker imports and calls it)"
+    return f"handler {consumer.handler}"
+
+
 def in_python(path: str) -> bool:
     """Whether a finding is in Python code (hints then speak of `raise`, not `throw`)."""
     return path.endswith(".py")

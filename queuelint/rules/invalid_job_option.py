@@ -59,6 +59,7 @@ ON_A_WORKER = {
     **{key: _PER_JOB.format(key) for key in ("attempts", "backoff", "delay", "priority", "jobId", "repeat", "lifo")},
     "defaultJobOptions": "`defaultJobOptions` is a Queue option: `new Queue(name, { defaultJobOptions })`",
     "timeout": "BullMQ has no job timeout; enforce it inside the processor (e.g. with an AbortSignal)",
+    "redis": "BullMQ connects with `connection`; `redis` is Bull's option, and BullMQ ignores it",
 }
 
 
@@ -81,7 +82,8 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 if reason is not None:
                     yield self.at(option.span, f"`{option.key}` is not a BullMQ Worker option: it is ignored",
                                   hint=reason)
-    # `defaultJobOptions` of a queue (`new Queue`, `BullModule.registerQueue`): every job
+    # `defaultJobOptions` of a queue (`new Queue`, `BullModule.registerQueue`, or all of an
+    # app's in `BullModule.forRoot`): every job
     # gets them, and the library ignores a key it does not know as it does per job.
     seen = set()
     for declaration, _, _ in context.graph.declarations:

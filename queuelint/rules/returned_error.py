@@ -7,7 +7,16 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from queuelint.findings import Diagnostic, Related, Severity, Span
-from queuelint.rules.base import Rule, RuleContext, body_fact_site, in_python, rule
+from queuelint.programs import Program
+from queuelint.rules.base import (
+    Rule,
+    RuleContext,
+    body_fact_site,
+    handler_label,
+    hidden_failure,
+    in_python,
+    rule,
+)
 
 
 @rule(code="QL201", name="returned-error", severity=Severity.ERROR,
@@ -18,16 +27,16 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     graph = context.graph
     # Where the producing side reads what jobs return, a returned failure may be a result
     # protocol: said at info, with the place that reads it.
-    reads: dict[str, Span] = {}
+    reads: dict[tuple[Program, bool], Span] = {}  # by program and language
     for facts in context.facts:
         for use in facts.api_uses:
             if use.api == RESULT_READ:
-                reads.setdefault(graph.program(use.span.path), use.span)
-    for site in graph.consumers():
+                reads.setdefault((graph.program(use.span.path), in_python(use.span.path)), use.span)
+    for site in graph.handlers():
         consumer = site.consumer
         for fact in consumer.returned_errors:
             where = body_fact_site(consumer, fact)
-            read = reads.get(graph.program(site.path)) if not in_python(fact.span.path) else None
+            read = reads.get((graph.program(site.path), in_python(fact.span.path)))
             if read is not None:
                 shown = os.path.relpath(read.path, context.settings.root).replace(os.sep, "/")
                 finding = self.at(
@@ -35,7 +44,8 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                     f"{where} returns a failure value (`{fact.detail}`), and job results are read "
                     f"(at {shown}:{read.line}): if callers check it, this is a result protocol; if not, "
                     "the job is marked completed and never retried",
-                    hint="throw, unless the caller that reads the result handles the failure",
+                    hint=("raise" if in_python(fact.span.path) else "throw")
+                    + ", unless the caller that reads the result handles the failure",
                     related=[Related(consumer.span, f"handler {consumer.handler}"),
                              Related(read, "job results are read here")])
                 yield replace(finding, severity=Severity.INFO)
@@ -43,10 +53,10 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             yield self.at(
                 fact.span,
                 f"{where} returns an error value (`{fact.detail}`) instead of throwing: "
-                "the queue marks the job completed and never retries it",
+                f"{hidden_failure(consumer.library)}",
                 hint="raise the exception so the task fails and its retry policy applies"
                 if in_python(fact.span.path) else
                 "throw the error (`throw error` / `throw new Error(…)`) so the job fails and its "
                 "`attempts`/`backoff` apply",
-                related=[Related(consumer.span, f"handler {consumer.handler}")],
+                related=[Related(consumer.span, handler_label(consumer))],
             )

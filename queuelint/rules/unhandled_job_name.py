@@ -93,6 +93,12 @@ def _rq_paths(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     """RQ workers import the dotted path a job names: it must lead to a function."""
     graph = context.graph
     for site in graph.producers():
+        family = graph.dotted_family(site)
+        if family is not None and not family[2]:
+            yield self.at(site.span, f"RQ job {as_code(site.job.text)} can only name a function like "
+                                     f"{family[0] + '.' + family[1]!r}, and module {family[0]!r} has none",
+                          hint="fix the path, or pass the function itself")
+            continue
         if site.producer.library != "rq" or not site.job.is_value or "." not in site.job.value:
             continue
         module, _, function = site.job.value.rpartition(".")

@@ -10,14 +10,27 @@ from __future__ import annotations
 import libcst as cst
 
 from queuelint.findings import Span
-from queuelint.frontends.python import arq, bullmq_py, celery, decorators, dramatiq, rq
+from queuelint.frontends.python import arq, bullmq_py, celery, decorators, dramatiq, results, rq
+from queuelint.frontends.python.handlers import analyse
 from queuelint.frontends.python.inputs import IMPORTED_LIBRARY, read_text
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState
 from queuelint.frontends.python.suppressions import suppressions_in
 from queuelint.frontends.python.syntax import Positions, dict_items, dotted_name, string_value, walk
-from queuelint.frontends.python.values import parameter_expr
-from queuelint.model import Argument, CallSite, Expr, Field, FileFacts, Import, Problem, ReExport
+from queuelint.frontends.python.values import parameter_expr, route_of, route_parameter
+from queuelint.model import (
+    RESULT_READ,
+    ApiUse,
+    Argument,
+    CallSite,
+    Expr,
+    Field,
+    FileFacts,
+    Handler,
+    Import,
+    Problem,
+    ReExport,
+)
 
 
 def _library_decorated(node: cst.FunctionDef, current: cst.Decorator, state: PyState) -> bool:
@@ -97,10 +110,13 @@ class Visitor(cst.CSTVisitor):
                 continue
         owner = ".".join(state.classes)
         function = f"{owner}.{node.name.value}" if owner else node.name.value
-        params = [p.name.value for p in node.params.params]
-        if state.classes and params and params[0] in ("self", "cls"):
-            params = params[1:]
-        names = {name: parameter_expr(name, index, function) for index, name in enumerate(params)}
+        declared = list(node.params.params)
+        if state.classes and declared and declared[0].name.value in ("self", "cls"):
+            declared = declared[1:]
+        route = route_of(node)
+        names = {param.name.value: parameter_expr(param.name.value, index, function,
+                                                  route if route is not None and route_parameter(param) else None)
+                 for index, param in enumerate(declared)}
         names.update({p.name.value: Expr.unknown(p.name.value) for p in node.params.kwonly_params})
         names.setdefault("self", Expr.unknown("self"))
         state.scopes.append((function, names))
@@ -211,10 +227,12 @@ def _class_constants(node: cst.ClassDef, state: PyState) -> None:
 
 
 def extract(path: str, data: bytes, decode_problem: Problem | None = None,
-            wanted_calls: frozenset[str] = frozenset()) -> FileFacts:
+            wanted_calls: frozenset[str] = frozenset(), handlers: frozenset[str] = frozenset()) -> FileFacts:
+    """`handlers`: module-level functions run as jobs elsewhere (an RQ job enqueued by
+    reference or dotted path), whose bodies are read for how they fail."""
     text = read_text(data)[0]
     problems = [decode_problem] if decode_problem else []
-    sliced = slice_source(text, wanted_calls)
+    sliced = slice_source(text, wanted_calls, handlers)
     source = sliced.text if sliced is not None else text
     too_deep = nested_too_deeply(source)
     if too_deep is not None:  # libcst's native parser would crash the process on it
@@ -243,6 +261,10 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             state.definitions[statement.name.value] = statement
     walk(module, Visitor(state, wanted_calls), positions)
     dramatiq.own_registries(state)
+    if results.worth_searching(source):  # `send.delay(…).get()`, `job.result`
+        api_uses = [ApiUse(state.span(node), library, RESULT_READ) for node, library in results.result_reads(module)]
+    else:
+        api_uses = []
     libraries = state.libraries
     if state.producers or state.consumers:
         libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}
@@ -265,9 +287,21 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         classes=tuple((name, Span(path, 1, 1, 1, 1)) for name in state.definitions),
         unresolved=tuple(state.unresolved),
         calls=tuple(state.calls),
+        handlers=tuple(_job_function(name, state) for name in sorted(handlers)),
+        api_uses=tuple(api_uses),
         suppressions=tuple(suppressions_in(path, text)),
         problems=tuple(problems),
     )
+
+
+def _job_function(name: str, state: PyState) -> Handler:
+    """How a function run as a job fails: its arguments are the job's data, not a job."""
+    function = state.definitions.get(name)
+    if function is None:
+        return Handler(name)
+    facts = analyse(function, state.module, state.positions, state.local, None)
+    return Handler(name, returned_errors=tuple(facts.returned_errors), swallowed_errors=tuple(facts.swallowed_errors),
+                   span=state.span(function.name))
 
 
 # CPython's own parser stops at 200 nested brackets; libcst's native one crashes the process

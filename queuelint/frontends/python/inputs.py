@@ -59,10 +59,11 @@ def encoding_problem(data: bytes) -> str | None:
     return None
 
 
-def input_digest(path: str, data: bytes, decode_problem: Problem | None, wanted_calls: frozenset[str]) -> str:
+def input_digest(path: str, data: bytes, decode_problem: Problem | None, wanted_calls: frozenset[str],
+                 handlers: frozenset[str] = frozenset()) -> str:
     """Everything `extract.extract` takes from `data`, in the order it takes it."""
     text = read_text(data)[0]
-    sliced = slice_source(text, wanted_calls)
+    sliced = slice_source(text, wanted_calls, handlers)
     read = (decode_problem, sliced.text, sliced.lines) if sliced is not None else (decode_problem, text, None)
-    payload = repr((*read, suppressions_in(path, text), sorted(set(IMPORTED_LIBRARY.findall(data)))))
+    payload = repr((*read, sorted(handlers), suppressions_in(path, text), sorted(set(IMPORTED_LIBRARY.findall(data)))))
     return hashlib.blake2b(payload.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

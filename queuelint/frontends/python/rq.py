@@ -7,7 +7,7 @@ from __future__ import annotations
 import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
-from queuelint.frontends.python.syntax import argument, dotted_name, keywords, positional, string_value
+from queuelint.frontends.python.syntax import argument, dotted_name, keywords, positional
 from queuelint.model import Expr, QueueDecl
 
 LIBRARY = "rq"
@@ -59,9 +59,11 @@ def call(node: cst.Call, state: PyState) -> None:
         target = args[index] if index < len(args) else None
     if target is None:
         return
-    literal = string_value(target)
-    job = Expr.literal(literal) if literal is not None else Expr("ref", dotted_name(target) or "")
-    state.add_producer(target, LIBRARY, leaf, known[1], job if literal is not None else _function_path(target, state))
+    if isinstance(target, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.BinaryOperation)):
+        job = state.expr(target)  # a dotted path, perhaps built at run time (`f"app.exports.{fmt}"`)
+    else:
+        job = _function_path(target, state)
+    state.add_producer(target, LIBRARY, leaf, known[1], job)
 
 
 def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:

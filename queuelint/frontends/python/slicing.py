@@ -34,7 +34,8 @@ BULLMQ_MARKERS = (".add(", ".addBulk(")
 # A top-level function is kept when a decorator makes it a task (`@app.task`, `@actor`) or its
 # body produces, configures or starts a worker: a test named `test_task_…`, or decorated with
 # `@patch("app.tasks.send.delay")`, is not enough.
-FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "Worker(", "Queue(")
+FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "Worker(", "Queue(", "AsyncResult",
+                    "Job.fetch(")
 DECORATOR_WORDS = ("task", "actor", "celery", "dramatiq")
 # Modules whose names, imported under any alias, make a decorator worth reading.
 DECORATOR_MODULES = ("celery", "dramatiq")
@@ -63,9 +64,12 @@ class Sliced:
 
 
 @lru_cache(maxsize=1)  # the front-end and `inputs` slice the same text one after the other
-def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Sliced | None:
+def slice_source(text: str, extra_markers: frozenset[str] = frozenset(),
+                 kept_functions: frozenset[str] = frozenset()) -> Sliced | None:
     """The text without the statements that cannot matter (a dropped function or class leaves
-    a one-line stub), and where each remaining line was; None to parse the text whole."""
+    a one-line stub), and where each remaining line was; None to parse the text whole.
+    `kept_functions`: top-level functions read in full whatever they mention (functions run
+    as jobs elsewhere, whose bodies say how they fail)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -104,7 +108,7 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset()) -> Slic
         _drop(statement, keep, stubs, "")
     # A function the kept code names is kept too: `functions = [send_email]` or
     # `Worker("mail", process)` make it a handler, and a handler's helpers tell how it fails.
-    used = _names(kept)
+    used = _names(kept) | kept_functions
     while used & unmarked.keys():
         found = [unmarked.pop(name) for name in sorted(used & unmarked.keys())]
         used |= _names(found)

@@ -27,6 +27,10 @@ LIBRARY_MODULES = {"celery": "celery", "arq": "arq", "rq": "rq", "dramatiq": "dr
                    "django_rq": "rq"}
 
 
+# Frameworks whose `request` is a module-level object holding the current request.
+REQUEST_MODULES = frozenset({"flask", "quart", "bottle", "sanic", "werkzeug"})
+
+
 @dataclass
 class PyState:
     path: str
@@ -85,6 +89,11 @@ class PyState:
         for _, names in reversed(self.scopes):
             if name in names:
                 return names[name]
+        imported = self.imports.get(name)
+        if imported is not None and imported.imported == "request" \
+                and imported.module.split(".", 1)[0] in REQUEST_MODULES:  # `from flask import request as r`
+            return Expr("dynamic", name, f"request data `{name}` (Flask's `request`)"
+                        if imported.module.startswith("flask") else f"request data `{name}`")
         return None
 
     def expr(self, node: cst.BaseExpression | None) -> Expr:

@@ -3,6 +3,7 @@ parameters of named functions (resolved at call sites), or unknown."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import libcst as cst
@@ -21,7 +22,14 @@ DYNAMIC_CALLS = {
     "secrets.token_hex": "a random token", "secrets.token_urlsafe": "a random token",
     "random.random": "a random number", "random.randint": "a random number",
 }
+# Where request data lives: a view's `request` (Django, aiohttp, Starlette), Flask's global
+# `request`, and what is read off them (`request.json()`, `request.POST`, `request.data`).
 REQUEST_ROOTS = ("request", "req")
+# Decorators that make a function a route (`@app.post("/jobs")`, `@bp.route("/run/<kind>")`):
+# its parameters are filled from the request (path, query and body), FastAPI's and Flask's.
+ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "route", "api_route", "websocket"})
+# Parameters of a route that are not request data: what the framework injects.
+INJECTED_TYPES = re.compile(r"\b(Request|WebSocket|BackgroundTasks|Response|Session|AsyncSession|HTTPConnection)\b")
 
 # Finds what a bare name means where it is used: a local binding, or None (a module name).
 Locals = Callable[[str], "Expr | None"]
@@ -52,6 +60,15 @@ def expr_of(node: cst.BaseExpression | None, local: Locals, depth: int = 0) -> E
         inner = _call(node.value, local, depth)
         if inner.kind == "dynamic":
             return inner
+    if isinstance(node, cst.Await):  # `await request.json()`
+        inner = expr_of(node.expression, local, depth + 1)
+        return inner if inner.kind == "dynamic" else Expr.unknown(cst.Module([]).code_for_node(node)[:60])
+    if isinstance(node, cst.Subscript):  # `payload["task"]`: a part of request data is request data
+        inner = expr_of(node.value, local, depth + 1)
+        text = cst.Module([]).code_for_node(node)[:60]
+        if inner.kind == "dynamic" and inner.reason.startswith("request data"):
+            return Expr("dynamic", text, f"request data `{text}`")
+        return Expr.unknown(text)
     path = dotted_name(node)
     if path is None:
         return Expr.unknown(cst.Module([]).code_for_node(node)[:60])
@@ -59,14 +76,16 @@ def expr_of(node: cst.BaseExpression | None, local: Locals, depth: int = 0) -> E
         path = path.removesuffix(".value")
     root, _, rest = path.partition(".")
     bound = local(root)
+    if root in REQUEST_ROOTS and (bound is None or bound.kind != "str"):  # Flask's is imported
+        return Expr("dynamic", path, f"request data `{path}`")
     if bound is None:
         return Expr("ref", path)
     if root in ("self", "cls"):
         return Expr.unknown(path)
-    if root in REQUEST_ROOTS:
-        return Expr("dynamic", path, f"request data `{path}`")
     if not rest:
         return bound
+    if bound.kind == "dynamic" and bound.reason.startswith("request data"):  # `body = request.data`
+        return Expr("dynamic", path, f"request data `{path}` (from {bound.text})")
     if is_id_like(rest.rsplit(".", 1)[-1]):
         return Expr("dynamic", path, f"the id `{path}`")
     if bound.kind == "param":  # `options.name` with `options` a parameter
@@ -91,8 +110,34 @@ def _call(node: cst.Call, local: Locals, depth: int) -> Expr:
     return Expr.unknown(text)
 
 
-def parameter_expr(name: str, index: int, function: str) -> Expr:
-    """What a parameter stands for inside its function."""
+def route_of(function: cst.FunctionDef) -> str | None:
+    """The path of the route a function serves (`@router.post("/jobs/{kind}")`), or None."""
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute) \
+                or call.func.attr.value not in ROUTE_DECORATORS:
+            continue
+        path = string_value(call.args[0].value) if call.args else None
+        if path is not None and path.startswith("/"):
+            return path
+    return None
+
+
+def route_parameter(param: cst.Param) -> bool:
+    """Whether a route's parameter is filled from the request: not one injected by the
+    framework (`db: Session = Depends(get_db)`, `request: Request`, `tasks: BackgroundTasks`)."""
+    default = param.default
+    if isinstance(default, cst.Call) and (dotted_name(default.func) or "").rsplit(".", 1)[-1] in ("Depends", "Security"):
+        return False
+    annotation = cst.Module([]).code_for_node(param.annotation.annotation) if param.annotation is not None else ""
+    return INJECTED_TYPES.search(annotation) is None
+
+
+def parameter_expr(name: str, index: int, function: str, route: str | None = None) -> Expr:
+    """What a parameter stands for inside its function (`route`: the route it serves, whose
+    parameters are request data)."""
+    if route is not None:
+        return Expr("dynamic", name, f"request data `{name}` (a parameter of route {route!r})")
     if is_id_like(name):
         return Expr("dynamic", name, f"the id variable `{name}`")
     if not function:

@@ -60,7 +60,7 @@ SUPPRESSION = re.compile(rf"queuelint-disable-(next-line|line|file)\b[ \t:]*((?:
 QUERY = """
 (call_expression
   function: (member_expression object: (_) @receiver property: (property_identifier) @method)
-  (#any-of? @method "add" "addBulk" "process" "registerQueue" "registerQueueAsync")) @member_call
+  (#any-of? @method "add" "addBulk" "process" "registerQueue" "registerQueueAsync" "forRoot" "forRootAsync")) @member_call
 (new_expression constructor: (_) @constructor) @construction
 (call_expression function: (identifier) @callee) @plain_call
 (class_declaration) @class
@@ -520,6 +520,9 @@ def _followed_queue(receiver: Node, state: Extraction) -> QueueObject | None:
 def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> None:
     if method in ("registerQueue", "registerQueueAsync"):
         nestjs.register_queue(call, receiver, state)
+        return
+    if method in ("forRoot", "forRootAsync"):
+        nestjs.for_root(call, receiver, state)
         return
     obj = state.queue_object(receiver) or _followed_queue(receiver, state)
     if obj is None:

@@ -209,6 +209,29 @@ def _module(cls: Node, metadata: Node, state: Extraction) -> None:
     )
 
 
+def for_root(call: Node, receiver: Node, state: Extraction) -> None:
+    """`BullModule.forRoot({ connection, defaultJobOptions })`, or the object a `forRootAsync`
+    factory returns: the job options every queue of the app gives its jobs (a declaration of
+    no queue, kind `root`)."""
+    symbol = state.library_symbol(receiver)
+    if symbol is None or symbol[1] != "BullModule":
+        return
+    objects = [node for arg in arguments(call) for node in _descendants(arg) if node.type == "object"]
+    options = default_job_options(objects, state)
+    if options:
+        state.queues.append(QueueDecl(state.src.span(call), LIBRARY_MODULES[symbol[0]], "root", Expr.unknown(""),
+                                      options))
+
+
+def _descendants(node: Node) -> list[Node]:
+    found, stack = [], [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.named_children)
+    return found
+
+
 def register_queue(call: Node, receiver: Node, state: Extraction) -> None:
     """`BullModule.registerQueue({ name: 'a' }, { name: 'b' })` and `registerQueueAsync`."""
     symbol = state.library_symbol(receiver)

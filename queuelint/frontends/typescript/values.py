@@ -45,6 +45,10 @@ DYNAMIC_CALLS = {
 # Where request data lives (Express/Koa/Nest request objects); a parameter merely named
 # `params` or `body` is a wrapper's parameter, resolved at its call sites.
 REQUEST_ROOTS = frozenset({"req", "request", "ctx.request"})
+# A route parameter that is request data, whatever its name: one a NestJS decorator fills
+# from the request (`@Body() dto`, `@Query('kind') kind`), or one typed as a request.
+REQUEST_DECORATORS = frozenset({"Body", "Query", "Param", "Headers", "Req", "Request"})
+REQUEST_TYPES = frozenset({"Request", "FastifyRequest", "NextRequest", "express.Request", "NextApiRequest"})
 SCOPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
 DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 MAX_DEPTH = 12
@@ -58,7 +62,7 @@ class Binding:
     __slots__ = ("function", "kind", "param", "value")
 
     def __init__(self, kind: str, value: Node | None, param: str = "", function: Node | None = None) -> None:
-        self.kind = kind  # const | mutable | param | module
+        self.kind = kind  # const | destructured (from a const's value) | mutable | param | module
         self.value = value
         self.param = param  # for a parameter: its position, `0` or `0.name` when destructured
         self.function = function  # for a parameter: the function declaring it
@@ -113,7 +117,8 @@ def _declared_in_block(block: Node, name: str, src: SourceText) -> Binding | Non
             if target.type == "identifier" and src.text(target) == name:
                 return Binding("const" if is_const else "mutable", declarator.child_by_field_name("value"))
             if target.type != "identifier" and name in _declared_names(target, src):
-                return Binding("mutable", None)  # destructured: value not tracked
+                # Destructured: which part is not tracked, but where it comes from is.
+                return Binding("destructured" if is_const else "mutable", declarator.child_by_field_name("value"))
     return None
 
 
@@ -224,6 +229,9 @@ def expr_of(node: Node | None, src: SourceText, depth: int = 0) -> Expr:
         variable = unwrap(node.child_by_field_name("left"))
         if _environment(variable, src) is not None:  # `process.env.QUEUE ?? 'mail'`
             return _assuming_unset(expr_of(node.child_by_field_name("right"), src, depth + 1), variable, src)
+    if kind == "await_expression" and node.named_children:  # `await request.json()`
+        awaited = expr_of(node.named_children[0], src, depth + 1)
+        return awaited if awaited.kind == "dynamic" else Expr.unknown(shorten(src.text(node)))
     if kind == "identifier":
         return _identifier(node, src, depth)
     if kind in ("member_expression", "subscript_expression"):
@@ -300,11 +308,49 @@ def _identifier(node: Node, src: SourceText, depth: int) -> Expr:
         return value
     if binding.kind == "module":
         return Expr("ref", name)
+    source = _request_source(binding, src, depth)
+    if source is not None:
+        return Expr("dynamic", name, f"request data `{name}` ({source})")
     if is_id_like(name):
         return Expr("dynamic", name, f"the id variable `{name}`")
     if binding.kind == "param":
         return parameter(binding, "", name, src)
     return Expr.unknown(name)
+
+
+def _request_source(binding: Binding, src: SourceText, depth: int) -> str | None:
+    """Where a local's value comes from the request, in words, or None: a route parameter
+    filled from it (`@Body() dto`, `req: Request`), or a const declared from request data
+    (`const dto = req.body`, `const { kind } = await request.json()`)."""
+    if binding.kind == "param":
+        return _request_parameter(binding, src)
+    if binding.kind in ("const", "destructured") and binding.value is not None and depth < MAX_DEPTH:
+        value = expr_of(binding.value, src, depth + 1)
+        if value.kind == "dynamic" and value.reason.startswith("request data"):
+            return f"from {shorten(src.text(binding.value))}"
+    return None
+
+
+def _request_parameter(binding: Binding, src: SourceText) -> str | None:
+    if binding.function is None or not binding.param or not binding.param.split(".", 1)[0].isdigit():
+        return None
+    params = binding.function.child_by_field_name("parameters")
+    items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
+    index = int(binding.param.split(".", 1)[0])
+    if index >= len(items):
+        return None
+    param = items[index]
+    for child in param.named_children:
+        if child.type == "decorator":
+            call = child.named_children[0] if child.named_children else None
+            callee = call.child_by_field_name("function") if call is not None and call.type == "call_expression" \
+                else call
+            name = src.text(callee) if callee is not None else ""
+            if name in REQUEST_DECORATORS:
+                return f"`@{name}()`"
+    annotation = param.child_by_field_name("type")
+    typed = src.text(annotation).lstrip(":").strip().split("<", 1)[0] if annotation is not None else ""
+    return f"a `{typed}`" if typed in REQUEST_TYPES else None
 
 
 def _member(node: Node, src: SourceText, depth: int) -> Expr:
@@ -322,6 +368,9 @@ def _member(node: Node, src: SourceText, depth: int) -> Expr:
         return Expr("ref", path)
     if any(path == r or path.startswith(r + ".") for r in REQUEST_ROOTS):
         return Expr("dynamic", path, f"request data `{path}`")
+    source = _request_source(binding, src, depth)
+    if source is not None:
+        return Expr("dynamic", path, f"request data `{path}` ({source})")
     if is_id_like(last):
         return Expr("dynamic", path, f"the id `{path}`")
     if binding.kind == "param":  # `options.name`, with `options` a parameter
