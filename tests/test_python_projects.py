@@ -442,3 +442,44 @@ def test_a_result_read_from_async_result_makes_a_returned_failure_an_info(tmp_pa
     reported = [d for d in run(tmp_path / "again", files) if d.code == "QL201"]
     assert [d.severity.value for d in reported] == ["info"]
     assert "proj/status.py:5" in reported[0].message
+
+
+def test_arq_and_bullmq_names_chosen_by_data_say_what_they_reach(tmp_path: Path) -> None:
+    """An f-string around a parameter picks the function (arq) or the job name (bullmq) at run
+    time: a warning naming the names it can reach; around a setting, it is left alone."""
+    diagnostics = run(tmp_path, {
+        "worker.py": """
+            from arq import create_pool
+            from arq.connections import RedisSettings
+            from bullmq import Queue, Worker
+
+            SIZE = "small"
+
+            async def export_csv(ctx, report_id): ...
+            async def export_pdf(ctx, report_id): ...
+
+            class WorkerSettings:
+                functions = [export_csv, export_pdf]
+
+            async def request_export(fmt, report_id):
+                redis = await create_pool(RedisSettings())
+                await redis.enqueue_job(f"export_{fmt}", report_id)
+
+            queue = Queue("thumbs")
+
+            async def thumbs(kind, image_id):
+                await queue.add(f"thumb-{kind}", {"id": image_id})
+                await queue.add(f"thumb-{SIZE}", {"id": image_id})
+
+            async def process(job, token):
+                if job.name == "thumb-small":
+                    return 1
+                raise ValueError(job.name)
+
+            worker = Worker("thumbs", process, {})
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("worker.py", 16, "QL101"), ("worker.py", 21, "QL101")}
+    messages = sorted(d.message for d in diagnostics)
+    assert "'export_csv', 'export_pdf'" in messages[0] and "'thumb-small'" in messages[1]
+    assert {d.severity.value for d in diagnostics} == {"warning"}

@@ -65,9 +65,33 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
                 header = code(module, handler).split(":", 1)[0] + ": …"
                 if _is_broad(handler):
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header))
-                elif retries and _retried(handler, retried) and _only_logs(handler):
+                elif retries and _retried(_caught(handler), retried) and _only_logs(handler):
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header, retries=retries))
+        elif isinstance(node, cst.With) and node in statements and _holds_the_work(node, statements):
+            # `with suppress(Exception): work()` is `except Exception: pass`. A named class
+            # suppressed in silence (`suppress(FileNotFoundError)`) is `except X: pass`: a
+            # decision that it is no failure, left alone like its `except` form.
+            for item in node.items:
+                if any(_leaf(n) in BROAD for n in _suppressed(item.item)):
+                    header = f"with {code(module, item.item)}: …"
+                    facts.swallowed_errors.append(BodyFact(positions.span(item), header))
     return facts
+
+
+def _suppressed(item: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The exception classes `contextlib.suppress(…)` swallows, or none for another item."""
+    if not isinstance(item, cst.Call) or (dotted_name(item.func) or "") not in ("suppress", "contextlib.suppress"):
+        return []
+    return [arg.value for arg in item.args if arg.keyword is None]
+
+
+def _leaf(node: cst.BaseExpression) -> str:
+    return (dotted_name(node) or "").rsplit(".", 1)[-1]
+
+
+def _caught(handler: cst.ExceptHandler) -> list[cst.BaseExpression]:
+    assert handler.type is not None  # a bare `except:` is broad, decided before
+    return [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
 
 
 # --- routing -------------------------------------------------------------------------
@@ -238,8 +262,9 @@ def _caught_names(function: cst.FunctionDef) -> set[str]:
     }
 
 
-def _holds_the_work(try_statement: cst.Try, statements: list[cst.BaseStatement]) -> bool:
-    """A `try` with no other real work beside it (else it guards an optional step)."""
+def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[cst.BaseStatement]) -> bool:
+    """A `try` (or `with suppress(…)`) with no other real work beside it (else it guards an
+    optional step)."""
     for statement in statements:
         if statement is try_statement:
             continue
@@ -265,14 +290,12 @@ def _is_broad(handler: cst.ExceptHandler) -> bool:
     return any((dotted_name(n) or "").rsplit(".", 1)[-1] in BROAD for n in names)
 
 
-def _retried(handler: cst.ExceptHandler, retried: tuple[str, ...]) -> bool:
-    """Whether the classes the handler catches are among those retried: the same class, or
-    one of a retried class's module (`requests.HTTPError` under `requests.RequestException`),
-    or anything under a retried `Exception`. Classes elsewhere are not known to be related."""
+def _retried(caught: list[cst.BaseExpression], retried: tuple[str, ...]) -> bool:
+    """Whether the classes caught are among those retried: the same class, or one of a
+    retried class's module (`requests.HTTPError` under `requests.RequestException`), or
+    anything under a retried `Exception`. Classes elsewhere are not known to be related."""
     if not retried:
         return True
-    assert handler.type is not None  # a bare `except:` is broad, decided before
-    caught = [e.value for e in handler.type.elements] if isinstance(handler.type, cst.Tuple) else [handler.type]
     for node in caught:
         name = dotted_name(node) or ""
         module, _, leaf = name.rpartition(".")

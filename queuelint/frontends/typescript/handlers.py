@@ -144,22 +144,47 @@ def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceTe
 
 
 def _map_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
-    """`this.handlers[job.name](job)` with `handlers` an object written out in this file (a
-    field, a constant): the handler takes its keys, and any other name fails (or, called
-    with `?.`, does nothing): it is not a handler of every name. A map that is filled in
-    elsewhere (`handlers[name] = fn`) stays one."""
+    """`this.handlers[job.name](job)` (or `const run = handlers[job.name]; run(job)`) with
+    `handlers` an object written out in this file (a field, a constant): the handler takes its
+    keys, and any other name fails (or, called with `?.`, does nothing): it is not a handler of
+    every name. A map that is filled in elsewhere (`handlers[name] = fn`) stays one."""
     for node in [body, *walk_body(body)]:
-        callee = unwrap(node.child_by_field_name("function")) if node.type == "call_expression" else None
-        if callee is None or callee.type != "subscript_expression" \
-                or not _is_job_name(callee.child_by_field_name("index"), job, name_vars, src):
+        holder = _looked_up_by_name(node, body, job, name_vars, src)
+        if holder is None:
             continue
-        holder = unwrap(callee.child_by_field_name("object"))
-        literal = _object_written_out(holder, body, src) if holder is not None else None
+        literal = _object_written_out(holder, body, src)
         routes = _keys(literal, src) if literal is not None else None
         if routes:
             facts.routes.extend(routes)
             facts.accepts_any = False
         return
+
+
+def _looked_up_by_name(call: Node, body: Node, job: str | None, name_vars: set[str], src: SourceText) -> Node | None:
+    """For a call of `map[job.name]`, directly or through a const declared from it in the
+    handler's body: the map."""
+    callee = unwrap(call.child_by_field_name("function")) if call.type == "call_expression" else None
+    if callee is not None and callee.type == "identifier":
+        declared = _declared_around(callee, src.text(callee), body, src)
+        callee = unwrap(declared)
+    if callee is None or callee.type != "subscript_expression" \
+            or not _is_job_name(callee.child_by_field_name("index"), job, name_vars, src):
+        return None
+    return unwrap(callee.child_by_field_name("object"))
+
+
+def _declared_around(node: Node, name: str, body: Node, src: SourceText) -> Node | None:
+    """The value `name` is declared with in a block of the handler around `node`."""
+    scope = node.parent
+    while scope is not None:
+        if scope.type == "statement_block":
+            found = _declared_in(scope, name, src)
+            if found is not None:
+                return found
+        if scope.id == body.id:
+            return None
+        scope = scope.parent
+    return None
 
 
 def _object_written_out(holder: Node, body: Node, src: SourceText) -> Node | None:
@@ -505,14 +530,19 @@ def _collect_failure_facts(
     if body is None:
         return
     job, _ = first_parameter(function, src)
+    blocks = _work_blocks(body, job, src)
     for node in [body, *walk_body(body)]:
         if node.type == "return_statement" and node.named_children:
             if _error_shaped(node.named_children[0], node, src):
                 facts.returned_errors.append(BodyFact(src.span(node), shorten(src.text(node)), via))
-        elif node.type == "catch_clause" and _holds_the_work(node, _work_blocks(body, job, src)) \
-                and not _catch_fails(node, src, lookup, done):
+        elif node.type == "catch_clause" and _holds_the_work(node, blocks) and not _catch_fails(node, src, lookup, done):
             header = shorten(src.text(node).split("{", 1)[0] + "{ … }")
             facts.swallowed_errors.append(BodyFact(src.span(node), header, via))
+        elif node.type == "call_expression":
+            callback = _promise_catch(node, src)
+            if callback is not None and _is_the_work(node, blocks) and not _callback_fails(callback, src, lookup, done):
+                facts.swallowed_errors.append(BodyFact(src.span(callback), shorten(".catch(" + src.text(callback)) + ")",
+                                                       via))
     if depth >= MAX_DELEGATION or job is None:
         return
     for target_name, target in _delegates(body, job, src, lookup):
@@ -520,26 +550,68 @@ def _collect_failure_facts(
 
 
 def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
-    """Same-file functions called with the job as an argument."""
+    """What runs a job's work for the handler: same-file functions called with the job, the
+    entries of a handler map it calls by the job's name (each one that job's handler), and a
+    closure of its own whose call is the work of the handler or of a branch on the name."""
     nodes = [body, *walk_body(body)] if body.type != "statement_block" else list(walk_body(body))
+    name_vars = _name_variables(body, job, src)
+    blocks = _work_blocks(body, job, src)
     for node in nodes:
         if node.type != "call_expression":
             continue
-        if not any(src.text(unwrap(a)) == job for a in arguments(node)):
+        holder = _looked_up_by_name(node, body, job, name_vars, src)
+        if holder is not None:
+            yield from _map_entries(holder, body, src, lookup)
             continue
-        callee = dotted_name(node.child_by_field_name("function"), src)
+        callee_node = unwrap(node.child_by_field_name("function"))
+        callee = dotted_name(callee_node, src)
         if callee is None:
+            continue
+        if not any(src.text(unwrap(a)) == job for a in arguments(node)):
+            closure = unwrap(_declared_around(node, callee, body, src)) if "." not in callee else None
+            if closure is not None and closure.type in FUNCTION_TYPES and _is_the_work(node, blocks):
+                yield callee, closure
             continue
         target = lookup(callee)
         if target is not None:
             yield callee.removeprefix("this."), target
 
 
+def _map_entries(holder: Node, body: Node, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
+    literal = _object_written_out(holder, body, src)
+    for child in literal.named_children if literal is not None else ():
+        key = child.child_by_field_name("key") or child.child_by_field_name("name")
+        value = child if child.type == "method_definition" else unwrap(child.child_by_field_name("value"))
+        if key is None or value is None:
+            continue
+        label = f"{src.text(holder).removeprefix('this.')}[{src.text(key)}]"
+        if value.type in FUNCTION_TYPES:
+            yield label, value
+        elif value.type in ("identifier", "member_expression"):
+            target = lookup(src.text(value))
+            if target is not None:
+                yield label, target
+
+
+def _is_the_work(call: Node, blocks: dict[int, list[Node]]) -> bool:
+    """Whether a call is a job's work: its statement is one of a work block's, with no other
+    awaited work beside it."""
+    statement: Node | None = call
+    while statement is not None and (statement.parent is None or statement.parent.id not in blocks):
+        statement = statement.parent
+    if statement is None or statement.parent is None:
+        return False
+    return not any(other.id != statement.id and any(n.type == "await_expression" for n in [other, *walk_body(other)])
+                   for other in blocks[statement.parent.id])
+
+
 def _work_blocks(body: Node, job: str | None, src: SourceText) -> dict[int, list[Node]]:
     """The statement lists that hold a job's work, by the id of the node holding them: the
     handler's body, and each branch on the job's name (a `case` of `switch (job.name)`, the
     block of `if (job.name === 'x')`), which is that job's handler."""
-    blocks = {body.id: list(body.named_children)}
+    # An expression-bodied arrow's expression is its one statement.
+    blocks = {body.id: list(body.named_children)} if body.type == "statement_block" or body.parent is None \
+        else {body.parent.id: [body]}
     if job is None:
         return blocks
     subject = f"{job}.name"
@@ -672,6 +744,31 @@ def _rethrown_later(catch: Node, body: Node, src: SourceText) -> bool:
     return False
 
 
+def _promise_catch(call: Node, src: SourceText) -> Node | None:
+    """The callback of `work().catch(callback)` (or of `.then(ok, callback)`), if it is a
+    function written there."""
+    callee = unwrap(call.child_by_field_name("function"))
+    if callee is None or callee.type != "member_expression":
+        return None
+    method = src.text(callee.child_by_field_name("property"))
+    args = arguments(call)
+    callback = unwrap(args[0]) if method == "catch" and len(args) == 1 else \
+        unwrap(args[1]) if method == "then" and len(args) == 2 else None
+    return callback if callback is not None and callback.type in FUNCTION_TYPES else None
+
+
+def _callback_fails(callback: Node, src: SourceText, lookup: FunctionLookup, done: str | None) -> bool:
+    """Whether a promise's rejection callback fails the job: it throws, rejects, returns an
+    error, or calls something that fails (an expression body counts as its one statement)."""
+    body = callback.child_by_field_name("body")
+    if body is None:
+        return True
+    if body.type != "statement_block":
+        text = src.text(body)
+        return "Promise.reject" in text or _fails_in([body, *walk_body(body)], src, lookup, done)
+    return _fails_in(list(walk_body(body)), src, lookup, done)
+
+
 def _catch_fails(catch: Node, src: SourceText, lookup: FunctionLookup, done: str | None) -> bool:
     """Whether a catch block hands the failure back to the queue (throw, fail, retry…)."""
     body = catch.child_by_field_name("body")
@@ -679,7 +776,12 @@ def _catch_fails(catch: Node, src: SourceText, lookup: FunctionLookup, done: str
         return True
     if _rethrown_later(catch, body, src):
         return True
-    for node in walk_body(body):
+    return _fails_in(list(walk_body(body)), src, lookup, done)
+
+
+def _fails_in(nodes: list[Node], src: SourceText, lookup: FunctionLookup, done: str | None) -> bool:
+    """Whether statements hand a failure back to the queue (throw, fail, retry…)."""
+    for node in nodes:
         if node.type == "throw_statement":
             return True
         if node.type == "return_statement" and node.named_children:
