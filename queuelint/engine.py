@@ -652,7 +652,9 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
     expanded = _through_wrappers(store, found.files, resolver, settings.producers, workers)
     workers.close()  # the last phase that reads many files
-    producers = expanded.producers
+    from queuelint.flow import decorated  # not imported by a run answered from the last one
+
+    producers = decorated.with_rq_jobs(expanded.producers, resolver)
     consumers = _imported_processors(store, resolver, expanded.consumers, frozenset(found.files))
     job_functions = _job_functions(store, resolver, producers)
     local = set(store.facts)
@@ -811,12 +813,17 @@ def _sandboxed_module(path: str, listed: frozenset[str]) -> str | None:
     return next((candidate for candidate in candidates if candidate in listed), None)
 
 
+# Consumers registered under a name of their own (Bull's `process('name', fn)`, a function in
+# arq's `functions` list): the function read elsewhere says how it fails, not what it handles.
+NAMED_REGISTRATIONS = frozenset({"process-call", "arq-function"})
+
+
 def _with_handler(consumer: Consumer, handler: Handler, handler_path: str) -> Consumer:
     derived = consumer.derived_from if handler_path in consumer.derived_from or handler_path == consumer.span.path \
         else (*consumer.derived_from, handler_path)
     consumer = replace(consumer, returned_errors=handler.returned_errors, swallowed_errors=handler.swallowed_errors,
                        job_calls=handler.job_calls, derived_from=derived)
-    if consumer.kind == "process-call" and consumer.routes:  # process('name', fn): exactly that name
+    if consumer.kind in NAMED_REGISTRATIONS and consumer.routes:  # registered under exactly that name
         return consumer
     return replace(consumer, routes=handler.routes, accepts_any=handler.accepts_any, router=handler.router)
 

@@ -99,6 +99,10 @@ class BodyFact:
     # A swallowed named exception: the retries the task's configuration gives it, which the
     # `except` keeps from running ("Dramatiq's retries of a failed actor (up to 20 by default)").
     retries: str = ""
+    # Where the handler records the failure itself, beside the statement
+    # (`export.status = Status.FAILED`, `update(id, { state: 'failed' })`): a failure design
+    # of its own, not a lost error. The queue still sees a success.
+    recorded: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,10 @@ ASSUMED_UNSET = "taken as not set"
 
 # The binding of a Dramatiq actor's queue: `fn.send()` produces onto `fn` + this.
 ACTOR_QUEUE = ".__queue__"
+# The decorator of a function that may be an RQ `@job` (`fn.delay()` enqueues it), bound to
+# `fn` + this; its queue is bound to `fn` + ACTOR_QUEUE.
+RQ_DECORATOR = ".__rq_job__"
+RQ_JOB_KIND = "rq-job"  # what RQ's `@job` decorator (or an in-house alias of it) makes
 
 
 @dataclass(frozen=True)

@@ -245,6 +245,29 @@ def test_in_house_celery_decorators_aliases_and_factories_register_tasks(tmp_pat
     assert "did you mean 'app.tasks.send_mail'" in diagnostics[0].hint
 
 
+def test_modules_using_in_house_task_decorators_and_nothing_else_are_read(tmp_path: Path) -> None:
+    # A class whose instances decorate (`__call__` returns what `shared_task` makes of the
+    # function) and a factory: the modules using them name nothing else of Celery, so only
+    # the decorators tell that their functions are tasks.
+    files = {
+        "hub/__init__.py": "",
+        "hub/decorators.py": "from functools import wraps\n\nfrom celery import shared_task\n\n\n"
+                             "class durable_task:\n    def __init__(self, **options):\n        self.options = options\n\n"
+                             "    def __call__(self, fn):\n        @wraps(fn)\n        def run(*args, **kwargs):\n"
+                             "            return fn(*args, **kwargs)\n        task = shared_task(**self.options)(run)\n"
+                             "        return task\n\n\n"
+                             "def quick_task(**options):\n    return shared_task(**options)\n",
+        "hub/ingest.py": "from hub.decorators import durable_task\n\n\n"
+                         "@durable_task(name='ingest-log', max_retries=3)\ndef ingest(log_id):\n    pass\n",
+        "hub/thumbs.py": "from hub.decorators import quick_task\n\n\n"
+                         "@quick_task(name='thumbs.make')\ndef make(image_id):\n    pass\n",
+        "hub/views.py": "from celery import current_app\n\nfrom hub.ingest import ingest\nfrom hub.thumbs import make\n\n\n"
+                        "def upload(log_id):\n    ingest.apply_async(args=[log_id], queue='logs')\n    make.delay(1)\n"
+                        "    current_app.send_task('thumbs.mkae')\n",
+    }
+    assert found(tmp_path, run(tmp_path, files)) == {("hub/views.py", 10, "QL102")}
+
+
 def test_a_dramatiq_decorator_factory_sets_the_queue_of_its_actors(tmp_path: Path) -> None:
     files = {
         "jobs.py": "import dramatiq\n\n\ndef io_actor(**options):\n    return dramatiq.actor(queue_name='io', **options)\n\n\n"

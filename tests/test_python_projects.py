@@ -483,3 +483,147 @@ def test_arq_and_bullmq_names_chosen_by_data_say_what_they_reach(tmp_path: Path)
     messages = sorted(d.message for d in diagnostics)
     assert "'export_csv', 'export_pdf'" in messages[0] and "'thumb-small'" in messages[1]
     assert {d.severity.value for d in diagnostics} == {"warning"}
+
+
+def _producers(tmp_path: Path) -> set[tuple[str, int, str, str, str]]:
+    from queuelint import engine
+    from queuelint.config import Settings
+
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    return {(Path(s.path).relative_to(tmp_path).as_posix(), s.producer.span.line, s.producer.library, s.queue.value,
+             s.job.value) for s in result.graph.producers()}
+
+
+def test_rq_job_decorators_direct_aliased_and_subclassed_make_delay_an_rq_producer(tmp_path: Path) -> None:
+    """`fn.delay()` reads as Celery's where it is written; the decorator of `fn`, found by
+    resolution across modules (RQ's `@job`, `partial()` of a subclass of it), makes it RQ's:
+    on the decorator's queue, and `fn` a job function whose failures are read."""
+    diagnostics = run(tmp_path, {
+        "app/__init__.py": "",
+        "app/worker.py": """
+            from functools import partial
+
+            from rq.decorators import job as rq_job
+
+            from app.redis import connection
+
+
+            class TimedJob(rq_job):
+                queue_class = None
+
+
+            job = partial(TimedJob, connection=connection)
+        """,
+        "app/mail.py": """
+            import logging
+
+            from app.worker import job
+
+            log = logging.getLogger(__name__)
+
+
+            @job("emails")
+            def send(to):
+                try:
+                    deliver(to)
+                except Exception:
+                    log.exception("not sent")
+        """,
+        "app/reports.py": """
+            from rq.decorators import job
+
+
+            @job("reports", timeout=60)
+            def build(report_id):
+                if not report_id:
+                    return {"ok": False, "error": "no report"}
+                return {"ok": True}
+        """,
+        "app/views.py": """
+            from app.mail import send
+            from app.reports import build
+
+
+            def signup(user):
+                send.delay(user.email)
+                build.delay(user.id)
+        """,
+    })
+    assert _producers(tmp_path) == {("app/views.py", 7, "rq", "emails", "app.mail.send"),
+                                    ("app/views.py", 8, "rq", "reports", "app.reports.build")}
+    assert found(tmp_path, diagnostics) == {("app/mail.py", 13, "QL202"), ("app/reports.py", 8, "QL201")}
+
+
+def test_a_delay_on_a_celery_task_beside_rq_jobs_stays_celery(tmp_path: Path) -> None:
+    """A project decorator merely named `job`, and Celery's own tasks, are not RQ's."""
+    run(tmp_path, {
+        "app/__init__.py": "",
+        "app/util.py": "def job(fn):\n    return fn\n",
+        "app/tasks.py": """
+            from celery import shared_task
+
+            from app.util import job
+
+
+            @shared_task
+            @job
+            def sync(account_id):
+                pass
+        """,
+        "app/views.py": "from app.tasks import sync\n\n\ndef go():\n    sync.delay(1)\n",
+    })
+    assert _producers(tmp_path) == {("app/views.py", 5, "celery", "celery", "app.tasks.sync")}
+
+
+def test_a_registration_a_test_expects_to_fail_is_not_registered(tmp_path: Path) -> None:
+    """Under `with pytest.raises(…)` (or `assertRaises`), a test checks that a duplicate is
+    rejected: that definition registers nothing. Outside one, a duplicate still is one."""
+    diagnostics = run(tmp_path, {
+        "tests/test_registry.py": """
+            import unittest
+
+            import dramatiq
+            import pytest
+
+
+            def test_rejected():
+                @dramatiq.actor(actor_name="dup")
+                def first():
+                    pass
+
+                with pytest.raises(ValueError):
+                    @dramatiq.actor(actor_name="dup")
+                    def second():
+                        pass
+
+                first.send()
+
+
+            class Registry(unittest.TestCase):
+                def test_rejected_too(self):
+                    @dramatiq.actor(actor_name="again")
+                    def one():
+                        pass
+
+                    with self.assertRaises(ValueError):
+                        @dramatiq.actor(actor_name="again")
+                        def other():
+                            pass
+
+                    one.send()
+
+
+            def test_duplicated():
+                @dramatiq.actor(actor_name="twice")
+                def a():
+                    pass
+
+                @dramatiq.actor(actor_name="twice")
+                def b():
+                    pass
+
+                a.send()
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("tests/test_registry.py", 40, "QL104")}

@@ -34,6 +34,8 @@ def exported_factories(facts: Iterable[FileFacts]) -> dict[str, set[bytes]]:
 def _hands_out_queue(expr: Expr, factories: set[str]) -> bool:
     """A summary returning a queue, or a summary or constant holding a call to a factory
     (matched by the function's own name: a cost, not a claim, as the flow stage checks it)."""
+    if expr.kind == "queue" and expr.reason:  # an in-house task decorator: its users make tasks
+        return True
     if expr.kind == "function" and expr.parts:
         expr = expr.parts[0]
         if expr.kind == "queue":

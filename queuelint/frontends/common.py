@@ -10,6 +10,22 @@ from queuelint.model import BodyFact, Expr, Route, Router
 ID_LIKE = re.compile(r"^(id|uuid|guid)$|(Id|ID|_id|Uuid|UUID|_uuid|Guid)$")
 
 
+# Calls that report a failure where it is seen: Sentry's `capture_exception`, a project's
+# `send_slack_error(e)`, `reportFailure(…)`, `notify_error(…)`.
+REPORTING = re.compile(r"(^|\.)(capture_?exception|(report|notify|alert|send)\w*(error|exception|failure))$", re.I)
+# A value that says "failed" as a state: `"failed"`, `Status.FAILED`, `ProcessingState.error`.
+FAILED_STATES = frozenset({"failed", "failure", "error", "errored", "fail"})
+
+
+def is_failed_state(text: str, dotted: bool) -> bool:
+    """`text`: a string literal's value, or a dotted name (only a member of something, as
+    `Status.FAILED`, counts: a bare `error` is a variable)."""
+    if dotted:
+        head, _, leaf = text.rpartition(".")
+        return bool(head) and leaf.lower() in FAILED_STATES
+    return text.lower() in FAILED_STATES
+
+
 def is_id_like(name: str) -> bool:
     return bool(ID_LIKE.search(name))
 

@@ -95,6 +95,9 @@ def body_fact_site(consumer: Consumer, fact: BodyFact) -> str:
 # What becomes of a job whose handler hides its failure, where a library says it differently.
 HIDDEN_FAILURE = {
     "rq": "RQ records the job as finished: it never reaches the failed job registry, and no `Retry` applies",
+    "arq": "arq stores the job's result as a success, and no `Retry` applies",
+    "celery": "Celery records the task as SUCCESS: no FAILURE state, and no retry applies",
+    "dramatiq": "Dramatiq acknowledges the message as done: no retry runs, and nothing reaches the dead-letter queue",
 }
 
 

@@ -22,11 +22,13 @@ ID_OPTION = {
 TASK_WORD = {"celery": "task", "dramatiq": "actor", "arq": "function"}
 
 
-@rule(code="QL101", name="dynamic-job-name", severity=Severity.ERROR, libraries=("bull", "bullmq"))
+@rule(code="QL101", name="dynamic-job-name", severity=Severity.ERROR, libraries=("bull", "bullmq", "celery", "rq", "arq", "dramatiq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     graph = context.graph
     yield from _rq_families(self, context)
     for site in graph.producers():
+        if graph.dotted_family(site) is not None:
+            continue  # an RQ dotted path: what it can name is said above, or by QL102
         if site.job.status == "unknown" and site.job.family and site.job.holes:
             yield from _built_from_data(self, graph, site)
             continue
@@ -106,11 +108,14 @@ def _rq_families(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             continue  # nothing it can name (QL102), or built from configuration: fixed per deployment
         module, _, reachable = found
         shown = ", ".join(repr(f"{module}.{name}") for name in reachable[:MAX_SHOWN])
-        finding = self.at(site.span, f"RQ job {as_code(site.job.text)} is a dotted path chosen at run time: it can "
+        requested = site.job.reason.startswith("request data")
+        chosen = f"by {site.job.reason}" if requested else "at run time"
+        finding = self.at(site.span, f"RQ job {as_code(site.job.text)} is a dotted path chosen {chosen}: it can "
                                      f"name {shown}; any other value fails in the worker, which cannot import it",
                           hint="choose the function from a fixed table ({value: function}) and enqueue the "
                                "function itself")
-        yield replace(finding, severity=Severity.WARNING)
+        # Whoever sends the request picks the function a worker imports and runs: an error.
+        yield finding if requested else replace(finding, severity=Severity.WARNING)
 
 
 MAX_SHOWN = 6

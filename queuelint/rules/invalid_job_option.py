@@ -24,9 +24,14 @@ KNOWN = {
         "removeOnFail", "stackTraceLimit", "preventParsingData",
     }),
 }
+# Other queue libraries' names for the number of tries (Bee-Queue's `retries`, Celery's
+# `max_retries`): Bull and BullMQ read only `attempts`, and run a job once without it.
+_ATTEMPTS = "the option is `attempts` (the number of tries, the first included); without it the job runs once"
+RETRY_ALIASES = {key: _ATTEMPTS for key in ("retries", "retry", "maxRetries", "max_retries", "maxAttempts")}
 # Options that exist elsewhere (the other library, the queue, the worker) but not per job here.
 MISPLACED = {
     "bullmq": {
+        **RETRY_ALIASES,
         "timeout": "BullMQ has no per-job timeout; enforce it inside the processor (e.g. with an AbortSignal)",
         "lifespan": "BullMQ has no `lifespan`; use `removeOnComplete: { age }` to expire finished jobs",
         "limiter": "rate limits are set on the Worker: `new Worker(name, fn, { limiter })`",
@@ -43,6 +48,7 @@ MISPLACED = {
         "expires": "arq's option is `_expires`; `expires=` is passed to the job function as an argument",
     },
     "bull": {
+        **RETRY_ALIASES,
         "lifespan": "Bull has no `lifespan`; use `removeOnComplete` to expire finished jobs",
         "limiter": "Bull's rate limiter is a queue option: `new Queue(name, { limiter })`",
         "repeat.pattern": "Bull calls the cron expression `repeat.cron`",

@@ -11,6 +11,7 @@ from queuelint.programs import Program
 from queuelint.rules.base import (
     Rule,
     RuleContext,
+    as_code,
     body_fact_site,
     handler_label,
     hidden_failure,
@@ -20,7 +21,7 @@ from queuelint.rules.base import (
 
 
 @rule(code="QL201", name="returned-error", severity=Severity.ERROR,
-      libraries=("bull", "bullmq", "celery", "dramatiq", "arq"))
+      libraries=("bull", "bullmq", "celery", "dramatiq", "arq", "rq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     from queuelint.model import RESULT_READ  # rules load on every run; the facts vocabulary need not
 
@@ -36,6 +37,17 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         consumer = site.consumer
         for fact in consumer.returned_errors:
             where = body_fact_site(consumer, fact)
+            if fact.recorded:  # the handler's own failure design: said, at info
+                finding = self.at(
+                    fact.span,
+                    f"{where} returns a failure value (`{fact.detail}`) and records the failure itself "
+                    f"({as_code(fact.recorded)}): the queue sees a success, so no retry runs; if the "
+                    "application's own record is the design, nothing is lost",
+                    hint=("raise" if in_python(fact.span.path) else "throw") + " after recording it, if the "
+                    "job should be retried or counted as failed by the queue",
+                    related=[Related(consumer.span, handler_label(consumer))])
+                yield replace(finding, severity=Severity.INFO)
+                continue
             read = reads.get((graph.program(site.path), in_python(fact.span.path)))
             if read is not None:
                 shown = os.path.relpath(read.path, context.settings.root).replace(os.sep, "/")

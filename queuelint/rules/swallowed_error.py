@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from queuelint.findings import Diagnostic, Related, Severity
 from queuelint.rules.base import (
     Rule,
     RuleContext,
+    as_code,
     body_fact_site,
     handler_label,
     hidden_failure,
@@ -15,9 +17,17 @@ from queuelint.rules.base import (
     rule,
 )
 
+# How each Python library lets a handler fail or try again.
+PYTHON_HINTS = {
+    "rq": "re-raise after logging (`raise`)",
+    "celery": "re-raise after logging (`raise`), or retry (`self.retry(exc=…)` in a bound task)",
+    "dramatiq": "re-raise after logging (`raise`) so the actor's retries apply",
+    "arq": "re-raise after logging (`raise`), or `raise Retry(defer=…)` to try again",
+}
+
 
 @rule(code="QL202", name="swallowed-error", severity=Severity.WARNING,
-      libraries=("bull", "bullmq", "celery", "dramatiq", "arq"))
+      libraries=("bull", "bullmq", "celery", "dramatiq", "arq", "rq"))
 def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
     for site in context.graph.handlers():
         consumer = site.consumer
@@ -33,11 +43,22 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                     related=[Related(consumer.span, handler_label(consumer))],
                 )
                 continue
-            if consumer.library == "rq":
-                outcome, hint = hidden_failure("rq"), "re-raise after logging (`raise`)"
+            if fact.recorded:  # the handler's own failure design: said, at info
+                finding = self.at(
+                    fact.span,
+                    f"{where} catches the error and records the failure itself ({as_code(fact.recorded)}): the "
+                    "queue sees a success, so no retry runs; if the application's own record is the design, "
+                    "nothing is lost",
+                    hint=("re-raise (`raise`)" if in_python(fact.span.path) else "rethrow (`throw error`)")
+                    + " after recording it, if the job should be retried or counted as failed by the queue",
+                    related=[Related(consumer.span, handler_label(consumer))])
+                yield replace(finding, severity=Severity.INFO)
+                continue
+            if in_python(fact.span.path) and consumer.library in PYTHON_HINTS:
+                outcome, hint = hidden_failure(consumer.library), PYTHON_HINTS[consumer.library]
             elif in_python(fact.span.path):
                 outcome = "the job completes as if it succeeded and is never retried"
-                hint = "re-raise after logging (`raise`), or retry (`self.retry(exc=…)`)"
+                hint = "re-raise after logging (`raise`)"
             else:
                 outcome = "the job completes as if it succeeded and is never retried"
                 hint = "rethrow after logging (`throw error`), or fail the job explicitly"

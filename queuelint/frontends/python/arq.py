@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from queuelint.findings import Span
@@ -145,5 +147,8 @@ def _function(node: cst.BaseExpression, queue: Expr, state: PyState, owner: str,
     state.add_handler(function=function, span=state.span(node), library=LIBRARY, kind="arq-function",
                       queue=queue, job=name, route_span=state.span(node), handler=reference or literal or "",
                       owner=owner)
+    if function is None and reference is not None and reference.split(".", 1)[0] in state.imports:
+        # A function of another module (`from app.jobs import resize`): read there for how it fails.
+        state.consumers[-1] = replace(state.consumers[-1], handler_ref=reference)
     if produced:
         state.add_producer(node, LIBRARY, "cron", queue, name)

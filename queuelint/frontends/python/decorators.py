@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from queuelint.frontends.python import celery, dramatiq
+from queuelint.frontends.python import celery, dramatiq, rq
 from queuelint.frontends.python.state import PyState
 from queuelint.frontends.python.syntax import dotted_name, keywords
 from queuelint.model import Expr
 
-KINDS = {"celery": "celery-task", "dramatiq": "dramatiq-actor"}
+KINDS = {"celery": "celery-task", "dramatiq": "dramatiq-actor", "rq": rq.KIND}
 
 
 def library_decorator(value: cst.BaseExpression, state: PyState) -> Expr | None:
@@ -31,6 +31,8 @@ def library_decorator(value: cst.BaseExpression, state: PyState) -> Expr | None:
         queue = options.get("queue_name")
         name = state.expr(queue.value) if queue is not None else Expr.literal("default")
         return Expr("queue", dramatiq.LIBRARY, KINDS[dramatiq.LIBRARY], (name,))
+    if rq.is_job_decorator(value, state):
+        return rq.DECORATOR
     return None
 
 
@@ -39,6 +41,8 @@ def alias(value: cst.BaseExpression, state: PyState) -> Expr | None:
     found = library_decorator(value, state)
     if found is not None:
         return found
+    if isinstance(value, cst.Call) and dotted_name(value.func) in ("partial", "functools.partial") and value.args:
+        return alias(value.args[0].value, state)  # `job = partial(rq_job, connection=…)`
     name = dotted_name(value.func if isinstance(value, cst.Call) else value)
     return state.decorator_aliases.get(name or "")
 
@@ -47,10 +51,13 @@ def factory(function: cst.FunctionDef, state: PyState) -> Expr | None:
     """A function returning a library decorator, or what one makes of its argument
     (`return shared_task(**kw)` / `return app.task(**kw)(fn)`): an in-house decorator."""
     found: Expr | None = None
+    assigned = _assigned(function)
     for node in _returns(function):
         value = node.value
         if value is None:
             continue
+        if isinstance(value, cst.Name) and value.value in assigned:  # `task = shared_task(…)(run); return task`
+            value = assigned[value.value]
         made = alias(value, state)
         if made is None and isinstance(value, cst.Call):  # `shared_task(**kw)(fn)`
             made = alias(value.func, state)
@@ -58,6 +65,37 @@ def factory(function: cst.FunctionDef, state: PyState) -> Expr | None:
             return None  # some path returns something else: not a decorator we can read
         found = made
     return found
+
+
+def class_factory(cls: cst.ClassDef, state: PyState) -> Expr | None:
+    """A class whose instances are decorators (`@retryable_task(name=…)`): its `__call__`
+    returns a library decorator or what one makes of the function, as a factory does; or a
+    subclass of one (`class TimedJob(rq.decorators.job)`)."""
+    for base in cls.bases:
+        if rq.is_job_decorator(base.value, state) or state.decorator_aliases.get(dotted_name(base.value) or "") \
+                == rq.DECORATOR:
+            return rq.DECORATOR
+    for statement in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else []:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__call__":
+            return factory(statement, state)
+    return None
+
+
+def _assigned(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
+    """The value given to each plain local name assigned once in a function's own body."""
+    values: dict[str, cst.BaseExpression] = {}
+    twice: set[str] = set()
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            name = node.targets[0].target.value
+            if name in values:
+                twice.add(name)
+            values[name] = node.value
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(node.children)
+    return {name: value for name, value in values.items() if name not in twice}
 
 
 def _returns(function: cst.FunctionDef) -> list[cst.Return]:
@@ -81,6 +119,8 @@ def decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, state: P
     call = decorator if isinstance(decorator, cst.Call) else True
     if made.text == celery.LIBRARY:
         celery.task(function, call, state)
+    elif made.text == rq.LIBRARY:
+        rq.job_decorated(function, decorator, state)
     else:
         dramatiq.actor(function, call, state, default_queue=made.parts[0])
     return True
@@ -89,7 +129,8 @@ def decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, state: P
 def imported(function: cst.FunctionDef, decorator: cst.BaseExpression, state: PyState) -> bool:
     """A decorator imported from a project module (`from app.tasks import retryable_task`):
     maybe an in-house Celery task decorator. Recorded as a task whose registry is what the
-    decorator resolves to; the graph keeps it only if that is a library decorator."""
+    decorator resolves to; the graph keeps it only if that is a library decorator. It may
+    be an alias of RQ's `@job` too: that is bound for the flow stage to tell."""
     name = dotted_name(decorator.func if isinstance(decorator, cst.Call) else decorator)
     if name is None or state.scopes or state.classes:
         return False
@@ -98,4 +139,5 @@ def imported(function: cst.FunctionDef, decorator: cst.BaseExpression, state: Py
         return False
     candidate = Expr("queue_name", name, parts=(Expr("ref", name),))
     celery.task(function, decorator if isinstance(decorator, cst.Call) else True, state, registry=candidate)
+    rq.job_decorated(function, decorator, state, made_by=Expr("ref", name))  # or RQ's `@job`, said by the flow stage
     return True

@@ -9,7 +9,7 @@ import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
 from queuelint.frontends.python.syntax import dotted_name, keywords
-from queuelint.model import ACTOR_QUEUE, Expr
+from queuelint.model import ACTOR_QUEUE, Expr, Unresolved
 
 LIBRARY = "dramatiq"
 DEFAULT_QUEUE = Expr.literal("default")
@@ -65,6 +65,12 @@ def call(node: cst.Call, state: PyState) -> None:
     leaf = name.rsplit(".", 1)[-1]
     if leaf == "set_broker" and not state.scopes and state.library_of(name) is not None:
         state.own_broker = True  # this module's actors are registered with a broker of its own
+        return
+    if leaf == "get_actor" and LIBRARY in state.libraries:
+        # `broker.get_actor(name).send(…)`: which actor, and so which queue, is known only
+        # to the broker at run time. Said, not guessed.
+        state.unresolved.append(Unresolved(state.span(node), "`get_actor(…)` looks an actor up by name at run time: "
+                                                             "the actor it finds and its queue are not followed"))
         return
     if leaf not in ("send", "send_with_options"):
         return

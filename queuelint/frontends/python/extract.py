@@ -77,6 +77,10 @@ class Visitor(cst.CSTVisitor):
             _class_constants(node, state)
             arq.worker_settings(node, state)
             celery.task_class(node, state)
+            made = decorators.class_factory(node, state)
+            if made is not None:  # `class retryable: def __call__(self, fn): return shared_task(…)(fn)`
+                state.decorator_aliases[node.name.value] = made
+                state.bindings.append((node.name.value, made))
         state.classes.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -101,6 +105,10 @@ class Visitor(cst.CSTVisitor):
                 dramatiq.actor(node, found, state)
                 registered = True
                 continue
+            if rq.is_job_decorator(decorator.decorator, state):
+                rq.job_decorated(node, decorator.decorator, state)
+                registered = True
+                continue
             if decorators.decorated(node, decorator.decorator, state):
                 continue
             # A decorator imported from the project may be an in-house task decorator; beside a
@@ -123,6 +131,14 @@ class Visitor(cst.CSTVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.state.scopes.pop()
+
+    def visit_With(self, node: cst.With) -> None:
+        if any(_expects_failure(item.item) for item in node.items):
+            self.state.expecting_failure.append(len(self.state.consumers))
+
+    def leave_With(self, original_node: cst.With) -> None:
+        if any(_expects_failure(item.item) for item in original_node.items):
+            del self.state.consumers[self.state.expecting_failure.pop():]
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.state.scopes.append(("", {p.name.value: Expr.unknown(p.name.value) for p in node.params.params}))
@@ -195,6 +211,12 @@ class Visitor(cst.CSTVisitor):
         ]
         if args:
             state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args)))
+
+
+def _expects_failure(item: cst.BaseExpression) -> bool:
+    """`pytest.raises(…)`, `self.assertRaises(…)`: the block is expected to fail."""
+    name = dotted_name(item.func) if isinstance(item, cst.Call) else None
+    return name is not None and name.rsplit(".", 1)[-1] in ("raises", "assertRaises", "assertRaisesRegex")
 
 
 def _bind(name: str, value: cst.BaseExpression, state: PyState, depth: int = 0) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import libcst as cst
 
 from queuelint.findings import Span
-from queuelint.frontends.common import HandlerFacts
-from queuelint.frontends.python.syntax import Positions, children, code, dict_items, dotted_name
+from queuelint.frontends.common import REPORTING, HandlerFacts, is_failed_state
+from queuelint.frontends.python.syntax import Positions, children, code, dict_items, dotted_name, string_value
 from queuelint.frontends.python.values import Locals, expr_of
 from queuelint.model import BodyFact, Fallback, Route, Router
 
@@ -34,6 +34,60 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             continue
         stack.extend(reversed(children(current)))
+
+
+Handling = list[cst.CSTNode]  # where a failure is being handled: an `except` (or a `try` whose `finally` runs)
+
+
+def _walk_blocks(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, list[cst.BaseStatement], Handling]]:
+    """`walk(body)`, each node with the statements of the innermost block holding it, and
+    the innermost failure handling around it (an `except`; for a `finally`, its `try`'s
+    handlers and itself)."""
+    outer = list(_block(body))
+    stack: list[tuple[cst.CSTNode, list[cst.BaseStatement], Handling]] = [
+        (child, outer, []) for child in reversed(children(body))]
+    while stack:
+        current, block, handling = stack.pop()
+        yield current, block, handling
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        inner = list(_block(current)) if isinstance(current, (cst.IndentedBlock, cst.SimpleStatementSuite)) else block
+        if isinstance(current, cst.ExceptHandler):
+            handling = [current]
+        elif isinstance(current, cst.Try) and current.finalbody is not None:
+            stack.append((current.finalbody, block, [*current.handlers, current.finalbody]))
+            stack.extend((child, inner, handling) for child in reversed(children(current)) if child is not current.finalbody)
+            continue
+        stack.extend((child, inner, handling) for child in reversed(children(current)))
+
+
+def _recorded(block: list[cst.BaseStatement] | Handling, module: cst.Module) -> str:
+    """A statement of `block` that records the failure in the application (an attribute or
+    item set to a failed state, `job.status = Status.FAILED`; a call given one,
+    `update(state="failed")`; a report, `sentry_sdk.capture_exception(e)`): the handler's own
+    failure design. Its code, or ""."""
+    for statement in block:
+        for node in [statement, *walk(statement)]:
+            if isinstance(node, cst.Call) and REPORTING.search(dotted_name(node.func) or ""):
+                return code(module, node)
+            if isinstance(node, (cst.Assign, cst.AnnAssign)) and node.value is not None:
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                if any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in targets) and _failed_state(node.value):
+                    return code(module, node)
+            elif isinstance(node, cst.Call) and not LOGGING.search(dotted_name(node.func) or ""):
+                values = [arg.value for arg in node.args]
+                values += [v for arg in node.args for v in dict_items(arg.value).values()]
+                if any(_failed_state(value) for value in values):
+                    return code(module, node)
+    return ""
+
+
+def _failed_state(value: cst.BaseExpression) -> bool:
+    literal = string_value(value)
+    if literal is not None:
+        return is_failed_state(literal, dotted=False)
+    name = dotted_name(value)
+    return name is not None and is_failed_state(name, dotted=True)
 
 
 def job_parameter(function: cst.FunctionDef, bound: bool) -> str | None:
@@ -55,16 +109,18 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
     statements = list(body.body) if isinstance(body, cst.IndentedBlock) else []
     if job is not None:
         _router(statements, job, positions, local, facts)
-    for node in walk(body):
+    for node, block, handling in _walk_blocks(body):
         if isinstance(node, cst.Return) and node.value is not None and _error_shaped(node.value, node, function):
-            facts.returned_errors.append(BodyFact(positions.span(node), code(module, node)))
+            facts.returned_errors.append(BodyFact(positions.span(node), code(module, node),
+                                                  recorded=_recorded(block, module) or _recorded(handling, module)))
         elif isinstance(node, cst.Try) and node in statements and _holds_the_work(node, statements):
             for handler in node.handlers:
                 if _fails(handler, function):
                     continue
                 header = code(module, handler).split(":", 1)[0] + ": …"
+                recorded = _recorded(list(_block(handler.body)), module)
                 if _is_broad(handler):
-                    facts.swallowed_errors.append(BodyFact(positions.span(handler), header))
+                    facts.swallowed_errors.append(BodyFact(positions.span(handler), header, recorded=recorded))
                 elif retries and _retried(_caught(handler), retried) and _only_logs(handler):
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header, retries=retries))
         elif isinstance(node, cst.With) and node in statements and _holds_the_work(node, statements):
@@ -250,7 +306,32 @@ def _error_shaped(value: cst.BaseExpression, statement: cst.Return, function: cs
     if isinstance(value, cst.Call):
         return bool(ERROR_CLASS.search(dotted_name(value.func) or ""))
     if isinstance(value, cst.Name):
-        return value.value in _caught_names(function)
+        return value.value in _caught_names(function) or _failed_result(value.value, statement, function)
+    return False
+
+
+# `if not result.ok: return result`, `if res.get("error"): …; return res`: a result returned
+# where its own failure flag says it failed.
+FAILURE_TEST = (r"(?:\bnot\s+{0}\s*(?:\.\s*|\[\s*['\"]|\.get\(\s*['\"])(?:ok|is_ok|success|succeeded)\b"
+                r"|\b{0}\s*(?:\.\s*|\[\s*['\"]|\.get\(\s*['\"])(?:error|err|errors|failed|is_err|is_error)\b"
+                r"(?!['\"\])]*\s*(?:is|==)\s*(?:None|False)))")
+
+
+def _failed_result(name: str, statement: cst.Return, function: cst.FunctionDef) -> bool:
+    """Whether the variable `name` that `statement` returns holds a failure: the return sits
+    under an `if` that tests its failure flag, or an assignment before it in the function
+    gives it an error-shaped value (`result = {"ok": False, …}`; not another name: no chains)."""
+    test = re.compile(FAILURE_TEST.format(re.escape(name)))
+    for node in walk(function.body):
+        if node is statement:
+            return False
+        if isinstance(node, cst.If) and test.search(cst.Module([]).code_for_node(node.test)) \
+                and any(inner is statement for inner in walk(node.body)):
+            return True
+        if isinstance(node, cst.Assign) and isinstance(node.value, (cst.Dict, cst.Call)) and any(
+                isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets) \
+                and _error_shaped(node.value, statement, function):
+            return True
     return False
 
 
@@ -264,9 +345,15 @@ def _caught_names(function: cst.FunctionDef) -> set[str]:
 
 def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[cst.BaseStatement]) -> bool:
     """A `try` (or `with suppress(…)`) with no other real work beside it (else it guards an
-    optional step)."""
+    optional step). A statement after it that uses what the `try` computed (`resp = get()`
+    inside, `return resp.json()` after) carries its work on, and is not work beside it."""
+    bound = _bound_names(try_statement)
+    after = False
     for statement in statements:
         if statement is try_statement:
+            after = True
+            continue
+        if after and bound and any(isinstance(n, cst.Name) and n.value in bound for n in walk(statement)):
             continue
         for node in [statement, *walk(statement)]:
             if isinstance(node, cst.Await):
@@ -276,6 +363,23 @@ def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[c
                 if callee not in ("len", "str", "int", "dict", "list", "getattr", "isinstance"):
                     return False
     return True
+
+
+def _bound_names(statement: cst.CSTNode) -> set[str]:
+    """The local names a statement assigns (`x = …`, `x: T = …`, `with … as x`, `for x in`)."""
+    bound: set[str] = set()
+    for node in walk(statement):
+        targets: list[cst.BaseExpression] = []
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
+            targets = [node.target]
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            targets = [node.asname.name]
+        for target in targets:
+            elements = [e.value for e in target.elements] if isinstance(target, (cst.Tuple, cst.List)) else [target]
+            bound.update(e.value for e in elements if isinstance(e, cst.Name))
+    return bound
 
 
 BROAD = frozenset({"Exception", "BaseException"})

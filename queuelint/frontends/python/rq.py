@@ -8,9 +8,11 @@ import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
 from queuelint.frontends.python.syntax import argument, dotted_name, keywords, positional
-from queuelint.model import Expr, QueueDecl
+from queuelint.model import ACTOR_QUEUE, RQ_DECORATOR, RQ_JOB_KIND, Expr, QueueDecl
 
 LIBRARY = "rq"
+KIND = RQ_JOB_KIND
+DECORATOR = Expr("queue", LIBRARY, KIND, (Expr.literal("default"),))
 ENQUEUE = {"enqueue": 0, "enqueue_call": 0, "enqueue_in": 1, "enqueue_at": 1}
 
 
@@ -76,3 +78,26 @@ def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:
     if "." not in reference and reference in state.imports:
         return Expr("function_path", reference)  # named by the module defining it, followed through imports
     return Expr.unknown(reference, f"`{reference}` is not a function of this module or one it imports by name")
+
+
+def is_job_decorator(decorator: cst.BaseExpression, state: PyState) -> bool:
+    """`@job('emails')` with `job` from `rq.decorators` (or `rq`)."""
+    call = decorator.func if isinstance(decorator, cst.Call) else decorator
+    return state.library_of(dotted_name(call)) == (LIBRARY, "job")
+
+
+def job_decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, state: PyState,
+                  made_by: Expr = DECORATOR) -> None:
+    """`@job('emails')`: `fn.delay(…)` enqueues `fn` (named by its dotted path, as RQ names
+    it) on queue 'emails'. Bound for the callers (whose `.delay()` reads as Celery's until
+    the flow stage finds this decorator); the function is a job function like any enqueued
+    one. `made_by`: the decorator, or a reference to an imported one not yet known as RQ's."""
+    if state.scopes or state.classes:
+        return
+    queue_node = argument(decorator, 0, "queue") if isinstance(decorator, cst.Call) else None
+    queue = state.expr(queue_node) if queue_node is not None else Expr.literal("default")
+    name = function.name.value
+    if not any(bound == name for bound, _ in state.bindings):  # a Celery reading may have named it
+        state.bindings.append((name, Expr("module_member", name)))
+    state.bindings.append((name + ACTOR_QUEUE, queue))
+    state.bindings.append((name + RQ_DECORATOR, made_by))

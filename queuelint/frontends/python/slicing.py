@@ -36,9 +36,9 @@ BULLMQ_MARKERS = (".add(", ".addBulk(")
 # `@patch("app.tasks.send.delay")`, is not enough.
 FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "Worker(", "Queue(", "AsyncResult",
                     "Job.fetch(")
-DECORATOR_WORDS = ("task", "actor", "celery", "dramatiq")
+DECORATOR_WORDS = ("task", "actor", "job", "celery", "dramatiq")
 # Modules whose names, imported under any alias, make a decorator worth reading.
-DECORATOR_MODULES = ("celery", "dramatiq")
+DECORATOR_MODULES = ("celery", "dramatiq", "rq")
 # A line as the parser counts them: ended by \n, \r\n or \r only (`str.splitlines` also
 # breaks at form feeds and other separators, which would shift every line after them).
 LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
@@ -76,7 +76,7 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset(),
         return None  # let libcst parse it and say what is wrong (or parse newer syntax)
     lines = LINE.findall(text)
     markers = MARKERS + tuple(extra_markers)
-    local = (*extra_markers, *(BULLMQ_MARKERS if "bullmq" in text else ()))
+    local = (*extra_markers, *(BULLMQ_MARKERS if "bullmq" in text else ()), *_handle_aliases(tree.body))
     decorator_names = (*DECORATOR_WORDS, *extra_markers)
     library_aliases = _library_aliases(tree.body)
     keep = [True] * len(lines)
@@ -166,6 +166,13 @@ def _library_aliases(statements: list[ast.stmt]) -> frozenset[str]:
                 and isinstance(statement.targets[0], ast.Name) and _names_task_decorator(statement.value, names):
             names.add(statement.targets[0].id)  # `task = shared_task`: an alias used as a decorator
     return frozenset(names)
+
+
+def _handle_aliases(statements: list[ast.stmt]) -> tuple[str, ...]:
+    """`R(` for a result handle class imported under a name of its own
+    (`from celery.result import AsyncResult as R`): a function calling it reads results."""
+    return tuple(f"{alias.asname}(" for statement in statements if isinstance(statement, ast.ImportFrom)
+                 for alias in statement.names if alias.asname and alias.name in ("AsyncResult", "GroupResult"))
 
 
 def _names_task_decorator(value: ast.expr, aliases: set[str]) -> bool:

@@ -49,6 +49,9 @@ class PyState:
     module_lists: dict[str, cst.List | cst.Tuple] = field(default_factory=dict)  # module-level list literals
     calls: list[CallSite] = field(default_factory=list)  # call sites of known producer wrappers
     own_broker: bool = False  # the module calls `dramatiq.set_broker(…)` at import time
+    # At each `with pytest.raises(…)` entered, how many consumers there were: a test that a
+    # registration fails (a duplicate name), so what it defines is not registered.
+    expecting_failure: list[int] = field(default_factory=list)
     # Tasks and actors defined inside a function, by (that function, name): (job, queue).
     local_tasks: dict[tuple[str, str], tuple[Expr, Expr]] = field(default_factory=dict)
     # In-house task decorators defined in this module (`task = shared_task`), see `decorators`.

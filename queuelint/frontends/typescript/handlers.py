@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Literal
 
 from queuelint.findings import Span
-from queuelint.frontends.common import HandlerFacts
+from queuelint.frontends.common import REPORTING, HandlerFacts, is_failed_state
 from queuelint.frontends.typescript.syntax import (
     CLASS_TYPES,
     FUNCTION_TYPES,
@@ -26,6 +26,7 @@ from queuelint.frontends.typescript.syntax import (
     enclosing,
     object_pairs,
     shorten,
+    string_value,
     unwrap,
     walk_body,
 )
@@ -534,19 +535,54 @@ def _collect_failure_facts(
     for node in [body, *walk_body(body)]:
         if node.type == "return_statement" and node.named_children:
             if _error_shaped(node.named_children[0], node, src):
-                facts.returned_errors.append(BodyFact(src.span(node), shorten(src.text(node)), via))
-        elif node.type == "catch_clause" and _holds_the_work(node, blocks) and not _catch_fails(node, src, lookup, done):
+                around = node.parent.named_children if node.parent is not None else []
+                handling = enclosing(node, {"catch_clause", *FUNCTION_TYPES})
+                handling = handling if handling is not None and handling.type == "catch_clause" else None
+                facts.returned_errors.append(BodyFact(src.span(node), shorten(src.text(node)), via, recorded=(
+                    _recorded(around, src) or (_recorded([handling], src) if handling is not None else ""))))
+        elif node.type == "catch_clause" and _holds_the_work(node, blocks, src) and not _catch_fails(node, src, lookup, done):
             header = shorten(src.text(node).split("{", 1)[0] + "{ … }")
-            facts.swallowed_errors.append(BodyFact(src.span(node), header, via))
+            handled = node.child_by_field_name("body")
+            facts.swallowed_errors.append(BodyFact(src.span(node), header, via, recorded=_recorded(
+                handled.named_children if handled is not None else [], src)))
         elif node.type == "call_expression":
             callback = _promise_catch(node, src)
-            if callback is not None and _is_the_work(node, blocks) and not _callback_fails(callback, src, lookup, done):
+            if callback is not None and _is_the_work(node, blocks, src) and not _callback_fails(callback, src, lookup, done):
                 facts.swallowed_errors.append(BodyFact(src.span(callback), shorten(".catch(" + src.text(callback)) + ")",
                                                        via))
     if depth >= MAX_DELEGATION or job is None:
         return
     for target_name, target in _delegates(body, job, src, lookup):
         _collect_failure_facts(target, src, lookup, facts, None, target_name, depth + 1, seen)
+
+
+def _recorded(block: list[Node], src: SourceText) -> str:
+    """A statement of `block` that records a failed state in the application (a property set
+    to one, `run.status = 'failed'`; a call given one, `repo.update(id, { status: Status.Failed })`):
+    the handler's own failure design. Its text, or ""."""
+    for statement in block:
+        for node in [statement, *walk_body(statement)]:
+            if node.type == "assignment_expression":
+                left = node.child_by_field_name("left")
+                if left is not None and left.type in ("member_expression", "subscript_expression") \
+                        and _failed_state(node.child_by_field_name("right"), src):
+                    return shorten(src.text(node))
+            elif node.type == "call_expression" and REPORTING.search(
+                    dotted_name(node.child_by_field_name("function"), src) or ""):
+                return shorten(src.text(node))
+            elif node.type == "call_expression" and not _is_logging_call(node, src):
+                values = [a for argument in arguments(node) for a in (argument, *object_pairs(argument, src).values())]
+                if any(_failed_state(value, src) for value in values):
+                    return shorten(src.text(node))
+    return ""
+
+
+def _failed_state(node: Node | None, src: SourceText) -> bool:
+    literal = string_value(node, src)
+    if literal is not None:
+        return is_failed_state(literal, dotted=False)
+    name = dotted_name(node, src)
+    return name is not None and is_failed_state(name, dotted=True)
 
 
 def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
@@ -569,7 +605,7 @@ def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) ->
             continue
         if not any(src.text(unwrap(a)) == job for a in arguments(node)):
             closure = unwrap(_declared_around(node, callee, body, src)) if "." not in callee else None
-            if closure is not None and closure.type in FUNCTION_TYPES and _is_the_work(node, blocks):
+            if closure is not None and closure.type in FUNCTION_TYPES and _is_the_work(node, blocks, src):
                 yield callee, closure
             continue
         target = lookup(callee)
@@ -593,16 +629,45 @@ def _map_entries(holder: Node, body: Node, src: SourceText, lookup: FunctionLook
                 yield label, target
 
 
-def _is_the_work(call: Node, blocks: dict[int, list[Node]]) -> bool:
+def _is_the_work(call: Node, blocks: dict[int, list[Node]], src: SourceText) -> bool:
     """Whether a call is a job's work: its statement is one of a work block's, with no other
     awaited work beside it."""
     statement: Node | None = call
     while statement is not None and (statement.parent is None or statement.parent.id not in blocks):
+        if statement.type in NESTING:  # inside an `if`, a loop, a `try` or a callback: a step, not the work
+            return False
         statement = statement.parent
     if statement is None or statement.parent is None:
         return False
-    return not any(other.id != statement.id and any(n.type == "await_expression" for n in [other, *walk_body(other)])
-                   for other in blocks[statement.parent.id])
+    return _alone(statement, blocks[statement.parent.id], src)
+
+
+# Statements and functions that hold statements of their own: a call under one of them is
+# not a statement of the block around them.
+NESTING = frozenset({
+    "statement_block", "if_statement", "else_clause", "try_statement", "catch_clause", "finally_clause",
+    "for_statement", "for_in_statement", "while_statement", "do_statement", "switch_statement", "switch_case",
+    "switch_default", *FUNCTION_TYPES,
+})
+
+
+def _alone(statement: Node, block: list[Node], src: SourceText) -> bool:
+    """Whether `statement` is its block's only awaited work. A statement after it that uses a
+    variable it assigns (`let page; try { page = await fetch() } catch …; await save(page)`)
+    carries its work on, and is not work beside it."""
+    assigned = {src.text(left) for node in walk_body(statement) if node.type == "assignment_expression"
+                and (left := node.child_by_field_name("left")) is not None and left.type == "identifier"}
+    uses = re.compile(r"\b(?:" + "|".join(re.escape(name) for name in sorted(assigned)) + r")\b") if assigned else None
+    after = False
+    for other in block:
+        if other.id == statement.id:
+            after = True
+            continue
+        if other.type == "comment" or (after and uses is not None and uses.search(src.text(other))):
+            continue
+        if any(node.type == "await_expression" for node in [other, *walk_body(other)]):
+            return False
+    return True
 
 
 def _work_blocks(body: Node, job: str | None, src: SourceText) -> dict[int, list[Node]]:
@@ -634,19 +699,14 @@ def _work_blocks(body: Node, job: str | None, src: SourceText) -> dict[int, list
     return blocks
 
 
-def _holds_the_work(catch: Node, blocks: dict[int, list[Node]]) -> bool:
+def _holds_the_work(catch: Node, blocks: dict[int, list[Node]], src: SourceText) -> bool:
     """A `try` that holds a job's work: a statement of the handler's body or of a branch on
     the job's name, with no other awaited work beside it (a `try` next to the real work
     guards an optional, best-effort step)."""
     try_statement = catch.parent
     if try_statement is None or try_statement.parent is None or try_statement.parent.id not in blocks:
         return False
-    for statement in blocks[try_statement.parent.id]:
-        if statement.id == try_statement.id or statement.type == "comment":
-            continue
-        if any(node.type == "await_expression" for node in [statement, *walk_body(statement)]):
-            return False
-    return True
+    return _alone(try_statement, blocks[try_statement.parent.id], src)
 
 
 def _error_shaped(value: Node, statement: Node, src: SourceText) -> bool:

@@ -316,6 +316,9 @@ def job_options(node: Node | None, state: Extraction, prefix: str = "") -> tuple
     if node is None or node.type != "object":
         return ()
     for child in node.named_children:
+        if child.type == "shorthand_property_identifier":  # `{ jobId }`
+            found.append(JobOption(prefix + state.src.text(child), state.src.span(child), expr_of(child, state.src)))
+            continue
         if child.type != "pair":
             continue
         key_node, value = child.child_by_field_name("key"), unwrap(child.child_by_field_name("value"))
