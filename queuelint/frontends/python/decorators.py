@@ -14,7 +14,7 @@ import libcst as cst
 
 from queuelint.frontends.python import celery, dramatiq, rq
 from queuelint.frontends.python.state import PyState
-from queuelint.frontends.python.syntax import dotted_name, keywords
+from queuelint.frontends.python.syntax import children, dotted_name, keywords
 from queuelint.model import Expr
 
 KINDS = {"celery": "celery-task", "dramatiq": "dramatiq-actor", "rq": rq.KIND}
@@ -49,10 +49,11 @@ def alias(value: cst.BaseExpression, state: PyState) -> Expr | None:
 
 def factory(function: cst.FunctionDef, state: PyState) -> Expr | None:
     """A function returning a library decorator, or what one makes of its argument
-    (`return shared_task(**kw)` / `return app.task(**kw)(fn)`): an in-house decorator."""
+    (`return shared_task(**kw)` / `return app.task(**kw)(fn)`, or a local holding that): an
+    in-house decorator."""
+    returns, assigned = _returns_and_assignments(function)
     found: Expr | None = None
-    assigned = _assigned(function)
-    for node in _returns(function):
+    for node in returns:
         value = node.value
         if value is None:
             continue
@@ -81,33 +82,26 @@ def class_factory(cls: cst.ClassDef, state: PyState) -> Expr | None:
     return None
 
 
-def _assigned(function: cst.FunctionDef) -> dict[str, cst.BaseExpression]:
-    """The value given to each plain local name assigned once in a function's own body."""
+def _returns_and_assignments(function: cst.FunctionDef) -> tuple[list[cst.Return], dict[str, cst.BaseExpression]]:
+    """The function's own `return`s (not nested functions'), and the value of each plain
+    local name assigned once in it. One walk that does not rebuild nodes (libcst's
+    `children` does): every top-level function of a task module is asked."""
+    returns: list[cst.Return] = []
     values: dict[str, cst.BaseExpression] = {}
     twice: set[str] = set()
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+        if isinstance(node, cst.Return):
+            returns.append(node)
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             name = node.targets[0].target.value
             if name in values:
                 twice.add(name)
             values[name] = node.value
-        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(node.children)
-    return {name: value for name, value in values.items() if name not in twice}
-
-
-def _returns(function: cst.FunctionDef) -> list[cst.Return]:
-    found: list[cst.Return] = []
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Return):
-            found.append(node)
-        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(node.children)
-    return found
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.BaseExpression)):
+            stack.extend(children(node))  # statements hold returns and assignments; expressions do not
+    return returns, {name: value for name, value in values.items() if name not in twice}
 
 
 def decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, state: PyState) -> bool:
