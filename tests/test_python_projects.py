@@ -627,3 +627,51 @@ def test_a_registration_a_test_expects_to_fail_is_not_registered(tmp_path: Path)
         """,
     })
     assert found(tmp_path, diagnostics) == {("tests/test_registry.py", 40, "QL104")}
+
+
+def test_dramatiq_messages_for_pipelines_and_callbacks_produce_their_actors(tmp_path: Path) -> None:
+    """`actor.message()` builds a message a pipeline or a group sends, and the callbacks of
+    `send_with_options` name actors that get one: none of those actors is an orphan; the
+    one nothing sends is."""
+    diagnostics = run(tmp_path, {
+        "jobs.py": """
+            import dramatiq
+            from dramatiq import pipeline
+
+
+            @dramatiq.actor
+            def fetch(url):
+                return url
+
+
+            @dramatiq.actor
+            def parse(page):
+                return page
+
+
+            @dramatiq.actor
+            def store(result):
+                pass
+
+
+            @dramatiq.actor
+            def alert(message_data, exception_data):
+                pass
+
+
+            @dramatiq.actor
+            def audit(message_data, result):
+                pass
+
+
+            @dramatiq.actor
+            def forgotten():
+                pass
+
+
+            def crawl(url):
+                pipeline([fetch.message(url), parse.message_with_options(args=())]).run()
+                store.send_with_options(args=(1,), on_failure="alert", on_success=audit)
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("jobs.py", 32, "QL103")}

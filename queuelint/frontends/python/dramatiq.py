@@ -1,5 +1,6 @@
 """Dramatiq: `@dramatiq.actor(actor_name=…, queue_name=…)` (the name defaults to the function
-name, the queue to `default`), produced by `fn.send(…)` and `fn.send_with_options(…)`."""
+name, the queue to `default`), produced by `fn.send(…)`, `fn.send_with_options(…)`,
+`fn.message(…)` (sent by a pipeline or a group) and the callbacks of `…_with_options`."""
 
 from __future__ import annotations
 
@@ -72,8 +73,10 @@ def call(node: cst.Call, state: PyState) -> None:
         state.unresolved.append(Unresolved(state.span(node), "`get_actor(…)` looks an actor up by name at run time: "
                                                              "the actor it finds and its queue are not followed"))
         return
-    if leaf not in ("send", "send_with_options"):
+    if leaf not in SENDING:
         return
+    if leaf.endswith("_with_options"):
+        _callbacks(node, state)
     receiver = dotted_name(node.func.value)
     if receiver is None:
         return
@@ -85,6 +88,30 @@ def call(node: cst.Call, state: PyState) -> None:
     if state.local(root) is not None or (root not in state.imports and root not in state.definitions):
         return
     state.add_producer(node.func.value, LIBRARY, leaf, Expr("ref", receiver + ACTOR_QUEUE), Expr("ref", receiver))
+
+
+# What puts an actor's message on its queue: `send`, and `message`, whose message a
+# pipeline, a group or `broker.enqueue` sends.
+SENDING = frozenset({"send", "send_with_options", "message", "message_with_options"})
+# Options naming an actor the Callbacks middleware sends a message to.
+CALLBACKS = ("on_success", "on_failure", "on_retry_exhausted")
+
+
+def _callbacks(node: cst.Call, state: PyState) -> None:
+    """`send_with_options(on_failure="report_failure")` (or the actor itself): that actor
+    gets a message when this one finishes; its queue is its own, not known here."""
+    options = keywords(node)
+    for key in CALLBACKS:
+        given = options.get(key)
+        if given is None:
+            continue
+        value = given.value
+        if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            state.add_producer(value, LIBRARY, key, Expr.unknown(key, "the callback actor's own queue"),
+                               state.expr(value))
+        elif (reference := dotted_name(value)) is not None and reference.split(".", 1)[0] in (
+                *state.imports, *state.definitions):
+            state.add_producer(value, LIBRARY, key, Expr("ref", reference + ACTOR_QUEUE), Expr("ref", reference))
 
 
 def own_registries(state: PyState) -> None:

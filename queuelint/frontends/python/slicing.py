@@ -25,7 +25,7 @@ KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAss
 # Inside a kept class, a method is kept when it can produce or handle: module-level words
 # (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
 METHOD_MARKERS = ("delay(", "apply_async(", ".s(", ".si(", ".chunks(", ".starmap(", "send_task", "signature(", "send(",
-                  "send_with_options", "enqueue", "job.name", "bullmq")
+                  "send_with_options", ".message(", "message_with_options", "enqueue", "job.name", "bullmq")
 # The same, for words that are also parts of others: `app.task` / `@shared_task(` / `@actor`, not
 # `tasks.py` in a mocked path, a direct call `cleanup_task()` or a `factory`.
 METHOD_WORDS = re.compile(r"\.task\b|\b(?:shared_)?task\(|@task\b|\bactor\b")
