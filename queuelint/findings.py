@@ -64,11 +64,20 @@ class Coverage:
     consumers: int = 0
     consumers_not_followed: int = 0  # queue not known statically
     library_files: int = 0  # files that import a queue library
+    # Calls and registrations that look like queue code but are no producer or consumer that
+    # could be followed (`get_actor(name)`, a project's own `enqueue_job`), listed by `graph`.
+    others_not_followed: int = 0
 
     @property
     def followed(self) -> int:
         """Producers and consumers whose queue (and name) are known."""
         return self.producers + self.consumers - self.producers_not_followed - self.consumers_not_followed
+
+    @property
+    def complete(self) -> bool:
+        """Whether every site that looks like queue code was followed."""
+        return not (self.producers_not_followed or self.consumers_not_followed or self.others_not_followed
+                    or (self.library_files and not self.followed))
 
     def line(self) -> str:
         """`Checked 1,725 files: 32 queues, 60 producers (10 not followed), 23 consumers.`"""
@@ -85,5 +94,7 @@ class Coverage:
                     "was not followed, and `[[producers]]`/`[[consumers]]` in the config declare in-house APIs.")
         if not self.library_files and not self.producers and not self.consumers:
             return f"{checked}: no queue library is used here."
+        others = (f"; {self.others_not_followed:,} other queue-like site{'s' if self.others_not_followed != 1 else ''} "
+                  "not followed (`queuelint graph --format json` lists them)") if self.others_not_followed else ""
         return (f"{checked}: {counted(self.queues, 'queue')}, {counted(self.producers, 'producer', self.producers_not_followed)}, "
-                f"{counted(self.consumers, 'consumer', self.consumers_not_followed)}.")
+                f"{counted(self.consumers, 'consumer', self.consumers_not_followed)}{others}.")

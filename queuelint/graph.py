@@ -293,6 +293,7 @@ class QueueGraph:
             consumers=len(self.consumer_sites),
             consumers_not_followed=sum(1 for s in self.consumer_sites if not s.queue.is_value),
             library_files=library_files,
+            others_not_followed=sum(len(file.unresolved) for file in self.facts),
         )
 
     def modules(self) -> Iterator[tuple[str, ModuleDecl]]:

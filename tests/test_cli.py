@@ -227,7 +227,8 @@ def test_the_summary_says_what_was_covered_and_is_the_same_when_answered_from_th
     fresh = invoke("check", ".", "--jobs", "1")
     again = invoke("check", ".", "--jobs", "1")
     line = "Checked 3 files: 1 queue, 2 producers (1 not followed), 1 consumer.\n"
-    assert fresh == again == (0, line + "All checks passed.\n", "")
+    # One producer's name is not known: what could be followed is clean, not all of it.
+    assert fresh == again == (0, line + "No problems found in what could be followed.\n", "")
 
 
 def test_a_queue_library_used_but_nothing_followed_is_not_called_clean(tmp_path: Path,

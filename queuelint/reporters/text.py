@@ -50,8 +50,8 @@ def render(diagnostics: Sequence[Diagnostic], internal_errors: int = 0, coverage
     closing = summary_line(diagnostics, internal_errors)
     if coverage is not None and not internal_errors:  # a partial run's counts would mislead
         lines.append(coverage.line())
-        if not diagnostics and coverage.library_files and not coverage.followed:
-            closing = "No problems found in what could be followed."  # not "All checks passed": little was checked
+        if not diagnostics and not coverage.complete:
+            closing = "No problems found in what could be followed."  # not "All checks passed": not all was checked
     lines.append(closing)
     return "\n".join(lines) + "\n"
 
