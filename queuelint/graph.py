@@ -288,8 +288,8 @@ class QueueGraph:
             files=files,
             queues=len(self.queues()),
             producers=len(self.producer_sites),
-            producers_not_followed=sum(1 for s in self.producer_sites
-                                       if not s.queue.is_value or s.job.status == "unknown"),
+            producers_not_followed=sum(1 for s in self.producer_sites  # a name built around data is followed
+                                       if not s.queue.is_value or (s.job.status == "unknown" and not s.job.holes)),
             consumers=len(self.consumer_sites),
             consumers_not_followed=sum(1 for s in self.consumer_sites if not s.queue.is_value),
             library_files=library_files,

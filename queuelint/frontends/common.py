@@ -60,3 +60,4 @@ class HandlerFacts:
     returned_errors: list[BodyFact] = field(default_factory=list)
     swallowed_errors: list[BodyFact] = field(default_factory=list)
     job_calls: list[BodyFact] = field(default_factory=list)  # `job.progress(50)`: `detail` is the method
+    map_ref: str = ""  # `handlers[job.name](job)` with `handlers` not written out in this file

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 # Bull keeps one handler per name on a queue instance and throws on a second one.
 # BullMQ workers are competing consumers; several per queue is normal, so only Bull here.
 NAMED_HANDLER_KINDS = ("process-decorator", "process-call")
-# Task registries: a second Celery task of one name silently replaces the first; Dramatiq
-# raises on a second actor of one name; arq keeps the last function of one name.
-REGISTRY_KINDS = {"celery-task": "Celery keeps only the last task registered under a name",
+# Task registries: Celery keeps the first task of a name and ignores the others; Dramatiq
+# raises on a second actor of one name, whatever its queue (actor names are the broker's);
+# arq keeps the last function of one name.
+REGISTRY_KINDS = {"celery-task": "Celery keeps whichever task of that name is registered first and silently ignores the other",
                   "dramatiq-actor": "Dramatiq raises \"An actor named … is already registered\"",
                   "arq-function": "arq runs only the last function registered under a name"}
 
@@ -41,9 +42,10 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 f"{graph.package_of(site.path)}:{graph.program(site.path)}"  # tests build their own app
             if consumer.registered_in:  # defined when a function runs: apart from every other one
                 registry = f"{site.path}:{consumer.registered_in}"
+            queue = "" if consumer.kind == "dramatiq-actor" else site.queue.value  # one name space per broker
             for route, name in site.routes:
                 if name.is_value:
-                    groups[(registry, site.queue.value, name.value)].append((site, route))
+                    groups[(registry, queue, name.value)].append((site, route))
             continue
         if consumer.library != "bull" or consumer.kind not in NAMED_HANDLER_KINDS or not site.queue.is_value:
             continue
@@ -58,10 +60,11 @@ def _same_name_twice(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
         for route, name in site.routes:
             if name.is_value:
                 groups[(scope, site.queue.value, name.value)].append((site, route))
-    for (_, queue, job), entries in sorted(groups.items()):
+    for (_, _, job), entries in sorted(groups.items()):
         entries.sort(key=lambda entry: entry[1].span)
         first_site, first_route = entries[0]
         for site, route in entries[1:]:
+            queue = site.queue.value
             consequence = REGISTRY_KINDS.get(site.consumer.kind,
                                              f"Bull throws \"Cannot define the same handler twice {job}\"")
             first = first_site.consumer.handler

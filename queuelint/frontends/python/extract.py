@@ -132,6 +132,17 @@ class Visitor(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.state.scopes.pop()
 
+    def visit_For(self, node: cst.For) -> None:
+        # `for account in accounts:` in a function: a local holding data, not a module name.
+        if self.state.scopes:
+            for name in _target_names(node.target):
+                self.state.scopes[-1][1][name] = Expr.unknown(name)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if self.state.scopes:
+            for name in _target_names(node.target):
+                self.state.scopes[-1][1].setdefault(name, Expr.unknown(name))
+
     def visit_With(self, node: cst.With) -> None:
         if any(_expects_failure(item.item) for item in node.items):
             self.state.expecting_failure.append(len(self.state.consumers))
@@ -211,6 +222,15 @@ class Visitor(cst.CSTVisitor):
         ]
         if args:
             state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args)))
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    """The names a `for` target binds: `x`, `k, v`, `(a, (b, c))`."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_names(element.value)]
+    return []
 
 
 def _expects_failure(item: cst.BaseExpression) -> bool:

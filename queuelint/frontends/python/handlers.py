@@ -113,15 +113,22 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
         if isinstance(node, cst.Return) and node.value is not None and _error_shaped(node.value, node, function):
             facts.returned_errors.append(BodyFact(positions.span(node), code(module, node),
                                                   recorded=_recorded(block, module) or _recorded(handling, module)))
-        elif isinstance(node, cst.Try) and node in statements and _holds_the_work(node, statements):
+        elif isinstance(node, cst.Try) and node in statements:
+            # An `except` counts only around the work itself (one beside it guards a
+            # best-effort step), but catching a class the task's configuration names for
+            # retrying counts wherever it is: the author asked for those failures to be retried.
+            alone = _holds_the_work(node, statements)
+            named = tuple(r for r in retried if r.rsplit(".", 1)[-1] not in BROAD)
             for handler in node.handlers:
                 if _fails(handler, function):
                     continue
                 header = code(module, handler).split(":", 1)[0] + ": …"
                 recorded = _recorded(list(_block(handler.body)), module)
                 if _is_broad(handler):
-                    facts.swallowed_errors.append(BodyFact(positions.span(handler), header, recorded=recorded))
-                elif retries and _retried(_caught(handler), retried) and _only_logs(handler):
+                    if alone:
+                        facts.swallowed_errors.append(BodyFact(positions.span(handler), header, recorded=recorded))
+                elif retries and _retried(_caught(handler), retried) and _only_logs(handler) and (
+                        alone or (named and _retried(_caught(handler), named))):
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header, retries=retries))
         elif isinstance(node, cst.With) and node in statements and _holds_the_work(node, statements):
             # `with suppress(Exception): work()` is `except Exception: pass`. A named class

@@ -231,8 +231,8 @@ def _read_module_level(
                 if is_const and value is not None:
                     _bind(name, value, src, bindings, depth=0)
                     function = unwrap(value)
-                    if function is not None and function.type in FUNCTION_TYPES:
-                        classes.append((name, src.span(name_node)))
+                    if function is not None and (function.type in FUNCTION_TYPES or handlers_module.is_handler_map(function)):
+                        classes.append((name, src.span(name_node)))  # a map of functions: a handler map, maybe
         elif declaration.type == "enum_declaration":
             name = src.text(declaration.child_by_field_name("name"))
             if exported:
@@ -477,6 +477,10 @@ def _returns_itself(member: Node, src: SourceText) -> bool:
 def _handler(root: Node, name: str, state: Extraction) -> Handler:
     function = top_level_function(root, name, state.src)
     if function is None:
+        found = handlers_module.handler_map(root, name, state.src, state.function_lookup(root))
+        if found is not None:  # `export const handlers = { 'email.welcome': async (job) => … }`
+            return Handler(name, tuple(found.routes), found.accepts_any, None, tuple(found.returned_errors),
+                           tuple(found.swallowed_errors))
         return Handler(name)  # not found: it stays a handler of every name
     facts = handlers_module.analyse(function, state.src, state.function_lookup(function))
     return Handler(name, tuple(facts.routes), facts.accepts_any, facts.router, tuple(facts.returned_errors),

@@ -84,6 +84,8 @@ def analyse(function: Node, src: SourceText, lookup: FunctionLookup) -> HandlerF
     name_vars = _name_variables(body, job, src) | ({"name"} & destructured)
     if job is not None or name_vars:
         _find_router(body, job, name_vars, src, facts)
+    if job is not None and facts.accepts_any and not facts.routes and facts.router is None:
+        _delegated_router(body, job, src, lookup, facts, depth=0)
     _collect_failure_facts(function, src, lookup, facts, done, via="", depth=0, seen=set())
     if job is not None:
         _collect_job_calls(body, job, src, facts)
@@ -144,6 +146,33 @@ def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceTe
     _map_router(body, job, name_vars, src, facts)
 
 
+def _delegated_router(body: Node, job: str, src: SourceText, lookup: FunctionLookup, facts: HandlerFacts,
+                      depth: int) -> None:
+    """`(job) => this.handle(job)`, `{ return handle(job) }`: a handler whose one statement
+    hands the job to a same-file function routes as that function does."""
+    statements = list(body.named_children) if body.type == "statement_block" else [body]
+    statements = [s for s in statements if s.type != "comment"]
+    if len(statements) != 1 or depth >= MAX_DELEGATION:
+        return
+    call = unwrap(statements[0].named_children[0] if statements[0].type in (
+        "expression_statement", "return_statement") and statements[0].named_children else statements[0])
+    if call is not None and call.type == "await_expression" and call.named_children:
+        call = unwrap(call.named_children[0])
+    if call is None or call.type != "call_expression" or not any(src.text(unwrap(a)) == job for a in arguments(call)):
+        return
+    callee = dotted_name(call.child_by_field_name("function"), src)
+    target = lookup(callee) if callee is not None else None
+    inner = target.child_by_field_name("body") if target is not None else None
+    if target is None or inner is None:
+        return
+    inner_job, destructured = first_parameter(target, src)
+    name_vars = _name_variables(inner, inner_job, src) | ({"name"} & destructured)
+    if inner_job is not None or name_vars:
+        _find_router(inner, inner_job, name_vars, src, facts)
+    if inner_job is not None and facts.accepts_any and not facts.routes and facts.router is None:
+        _delegated_router(inner, inner_job, src, lookup, facts, depth + 1)
+
+
 def _map_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
     """`this.handlers[job.name](job)` (or `const run = handlers[job.name]; run(job)`) with
     `handlers` an object written out in this file (a field, a constant): the handler takes its
@@ -158,6 +187,8 @@ def _map_router(body: Node, job: str | None, name_vars: set[str], src: SourceTex
         if routes:
             facts.routes.extend(routes)
             facts.accepts_any = False
+        elif literal is None and holder.type == "identifier":
+            facts.map_ref = src.text(holder)  # perhaps a map another module writes out
         return
 
 
@@ -615,15 +646,49 @@ def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) ->
 
 def _map_entries(holder: Node, body: Node, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
     literal = _object_written_out(holder, body, src)
-    for child in literal.named_children if literal is not None else ():
-        key = child.child_by_field_name("key") or child.child_by_field_name("name")
-        value = child if child.type == "method_definition" else unwrap(child.child_by_field_name("value"))
+    if literal is not None:
+        yield from map_entries(literal, src.text(holder).removeprefix("this."), src, lookup)
+
+
+def is_handler_map(node: Node) -> bool:
+    """An object literal holding functions (`{ a: async (job) => …, b() {…}, c }`)."""
+    return node.type == "object" and any(
+        child.type in ("method_definition", "shorthand_property_identifier")
+        or (child.type == "pair" and (value := unwrap(child.child_by_field_name("value"))) is not None
+            and value.type in FUNCTION_TYPES)
+        for child in node.named_children)
+
+
+def handler_map(root: Node, name: str, src: SourceText, lookup: FunctionLookup) -> HandlerFacts | None:
+    """A module-level handler map `name`, read as a handler that another module's processor
+    calls by the job's name: it takes its keys (any other name fails the lookup), and each
+    entry is that job's handler for how it fails."""
+    literal = unwrap(_declared_in(root, name, src))
+    if literal is None or not is_handler_map(literal):
+        return None
+    routes = _keys(literal, src)
+    facts = HandlerFacts(routes=routes or [], accepts_any=routes is None)
+    for label, entry in map_entries(literal, name, src, lookup):
+        _collect_failure_facts(entry, src, lookup, facts, None, label, 1, set())
+    return facts
+
+
+def map_entries(literal: Node, holder: str, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
+    """The functions of a handler map written out (`{ 'a': async (job) => …, b: runB, c }`),
+    each labelled `holder[key]`."""
+    for child in literal.named_children:
+        if child.type == "shorthand_property_identifier":  # `{ email }`: the function `email`
+            key: Node | None = child
+            value: Node | None = child
+        else:
+            key = child.child_by_field_name("key") or child.child_by_field_name("name")
+            value = child if child.type == "method_definition" else unwrap(child.child_by_field_name("value"))
         if key is None or value is None:
             continue
-        label = f"{src.text(holder).removeprefix('this.')}[{src.text(key)}]"
+        label = f"{holder}[{src.text(key)}]"
         if value.type in FUNCTION_TYPES:
             yield label, value
-        elif value.type in ("identifier", "member_expression"):
+        elif value.type in ("identifier", "member_expression", "shorthand_property_identifier"):
             target = lookup(src.text(value))
             if target is not None:
                 yield label, target

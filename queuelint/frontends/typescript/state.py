@@ -233,6 +233,8 @@ def handler_consumer(
         returned_errors=tuple(facts.returned_errors),
         swallowed_errors=tuple(facts.swallowed_errors),
         job_calls=tuple(facts.job_calls),
+        # An imported handler map (`handlers[job.name](job)`): read where it is written out.
+        handler_ref=facts.map_ref if facts.map_ref in state.imports else "",
     )
 
 
