@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from queuelint.findings import DEFAULT_JOB, Diagnostic, Related, Severity
@@ -10,6 +11,13 @@ from queuelint.rules.base import Rule, RuleContext, as_code, did_you_mean, rule
 
 if TYPE_CHECKING:
     from queuelint.graph import ConsumerSite, Handled, ProducerSite, QueueGraph
+
+
+# The tasks Celery registers itself, whatever the project's own names look like.
+CELERY_BUILTINS = frozenset({
+    "celery.backend_cleanup", "celery.chord_unlock", "celery.chord", "celery.group", "celery.map",
+    "celery.starmap", "celery.chain", "celery.chunks", "celery.accumulate",
+})
 
 
 @rule(code="QL102", name="unhandled-job-name", severity=Severity.ERROR,
@@ -40,8 +48,9 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
             # cannot see.
             packages = {name.split(".", 1)[0] for name in handled.names if "." in name}
             close = did_you_mean(site.job.value, set(handled.names) - {DEFAULT_JOB})
-            if libraries == {"celery"} and close is None \
-                    and _of_another_package(site.job.value, packages, handled, graph, site.path):
+            if libraries == {"celery"} and (site.job.value in CELERY_BUILTINS or (close is None
+                                            and _of_another_package(site.job.value, packages, handled, graph,
+                                                                    site.path))):
                 continue
             if libraries <= TASK_REGISTRIES:  # Celery, Dramatiq, arq: names are registered tasks
                 kind = {"celery": "task", "dramatiq": "actor", "arq": "function"}[min(libraries)]
@@ -59,7 +68,12 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 message = (f"job {_show(site.job.value)} has no handler on queue {queue!r}; "
                            f"its consumers handle {_listing(handled)}")
                 hint = f"did you mean {close!r}?" if close else _hint(site.job.value, handled, consumers)
-            yield self.at(site.span, message, hint=hint, related=related[:MAX_RELATED])
+            found = self.at(site.span, message, hint=hint, related=related[:MAX_RELATED])
+            if site.producer.call == "route":  # a route sends nothing: a stale entry is dead configuration
+                found = replace(found, severity=Severity.INFO,
+                                message=f"{message} (a route only says where the task would go: nothing fails, "
+                                        "but the entry is dead)")
+            yield found
 
 
 def _family_reaches_none(self: Rule, graph: QueueGraph, queue: str, site: ProducerSite) -> Iterator[Diagnostic]:

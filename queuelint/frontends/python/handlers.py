@@ -127,8 +127,9 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
                 if _is_broad(handler):
                     if alone:
                         facts.swallowed_errors.append(BodyFact(positions.span(handler), header, recorded=recorded))
-                elif retries and _retried(_caught(handler), retried) and _only_logs(handler) and (
-                        alone or (named and _retried(_caught(handler), named))):
+                elif retries and _only_logs(handler) and (
+                        (named and _retried(_caught(handler), named))  # the class the configuration names
+                        or (alone and _retried(_caught(handler), retried) and _transient(_caught(handler)))):
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header, retries=retries))
         elif isinstance(node, cst.With) and node in statements and _holds_the_work(node, statements):
             # `with suppress(Exception): work()` is `except Exception: pass`. A named class
@@ -355,12 +356,15 @@ def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[c
     optional step). A statement after it that uses what the `try` computed (`resp = get()`
     inside, `return resp.json()` after) carries its work on, and is not work beside it."""
     bound = _bound_names(try_statement)
+    used = {n.value for n in walk(try_statement) if isinstance(n, cst.Name)}
     after = False
     for statement in statements:
         if statement is try_statement:
             after = True
             continue
         if after and bound and any(isinstance(n, cst.Name) and n.value in bound for n in walk(statement)):
+            continue
+        if not after and (_loads_for(statement, used) or _guard(statement)):
             continue
         for node in [statement, *walk(statement)]:
             if isinstance(node, cst.Await):
@@ -370,6 +374,34 @@ def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[c
                 if callee not in ("len", "str", "int", "dict", "list", "getattr", "isinstance"):
                     return False
     return True
+
+
+# Calls that look something up rather than do the work: `Order.objects.get(pk=…)`,
+# `repo.find_one(…)`, `get_object_or_404(…)`.
+LOOKUP = re.compile(r"^(get|find|load|query|select|lookup|retrieve|first|one)(_|[A-Z]|$)")
+
+
+def _loads_for(statement: cst.BaseStatement, used: set[str]) -> bool:
+    """`contact = Contact.objects.get(pk=contact_id)` before a `try` that uses `contact`: it
+    loads what the `try` works on, and is not work beside it."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
+        return False
+    value = small.value.expression if isinstance(small.value, cst.Await) else small.value
+    leaf = (dotted_name(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, cst.Call) else ""
+    return bool(LOOKUP.search(leaf)) and bool(_bound_names(statement) & used)
+
+
+def _guard(statement: cst.BaseStatement) -> bool:
+    """`if not lock.acquire(): raise Busy()`: a check before the work, not work beside it."""
+    if not isinstance(statement, cst.If) or statement.orelse is not None:
+        return False
+    body = list(_block(statement.body))
+    return bool(body) and all(isinstance(line, cst.SimpleStatementLine)
+                              and all(isinstance(small, (cst.Raise, cst.Return)) for small in line.body)
+                              for line in body)
 
 
 def _bound_names(statement: cst.CSTNode) -> set[str]:
@@ -414,6 +446,26 @@ def _retried(caught: list[cst.BaseExpression], retried: tuple[str, ...]) -> bool
             other_module, _, other_leaf = other.rpartition(".")
             if other_leaf in BROAD or leaf == other_leaf or (module and module == other_module):
                 return True
+    return False
+
+
+# Failures a retry can cure: the network, a service briefly away, a lock, a rate limit.
+TRANSIENT = re.compile(r"HTTP|Connect|Timeout|TimedOut|Network|Socket|Transport|Temporar|Unavailable|"
+                       r"Throttl|RateLimit|TooMany|Operational|Deadlock|Retry|Busy|BrokenPipe", re.I)
+TRANSIENT_MODULES = frozenset({"requests", "httpx", "aiohttp", "urllib3", "socket", "redis", "botocore",
+                               "smtplib", "grpc", "psycopg2", "kombu"})
+
+
+def _transient(caught: list[cst.BaseExpression]) -> bool:
+    """Whether a caught class is a failure retrying can cure (`requests.HTTPError`,
+    `TimeoutError`), not a permanent one (`Order.DoesNotExist`, `ValueError`): under a
+    configuration that retries everything (`autoretry_for=(Exception,)`, Dramatiq's
+    default), catching a permanent one and moving on is a decision, not lost retries."""
+    for node in caught:
+        name = dotted_name(node) or ""
+        module, _, leaf = name.rpartition(".")
+        if TRANSIENT.search(leaf) or module.split(".", 1)[0] in TRANSIENT_MODULES:
+            return True
     return False
 
 

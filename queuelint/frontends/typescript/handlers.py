@@ -148,22 +148,26 @@ def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceTe
 
 def _delegated_router(body: Node, job: str, src: SourceText, lookup: FunctionLookup, facts: HandlerFacts,
                       depth: int) -> None:
-    """`(job) => this.handle(job)`, `{ return handle(job) }`: a handler whose one statement
-    hands the job to a same-file function routes as that function does."""
-    statements = list(body.named_children) if body.type == "statement_block" else [body]
-    statements = [s for s in statements if s.type != "comment"]
-    if len(statements) != 1 or depth >= MAX_DELEGATION:
+    """`(job) => this.handle(job)`, `{ const run = async (job) => { switch … }; await run(job) }`:
+    a handler that hands the job to one function (of the file, or a closure of its own), as a
+    statement of its body, routes as that function does."""
+    if depth >= MAX_DELEGATION:
         return
-    call = unwrap(statements[0].named_children[0] if statements[0].type in (
-        "expression_statement", "return_statement") and statements[0].named_children else statements[0])
-    if call is not None and call.type == "await_expression" and call.named_children:
-        call = unwrap(call.named_children[0])
-    if call is None or call.type != "call_expression" or not any(src.text(unwrap(a)) == job for a in arguments(call)):
-        return
-    callee = dotted_name(call.child_by_field_name("function"), src)
-    target = lookup(callee) if callee is not None else None
-    inner = target.child_by_field_name("body") if target is not None else None
-    if target is None or inner is None:
+    targets = []
+    for statement in list(body.named_children) if body.type == "statement_block" else [body]:
+        call = _statement_call(statement)
+        if call is None or _is_logging_call(call, src) or not any(src.text(unwrap(a)) == job for a in arguments(call)):
+            continue
+        callee = dotted_name(call.child_by_field_name("function"), src)
+        if callee is None:
+            continue
+        target = unwrap(_declared_around(call, callee, body, src)) if "." not in callee else None
+        targets.append(target if target is not None and target.type in FUNCTION_TYPES else lookup(callee))
+    if len(targets) != 1 or targets[0] is None:
+        return  # none, or several functions take the job: no one of them is the router
+    target = targets[0]
+    inner = target.child_by_field_name("body")
+    if inner is None:
         return
     inner_job, destructured = first_parameter(target, src)
     name_vars = _name_variables(inner, inner_job, src) | ({"name"} & destructured)
@@ -171,6 +175,18 @@ def _delegated_router(body: Node, job: str, src: SourceText, lookup: FunctionLoo
         _find_router(inner, inner_job, name_vars, src, facts)
     if inner_job is not None and facts.accepts_any and not facts.routes and facts.router is None:
         _delegated_router(inner, inner_job, src, lookup, facts, depth + 1)
+
+
+def _statement_call(statement: Node) -> Node | None:
+    """The call a statement makes as a whole: `f(x);`, `return f(x);`, `await f(x);`, an
+    arrow's expression body."""
+    node: Node | None = statement
+    if statement.type in ("expression_statement", "return_statement"):
+        node = statement.named_children[0] if statement.named_children else None
+    node = unwrap(node)
+    if node is not None and node.type == "await_expression" and node.named_children:
+        node = unwrap(node.named_children[0])
+    return node if node is not None and node.type == "call_expression" else None
 
 
 def _map_router(body: Node, job: str | None, name_vars: set[str], src: SourceText, facts: HandlerFacts) -> None:
@@ -730,9 +746,42 @@ def _alone(statement: Node, block: list[Node], src: SourceText) -> bool:
             continue
         if other.type == "comment" or (after and uses is not None and uses.search(src.text(other))):
             continue
+        if not after and (_loads_for(other, statement, src) or _guard(other)):
+            continue
         if any(node.type == "await_expression" for node in [other, *walk_body(other)]):
             return False
     return True
+
+
+# Calls that look something up rather than do the work: `repo.findOne(…)`,
+# `prisma.hook.findUnique(…)`, `getById(…)`.
+LOOKUP = re.compile(r"^(get|find|load|query|select|lookup|retrieve|first|one)([A-Z_]|$)")
+
+
+def _loads_for(declaration: Node, statement: Node, src: SourceText) -> bool:
+    """`const hook = await this.hooks.findOne(id)` before a `try` that uses `hook`: it loads
+    what the `try` works on, and is not work beside it."""
+    if declaration.type not in ("lexical_declaration", "variable_declaration"):
+        return False
+    declarators = [d for d in declaration.named_children if d.type == "variable_declarator"]
+    if len(declarators) != 1:
+        return False
+    name, value = declarators[0].child_by_field_name("name"), unwrap(declarators[0].child_by_field_name("value"))
+    if value is not None and value.type == "await_expression" and value.named_children:
+        value = unwrap(value.named_children[0])
+    if name is None or value is None or value.type != "call_expression":
+        return False
+    leaf = (dotted_name(value.child_by_field_name("function"), src) or "").rsplit(".", 1)[-1]
+    return bool(LOOKUP.search(leaf)) and re.search(rf"\b{re.escape(src.text(name))}\b", src.text(statement)) is not None
+
+
+def _guard(statement: Node) -> bool:
+    """`if (!(await lock.acquire())) throw new Busy()`: a check before the work, not work beside it."""
+    if statement.type != "if_statement" or statement.child_by_field_name("alternative") is not None:
+        return False
+    consequence = statement.child_by_field_name("consequence")
+    lines = _block_statements(consequence) if consequence is not None else []
+    return bool(lines) and all(line.type in ("throw_statement", "return_statement") for line in lines)
 
 
 def _work_blocks(body: Node, job: str | None, src: SourceText) -> dict[int, list[Node]]:
