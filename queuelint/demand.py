@@ -58,6 +58,26 @@ def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
     return names
 
 
+def whole_module_queues(facts: Iterable[FileFacts]) -> set[bytes]:
+    """The words importers of a module that is a queue as a whole use in their import path
+    (`module.exports = new Queue('mail')` or `export default mailQueue` in `mailQueue.js`:
+    `mailQueue`; an `index` file: its directory's name). The importer names the queue as it
+    likes (`const mail = require('./mailQueue')`), so its receivers say nothing."""
+    import os
+
+    from queuelint.model import WHOLE_MODULE  # not imported by a run answered from the last one
+
+    words: set[bytes] = set()
+    for file in facts:
+        queues = {name for name, expr in file.bindings if expr.kind == "queue" and not expr.reason}
+        if any(exported in ("default", WHOLE_MODULE) and local in queues for exported, local in file.exports):
+            stem = os.path.splitext(os.path.basename(file.path))[0]
+            if stem == "index":
+                stem = os.path.basename(os.path.dirname(file.path))
+            words.add(stem.encode())
+    return words
+
+
 def queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,
                  workspace: Workspace | None = None) -> list[str]:
     """Files calling a method on (or reading `.name` of) one of `names`; the cache (or the

@@ -167,6 +167,8 @@ NUMBER = "a number"
 # where nothing is set): it matches as that value, but claims of absence are not made on it.
 ASSUMED_UNSET = "taken as not set"
 
+# What a CommonJS module is as a whole (`module.exports = queue`): the export `require()` gives.
+WHOLE_MODULE = "module.exports"
 # The binding of a Dramatiq actor's queue: `fn.send()` produces onto `fn` + this.
 ACTOR_QUEUE = ".__queue__"
 # The decorator of a function that may be an RQ `@job` (`fn.delay()` enqueues it), bound to

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from queuelint.model import ASSUMED_UNSET, Expr, FileFacts
+from queuelint.model import ASSUMED_UNSET, WHOLE_MODULE, Expr, FileFacts
 from queuelint.modules import ModuleLocator
 
 MAX_DEPTH = 24
@@ -396,8 +396,8 @@ class Resolver:
             target = self.module_path(imported.module, path)
             if target is None:
                 return None
-            if imported.imported == "*":
-                return self._lookup_export(target, dotted[1:], depth + 1)
+            if imported.imported == "*":  # `const q = require('./queue')`: the module, or what it is as a whole
+                return self._lookup_export(target, dotted[1:] or [WHOLE_MODULE], depth + 1)
             return self._lookup_export(target, [imported.imported, *dotted[1:]], depth + 1)
         return None
 
@@ -425,6 +425,8 @@ class Resolver:
                 found = self._lookup_export(target, dotted, depth + 1) if target else None
                 if found is not None:
                     return found
+        if name == "default" and any(exported == WHOLE_MODULE for exported, _ in facts.exports):
+            return self._lookup_export(path, [WHOLE_MODULE, *dotted[1:]], depth + 1)  # `import q from` a CommonJS module
         if path.endswith("__init__.py") and len(dotted) > 1:  # `import pkg` then `pkg.sub.NAME`
             submodule = self.module_path(f".{dotted[0]}", path)
             if submodule is not None:

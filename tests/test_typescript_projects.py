@@ -263,3 +263,30 @@ def test_a_sandboxed_processor_that_cannot_be_read_handles_every_name(tmp_path: 
     diagnostics = run(tmp_path, {"src/queues.ts": SANDBOX_WORKER.format(where=where),
                                  "dist/images.js": "module.exports = async (job) => resize(job.data);\n"})
     assert not [d for d in diagnostics if d.code == "QL102"]
+
+
+def test_a_module_that_is_a_queue_as_a_whole_is_followed_under_any_local_name(tmp_path: Path) -> None:
+    """`module.exports = new Queue(…)`, `module.exports = queue`, `exports.x = new Queue(…)` and
+    `export default new Queue(…)`: importers name the queue as they like, and the files using
+    it need not name the library."""
+    diagnostics = run(tmp_path, {
+        "package.json": '{"name": "shop", "dependencies": {"bull": "^4.0.0", "bullmq": "^5.0.0"}}',
+        "lib/mailQueue.js": "const Queue = require('bull');\nmodule.exports = new Queue('mail');\n",
+        "lib/reports.js": "const Queue = require('bull');\nconst reports = new Queue('reports');\nmodule.exports = reports;\n",
+        "lib/queues.js": "const Queue = require('bull');\nexports.audit = new Queue('audit');\n",
+        "src/thumbs.ts": "import { Queue } from 'bullmq';\nexport default new Queue('thumbs');\n",
+        "lib/workers.js": "const mail = require('./mailQueue');\nconst r = require('./reports');\n"
+                          "const { audit } = require('./queues');\n"
+                          "mail.process('welcome', async () => {});\nr.process('daily', async () => {});\n"
+                          "audit.process('entry', async () => {});\n",
+        "lib/app.js": "const outbox = require('./mailQueue');\nconst r = require('./reports');\n"
+                      "const queues = require('./queues');\n"
+                      "outbox.add('welcome', {});\noutbox.add('welcom', {});\nr.add('daily', {});\n"
+                      "queues.audit.add('entry', {});\n",
+        "src/worker.ts": "import { Worker } from 'bullmq';\n"
+                         "new Worker('thumbs', async (job) => { if (job.name === 'make') return; throw new Error(job.name); });\n",
+        "src/upload.ts": "import pictures from './thumbs';\nexport const up = () => pictures.add('mkae', {});\n",
+    })
+    # 'make' is handled but never produced (the misspelt 'mkae' is): the QL103 says so.
+    assert found(tmp_path, diagnostics) == {("lib/app.js", 5, "QL102"), ("src/upload.ts", 2, "QL102"),
+                                            ("src/worker.ts", 2, "QL103")}

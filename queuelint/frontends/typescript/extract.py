@@ -43,6 +43,7 @@ from queuelint.frontends.typescript.syntax import (
 from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import (
     RESULT_READ,
+    WHOLE_MODULE,
     ApiUse,
     Expr,
     FileFacts,
@@ -318,6 +319,8 @@ def _read_export_clause(
         target = unwrap(value)
         if target is not None and target.type == "identifier":
             exports.append(("default", src.text(target)))
+        elif target is not None:  # `export default new Queue('mail')`: bound where the queue is made
+            exports.append(("default", "default"))
         return
     if source is not None and clause is None:
         if namespace is not None:
@@ -343,7 +346,9 @@ def _read_export_clause(
 
 def _read_commonjs_export(statement: Node, src: SourceText, exports: list[tuple[str, str]],
                           bindings: list[tuple[str, Expr]]) -> None:
-    """`module.exports = { A, B }`, `module.exports.A = …`, `exports.A = …`."""
+    """`module.exports = { A, B }`, `module.exports.A = …`, `exports.A = …`, and the whole
+    module as one value, `module.exports = queue` (exported as `module.exports`: what a
+    `require()` of the module is)."""
     inner = unwrap(statement.named_children[0]) if statement.named_children else None
     if inner is None or inner.type != "assignment_expression":
         return
@@ -351,7 +356,14 @@ def _read_commonjs_export(statement: Node, src: SourceText, exports: list[tuple[
     value = inner.child_by_field_name("right")
     if target is None or value is None:
         return
-    if target == "module.exports":
+    whole = unwrap(value)
+    if target == "module.exports" and whole is not None and whole.type != "object":
+        if whole.type == "identifier":
+            exports.append((WHOLE_MODULE, src.text(whole)))
+        else:  # `module.exports = new Queue('mail')` (the queue object is bound where it is made)
+            _bind(WHOLE_MODULE, whole, src, bindings, depth=0)
+            exports.append((WHOLE_MODULE, WHOLE_MODULE))
+    elif target == "module.exports":
         for key, node in object_pairs(value, src).items():
             if node.type in ("identifier", "shorthand_property_identifier"):
                 exports.append((key, src.text(node)))
@@ -446,6 +458,10 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
             state.declare(src.text(target), parent, obj)
             if _is_module_level(parent):  # other files may import this queue
                 state.module_queues[src.text(target)] = obj
+    elif parent.type == "assignment_expression" and (exported := _commonjs_export_key(parent, src)) is not None:
+        state.module_queues[exported] = obj  # `module.exports = new Queue('mail')`, `exports.mail = …`
+    elif parent.type == "export_statement" and parent.parent is not None and parent.parent.type == "program":
+        state.module_queues["default"] = obj  # `export default new Queue('mail')`
     elif parent.type == "assignment_expression":
         assigned = dotted_name(parent.child_by_field_name("left"), src)
         cls = enclosing(parent, CLASS_TYPES)
@@ -463,6 +479,21 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
         key = property_name(parent.child_by_field_name("name") or parent.child_by_field_name("property"), src)
         if cls is not None and key is not None:
             state.fields[(cls.id, key)] = obj
+
+
+def _commonjs_export_key(assignment: Node, src: SourceText) -> str | None:
+    """The export a module-level `module.exports = …` (the whole module) or `exports.x = …`
+    assigns, or None."""
+    statement = assignment.parent
+    if statement is None or statement.type != "expression_statement" or statement.parent is None \
+            or statement.parent.type != "program":
+        return None
+    target = dotted_name(assignment.child_by_field_name("left"), src) or ""
+    if target == "module.exports":
+        return WHOLE_MODULE
+    if target.startswith(("module.exports.", "exports.")) and target.count(".") == (2 if target[0] == "m" else 1):
+        return target.rsplit(".", 1)[-1]
+    return None
 
 
 def _returns_itself(member: Node, src: SourceText) -> bool:
