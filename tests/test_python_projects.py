@@ -675,3 +675,40 @@ def test_dramatiq_messages_for_pipelines_and_callbacks_produce_their_actors(tmp_
         """,
     })
     assert found(tmp_path, diagnostics) == {("jobs.py", 32, "QL103")}
+
+
+def test_dramatiq_actors_made_by_calling_the_decorator(tmp_path: Path) -> None:
+    """`sync = dramatiq.actor(_sync)` and `dramatiq.actor(queue_name=…)(fn)`: the function is
+    an actor (its failures are read), sent under the name it is assigned to."""
+    diagnostics = run(tmp_path, {
+        "jobs.py": """
+            import logging
+
+            import dramatiq
+
+            log = logging.getLogger(__name__)
+
+
+            def _sync(user_id):
+                try:
+                    pull(user_id)
+                except Exception:
+                    log.exception("sync failed")
+
+
+            def _index(doc_id):
+                reindex(doc_id)
+
+
+            sync = dramatiq.actor(_sync)
+            index = dramatiq.actor(queue_name="search", max_retries=3)(_index)
+
+
+            def changed(user_id, doc_id):
+                sync.send(user_id)
+                index.send(doc_id)
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("jobs.py", 12, "QL202")}
+    assert _producers(tmp_path) == {("jobs.py", 25, "dramatiq", "default", "_sync"),
+                                    ("jobs.py", 26, "dramatiq", "search", "_index")}

@@ -38,8 +38,9 @@ def _retries(options: dict[str, cst.Arg]) -> str:
 
 
 def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
-          default_queue: Expr = DEFAULT_QUEUE) -> None:
-    """`default_queue`: the queue an in-house decorator over `dramatiq.actor` sets."""
+          default_queue: Expr = DEFAULT_QUEUE) -> tuple[Expr, Expr]:
+    """`default_queue`: the queue an in-house decorator over `dramatiq.actor` sets. Returns
+    the actor's name and queue."""
     options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
     explicit = options.get("actor_name")
     name = state.expr(explicit.value) if explicit is not None else Expr.literal(function.name.value)
@@ -57,6 +58,29 @@ def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
         state.bindings.append((function.name.value + ACTOR_QUEUE, queue))
     elif state.scopes:  # an actor a function (a test) defines: its `.send()` there produces it
         state.local_tasks[(state.function_id(), function.name.value)] = (name, queue)
+    return name, queue
+
+
+def actor_made(target: str, value: cst.BaseExpression, state: PyState) -> bool:
+    """`sync = dramatiq.actor(_sync, queue_name="io")` or `dramatiq.actor(max_retries=3)(_sync)`
+    at module level: `_sync` is an actor, sent as `sync`."""
+    if not isinstance(value, cst.Call) or state.scopes or state.classes:
+        return False
+    decorator: cst.Call | bool
+    if is_actor_decorator(value.func, state) is not False and isinstance(value.func, cst.Call):
+        decorator, given = value.func, value.args[0].value if value.args else None  # `actor(**kw)(fn)`
+    elif is_actor_decorator(value, state) is not False and value.args and value.args[0].keyword is None:
+        decorator, given = value, value.args[0].value  # `actor(fn, **kw)`
+    else:
+        return False
+    function = state.definitions.get(dotted_name(given) or "") if given is not None else None
+    if function is None:
+        return False
+    name, queue = actor(function, decorator, state)
+    state.made_actors.add(target)
+    state.bindings.append((target, name))
+    state.bindings.append((target + ACTOR_QUEUE, queue))
+    return True
 
 
 def call(node: cst.Call, state: PyState) -> None:
@@ -85,7 +109,8 @@ def call(node: cst.Call, state: PyState) -> None:
     if local is not None:
         state.add_producer(node.func.value, LIBRARY, leaf, local[1], local[0])
         return
-    if state.local(root) is not None or (root not in state.imports and root not in state.definitions):
+    if state.local(root) is not None or (root not in state.imports and root not in state.definitions
+                                         and root not in state.made_actors):
         return
     state.add_producer(node.func.value, LIBRARY, leaf, Expr("ref", receiver + ACTOR_QUEUE), Expr("ref", receiver))
 
@@ -110,7 +135,7 @@ def _callbacks(node: cst.Call, state: PyState) -> None:
             state.add_producer(value, LIBRARY, key, Expr.unknown(key, "the callback actor's own queue"),
                                state.expr(value))
         elif (reference := dotted_name(value)) is not None and reference.split(".", 1)[0] in (
-                *state.imports, *state.definitions):
+                *state.imports, *state.definitions, *state.made_actors):
             state.add_producer(value, LIBRARY, key, Expr("ref", reference + ACTOR_QUEUE), Expr("ref", reference))
 
 

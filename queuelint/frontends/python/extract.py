@@ -166,6 +166,8 @@ class Visitor(cst.CSTVisitor):
             if name is None:
                 continue
             celery.schedule(name, node.value, state)
+            if dramatiq.actor_made(name, node.value, state):
+                continue
             if isinstance(node.value, cst.Call) and (
                 rq.construction(name, node.value, state) or bullmq_py.construction(name, node.value, state)
             ):

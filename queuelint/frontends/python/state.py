@@ -43,6 +43,7 @@ class PyState:
     unresolved: list[Unresolved] = field(default_factory=list)
     bindings: list[tuple[str, Expr]] = field(default_factory=list)
     definitions: dict[str, cst.FunctionDef] = field(default_factory=dict)  # module-level functions
+    made_actors: set[str] = field(default_factory=set)  # `sync = dramatiq.actor(_sync)`
     scopes: list[tuple[str, dict[str, Expr]]] = field(default_factory=list)  # (function id, locals)
     classes: list[str] = field(default_factory=list)  # enclosing class names
     variables: dict[str, tuple[str, Expr]] = field(default_factory=dict)  # name -> (library, queue name)
