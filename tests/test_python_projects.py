@@ -712,3 +712,29 @@ def test_dramatiq_actors_made_by_calling_the_decorator(tmp_path: Path) -> None:
     assert found(tmp_path, diagnostics) == {("jobs.py", 12, "QL202")}
     assert _producers(tmp_path) == {("jobs.py", 25, "dramatiq", "default", "_sync"),
                                     ("jobs.py", 26, "dramatiq", "search", "_index")}
+
+
+def test_a_project_s_own_send_task_is_not_celery_s(tmp_path: Path) -> None:
+    """Celery's `send_task` is a method of an app. A project's function of that name (called
+    bare, or held in a field) sends nothing Celery knows of."""
+    run(tmp_path, {
+        "app/__init__.py": "",
+        "app/worker.py": "from celery import Celery\n\ncelery_app = Celery('app')\n",
+        "app/base.py": "import dramatiq\n\n\ndef send_task(actor, *args):\n    actor.send(*args)\n",
+        "app/users.py": """
+            from app.base import send_task
+            from app.worker import celery_app
+
+
+            class Users:
+                def __init__(self, send_task):
+                    self.send_task = send_task
+
+                def registered(self, user_id):
+                    self.send_task(on_registered, user_id)
+                    send_task(on_registered, user_id)
+                    celery_app.send_task("app.mail.welcome", args=[user_id])
+        """,
+    })
+    assert {(path, job) for path, _, library, _, job in _producers(tmp_path) if library == "celery"} == {
+        ("app/users.py", "app.mail.welcome")}

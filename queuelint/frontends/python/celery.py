@@ -113,7 +113,7 @@ def call(node: cst.Call, state: PyState) -> None:
     if name is None:
         return
     leaf = name.rsplit(".", 1)[-1]
-    if leaf == "send_task":
+    if leaf == "send_task" and _on_an_app(name, state):
         args = positional(node)
         target = args[0] if args else keywords(node).get("name", None)
         value = target.value if isinstance(target, cst.Arg) else target
@@ -131,6 +131,16 @@ def call(node: cst.Call, state: PyState) -> None:
     elif leaf == "update" and name.endswith("conf.update"):  # app.conf.update(beat_schedule=…)
         for key, arg in keywords(node).items():
             schedule(key, arg.value, state)
+
+
+def _on_an_app(name: str, state: PyState) -> bool:
+    """`app.send_task(…)`, `current_app.send_task(…)`, `self.app.send_task(…)`: Celery's is a
+    method of an app. A bare `send_task(…)` or `self.send_task(…)` is a project's own."""
+    receiver = name.rpartition(".")[0]
+    if not receiver or receiver in ("self", "cls"):
+        return False
+    root = receiver.split(".", 1)[0]
+    return LIBRARY in state.libraries or root in state.imports or (root in ("self", "cls") and receiver.endswith(".app"))
 
 
 def _may_be_task(receiver: str, state: PyState) -> bool:

@@ -599,8 +599,14 @@ def _collect_failure_facts(
                                                        via))
     if depth >= MAX_DELEGATION or job is None:
         return
-    for target_name, target in _delegates(body, job, src, lookup):
-        _collect_failure_facts(target, src, lookup, facts, None, target_name, depth + 1, seen)
+    for target_name, target, returned in _delegates(body, job, src, lookup):
+        if returned:
+            _collect_failure_facts(target, src, lookup, facts, None, target_name, depth + 1, seen)
+            continue
+        # Its value is not the job's result: only how it fails matters, not what it returns.
+        own = HandlerFacts()
+        _collect_failure_facts(target, src, lookup, own, None, target_name, depth + 1, seen)
+        facts.swallowed_errors.extend(own.swallowed_errors)
 
 
 def _recorded(block: list[Node], src: SourceText) -> str:
@@ -632,10 +638,12 @@ def _failed_state(node: Node | None, src: SourceText) -> bool:
     return name is not None and is_failed_state(name, dotted=True)
 
 
-def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
+def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node, bool]]:
     """What runs a job's work for the handler: same-file functions called with the job, the
-    entries of a handler map it calls by the job's name (each one that job's handler), and a
-    closure of its own whose call is the work of the handler or of a branch on the name."""
+    entries of a handler map it calls by the job's name (each one that job's handler), a
+    closure of its own whose call is the work of the handler or of a branch on the name, and
+    a same-file function given the job's data whose call is that work. With each, whether
+    what it returns is what the handler returns."""
     nodes = [body, *walk_body(body)] if body.type != "statement_block" else list(walk_body(body))
     name_vars = _name_variables(body, job, src)
     blocks = _work_blocks(body, job, src)
@@ -644,20 +652,34 @@ def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) ->
             continue
         holder = _looked_up_by_name(node, body, job, name_vars, src)
         if holder is not None:
-            yield from _map_entries(holder, body, src, lookup)
+            yield from ((label, entry, True) for label, entry in _map_entries(holder, body, src, lookup))
             continue
         callee_node = unwrap(node.child_by_field_name("function"))
         callee = dotted_name(callee_node, src)
         if callee is None:
             continue
-        if not any(src.text(unwrap(a)) == job for a in arguments(node)):
-            closure = unwrap(_declared_around(node, callee, body, src)) if "." not in callee else None
-            if closure is not None and closure.type in FUNCTION_TYPES and _is_the_work(node, blocks, src):
-                yield callee, closure
+        given = [src.text(unwrap(a)) for a in arguments(node)]
+        if job in given:
+            target = lookup(callee)
+            if target is not None:
+                yield callee.removeprefix("this."), target, True
             continue
-        target = lookup(callee)
-        if target is not None:
-            yield callee.removeprefix("this."), target
+        if not _is_the_work(node, blocks, src):
+            continue
+        closure = unwrap(_declared_around(node, callee, body, src)) if "." not in callee else None
+        if closure is not None and closure.type in FUNCTION_TYPES:
+            yield callee, closure, True
+        elif any(text == f"{job}.data" or text.startswith(f"{job}.data.") for text in given) \
+                and not _is_logging_call(node, src) and (target := lookup(callee)) is not None:
+            yield callee.removeprefix("this."), target, _returned(node)
+
+
+def _returned(call: Node) -> bool:
+    """Whether a call's value is what its function returns (`return f(x)`, `=> f(x)`)."""
+    node = call.parent
+    while node is not None and node.type in ("await_expression", "parenthesized_expression"):
+        node = node.parent
+    return node is not None and (node.type == "return_statement" or node.type in FUNCTION_TYPES)
 
 
 def _map_entries(holder: Node, body: Node, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node]]:
