@@ -738,3 +738,72 @@ def test_a_project_s_own_send_task_is_not_celery_s(tmp_path: Path) -> None:
     })
     assert {(path, job) for path, _, library, _, job in _producers(tmp_path) if library == "celery"} == {
         ("app/users.py", "app.mail.welcome")}
+
+
+def test_bullmq_python_processors_defined_elsewhere_or_as_instances_are_read(tmp_path: Path) -> None:
+    """`Worker('q', Billing(gateway))` runs the instance's `__call__`; `Worker('q', process)`
+    with `process` imported runs that function: each is read where it is written, for its
+    routing and its failures."""
+    diagnostics = run(tmp_path, {
+        "app/__init__.py": "",
+        "app/billing.py": """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+
+            class Billing:
+                def __init__(self, gateway):
+                    self.gateway = gateway
+
+                async def __call__(self, job, token):
+                    if job.name == "charge":
+                        return await self.gateway.charge(job.data)
+                    elif job.name == "refund":
+                        return await self.gateway.refund(job.data)
+        """,
+        "app/mail.py": """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+
+            async def process(job, token):
+                try:
+                    await deliver(job.data)
+                except Exception:
+                    log.exception("mail failed")
+        """,
+        "app/main.py": """
+            from bullmq import Queue, Worker
+
+            from app.billing import Billing
+            from app.mail import process
+
+
+            class Receipts:
+                async def __call__(self, job, token):
+                    match job.name:
+                        case "send":
+                            return await send(job.data)
+                        case _:
+                            print("unknown receipt job", job.name)
+
+
+            billing = Queue("billing")
+            mail = Queue("mail")
+            receipts = Queue("receipts")
+
+
+            async def run(gateway):
+                await billing.add("charge", {})
+                await billing.add("refund", {})
+                await mail.add("welcome", {})
+                await receipts.add("send", {})
+                Worker("billing", Billing(gateway))
+                Worker("mail", process)
+                Worker("receipts", Receipts())
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("app/billing.py", 12, "QL203"), ("app/mail.py", 10, "QL202"),
+                                            ("app/main.py", 13, "QL203")}

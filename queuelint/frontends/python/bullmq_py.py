@@ -4,6 +4,8 @@ queues join the same graph as TypeScript producers and consumers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
@@ -34,10 +36,28 @@ def worker(node: cst.Call, state: PyState) -> None:
         return
     name = state.expr(name_node)
     processor = argument(node, 1, "processor")
-    reference = dotted_name(processor)
-    function = state.definitions.get(reference or "")
+    made = processor.func if isinstance(processor, cst.Call) else None  # `Worker('q', Billing(gateway))`
+    reference = dotted_name(made if made is not None else processor)
+    cls = state.class_defs.get(reference or "") if made is not None else None
+    method = call_method(cls) if cls is not None else None
+    if method is not None:
+        state.add_router(function=method, span=state.span(node), library=LIBRARY, kind="worker", queue=name,
+                         handler=f"{reference}.__call__", bound=True)
+        return
+    function = state.definitions.get(reference or "") if made is None else None
     state.add_router(function=function, span=state.span(node), library=LIBRARY, kind="worker", queue=name,
                      handler=reference or "the processor of Worker")
+    if function is None and reference is not None and reference.split(".", 1)[0] in state.imports:
+        # A processor of another module (a function, or an instance of a class there): read there.
+        state.consumers[-1] = replace(state.consumers[-1], handler_ref=reference)
+
+
+def call_method(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    """A class's `__call__`: what its instances run when called as a processor."""
+    for statement in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else []:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__call__":
+            return statement
+    return None
 
 
 def call(node: cst.Call, state: PyState) -> None:

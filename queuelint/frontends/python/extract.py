@@ -11,7 +11,7 @@ import libcst as cst
 
 from queuelint.findings import Span
 from queuelint.frontends.python import arq, bullmq_py, celery, decorators, dramatiq, results, rq
-from queuelint.frontends.python.handlers import analyse
+from queuelint.frontends.python.handlers import analyse, job_parameter
 from queuelint.frontends.python.inputs import IMPORTED_LIBRARY, read_text
 from queuelint.frontends.python.slicing import slice_source
 from queuelint.frontends.python.state import LIBRARY_MODULES, PyState
@@ -303,6 +303,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     for statement in module.body:  # functions are known before the calls that use them
         if isinstance(statement, cst.FunctionDef):
             state.definitions[statement.name.value] = statement
+        elif isinstance(statement, cst.ClassDef):
+            state.class_defs[statement.name.value] = statement
     walk(module, Visitor(state, wanted_calls), positions)
     dramatiq.own_registries(state)
     if results.worth_searching(source):  # `send.delay(…).get()`, `job.result`
@@ -313,7 +315,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     if state.producers or state.consumers:
         libraries |= {p.library for p in state.producers} | {c.library for c in state.consumers}
         libraries.discard("")  # a candidate whose library the flow stage decides
-    names = {name.split(".", 1)[0] for name, _ in state.bindings} | set(state.definitions)
+    names = {name.split(".", 1)[0] for name, _ in state.bindings} | set(state.definitions) | set(state.class_defs)
     exports = sorted((name, name) for name in names)
     reexports = tuple(ReExport(local, i.module, i.imported) for local, i in state.imports.items() if i.imported != "*")
     return FileFacts(
@@ -328,7 +330,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         reexports=reexports,
         bindings=tuple(state.bindings),
         # Definitions are looked up by name; their position would cost a position pass per file.
-        classes=tuple((name, Span(path, 1, 1, 1, 1)) for name in state.definitions),
+        classes=tuple((name, Span(path, 1, 1, 1, 1)) for name in (*state.definitions, *state.class_defs)),
         unresolved=tuple(state.unresolved),
         calls=tuple(state.calls),
         handlers=tuple(_job_function(name, state) for name in sorted(handlers)),
@@ -339,7 +341,15 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
 
 
 def _job_function(name: str, state: PyState) -> Handler:
-    """How a function run as a job fails: its arguments are the job's data, not a job."""
+    """How a function run as a job fails: its arguments are the job's data, not a job. A
+    class is read by its `__call__` (an instance is the processor), with its routing on the
+    job's name: the job is the parameter after `self`."""
+    cls = state.class_defs.get(name)
+    method = bullmq_py.call_method(cls) if cls is not None else None
+    if method is not None:
+        facts = analyse(method, state.module, state.positions, state.local, job_parameter(method, True))
+        return Handler(name, tuple(facts.routes), facts.accepts_any, facts.router, tuple(facts.returned_errors),
+                       tuple(facts.swallowed_errors), span=state.span(method.name))
     function = state.definitions.get(name)
     if function is None:
         return Handler(name)

@@ -98,6 +98,9 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset(),
             else:
                 unmarked[statement.name] = statement
             continue
+        if isinstance(statement, ast.ClassDef) and statement.name in kept_functions:
+            kept.append(statement)  # a class whose instances run jobs (a processor), read in full
+            continue
         if _holds_string_constants(statement) or any(marker in segment for marker in markers):
             kept.append(statement)
             if isinstance(statement, ast.ClassDef):

@@ -44,6 +44,7 @@ class PyState:
     bindings: list[tuple[str, Expr]] = field(default_factory=list)
     definitions: dict[str, cst.FunctionDef] = field(default_factory=dict)  # module-level functions
     made_actors: set[str] = field(default_factory=set)  # `sync = dramatiq.actor(_sync)`
+    class_defs: dict[str, cst.ClassDef] = field(default_factory=dict)  # module-level classes
     scopes: list[tuple[str, dict[str, Expr]]] = field(default_factory=list)  # (function id, locals)
     classes: list[str] = field(default_factory=list)  # enclosing class names
     variables: dict[str, tuple[str, Expr]] = field(default_factory=dict)  # name -> (library, queue name)
@@ -129,12 +130,13 @@ class PyState:
         ))
 
     def add_router(self, *, function: cst.FunctionDef | None, span: Span, library: str, kind: str, queue: Expr,
-                   handler: str) -> None:
-        """A consumer whose names come from routing on `job.name` inside `function`."""
+                   handler: str, bound: bool = False) -> None:
+        """A consumer whose names come from routing on `job.name` inside `function` (a method
+        when `bound`: its job is the parameter after `self`)."""
         if function is None:
             self.consumers.append(Consumer(span, library, kind, queue, handler, accepts_any=True))
             return
-        facts = analyse(function, self.module, self.positions, self.local, job_parameter(function, False))
+        facts = analyse(function, self.module, self.positions, self.local, job_parameter(function, bound))
         self.consumers.append(Consumer(
             span, library, kind, queue, handler, routes=tuple(facts.routes), accepts_any=facts.accepts_any,
             router=facts.router, returned_errors=tuple(facts.returned_errors),
