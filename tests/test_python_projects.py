@@ -807,3 +807,40 @@ def test_bullmq_python_processors_defined_elsewhere_or_as_instances_are_read(tmp
     })
     assert found(tmp_path, diagnostics) == {("app/billing.py", 12, "QL203"), ("app/mail.py", 10, "QL202"),
                                             ("app/main.py", 13, "QL203")}
+
+
+def test_rq_jobs_created_then_enqueued_are_produced_and_read(tmp_path: Path) -> None:
+    """`Job.create(func=…)` then `queue.enqueue_job(job)`: the function is enqueued on that
+    queue, and read as a job function."""
+    diagnostics = run(tmp_path, {
+        "jobs.py": """
+            import logging
+
+            log = logging.getLogger(__name__)
+
+
+            def thumb(doc_id):
+                try:
+                    shrink(doc_id)
+                except Exception:
+                    log.exception("thumb failed")
+        """,
+        "app.py": """
+            from redis import Redis
+            from rq import Queue
+            from rq.job import Job
+
+            from jobs import thumb
+
+            conn = Redis()
+            docs = Queue("docs", connection=conn)
+
+
+            def start(doc_id):
+                job = Job.create(func=thumb, kwargs={"doc_id": doc_id}, connection=conn)
+                docs.enqueue_job(job)
+                docs.enqueue_job(job=Job.create(thumb, args=(doc_id,), connection=conn))
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("jobs.py", 10, "QL202")}
+    assert _producers(tmp_path) == {("app.py", 13, "rq", "docs", "jobs.thumb"), ("app.py", 15, "rq", "docs", "jobs.thumb")}

@@ -170,6 +170,7 @@ class Visitor(cst.CSTVisitor):
                 continue
             if isinstance(node.value, cst.Call) and (
                 rq.construction(name, node.value, state) or bullmq_py.construction(name, node.value, state)
+                or rq.job_created(name, node.value, state)
             ):
                 continue
             if "." in name:

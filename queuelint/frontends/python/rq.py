@@ -13,7 +13,7 @@ from queuelint.model import ACTOR_QUEUE, RQ_DECORATOR, RQ_JOB_KIND, Expr, QueueD
 LIBRARY = "rq"
 KIND = RQ_JOB_KIND
 DECORATOR = Expr("queue", LIBRARY, KIND, (Expr.literal("default"),))
-ENQUEUE = {"enqueue": 0, "enqueue_call": 0, "enqueue_in": 1, "enqueue_at": 1}
+ENQUEUE = {"enqueue": 0, "enqueue_call": 0, "enqueue_in": 1, "enqueue_at": 1, "enqueue_job": 0}
 
 
 def construction(target: str, node: cst.Call, state: PyState) -> bool:
@@ -51,6 +51,15 @@ def call(node: cst.Call, state: PyState) -> None:
     if known is None or known[0] != LIBRARY:
         return
     target: cst.BaseExpression | None
+    label = leaf
+    if leaf == "enqueue_job":  # `queue.enqueue_job(Job.create(func, …))`: the job built before
+        args = positional(node)
+        given = args[0] if args else (keywords(node)["job"].value if "job" in keywords(node) else None)
+        created = _created_job(given, state) if given is not None else None
+        if created is None:
+            return
+        node = created
+        leaf = "enqueue_call"
     if leaf == "enqueue_call":
         function = keywords(node).get("func")
         args = positional(node)
@@ -65,7 +74,30 @@ def call(node: cst.Call, state: PyState) -> None:
         job = state.expr(target)  # a dotted path, perhaps built at run time (`f"app.exports.{fmt}"`)
     else:
         job = _function_path(target, state)
-    state.add_producer(target, LIBRARY, leaf, known[1], job)
+    state.add_producer(target, LIBRARY, label, known[1], job)
+
+
+def job_created(target: str, node: cst.Call, state: PyState) -> bool:
+    """`job = Job.create(send_mail, …)`: remembered for the `enqueue_job(job)` that follows."""
+    if not _creates_a_job(node, state):
+        return False
+    state.created_jobs[(state.function_id(), target)] = node
+    return True
+
+
+def _creates_a_job(node: cst.BaseExpression, state: PyState) -> bool:
+    return isinstance(node, cst.Call) and (callee(node) or "").endswith("Job.create") \
+        and state.library_of(callee(node)) is not None
+
+
+def _created_job(given: cst.BaseExpression, state: PyState) -> cst.Call | None:
+    """The `Job.create(…)` call a job given to `enqueue_job` comes from, written inline or
+    assigned to a local name before."""
+    if isinstance(given, cst.Call) and _creates_a_job(given, state):
+        return given
+    if isinstance(given, cst.Name):
+        return state.created_jobs.get((state.function_id(), given.value))
+    return None
 
 
 def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:

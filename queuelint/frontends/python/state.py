@@ -45,6 +45,7 @@ class PyState:
     definitions: dict[str, cst.FunctionDef] = field(default_factory=dict)  # module-level functions
     made_actors: set[str] = field(default_factory=set)  # `sync = dramatiq.actor(_sync)`
     class_defs: dict[str, cst.ClassDef] = field(default_factory=dict)  # module-level classes
+    created_jobs: dict[tuple[str, str], cst.Call] = field(default_factory=dict)  # RQ `job = Job.create(…)`
     scopes: list[tuple[str, dict[str, Expr]]] = field(default_factory=list)  # (function id, locals)
     classes: list[str] = field(default_factory=list)  # enclosing class names
     variables: dict[str, tuple[str, Expr]] = field(default_factory=dict)  # name -> (library, queue name)
