@@ -748,6 +748,7 @@ def _imported_processors(store: FactStore, resolver: Resolver, consumers: Mappin
     what it routes on and how it fails."""
     wanted: dict[str, set[str]] = defaultdict(set)
     targets: dict[tuple[str, int], tuple[str, str]] = {}
+    delegated: dict[tuple[str, int], list[tuple[tuple[str, str], str, bool]]] = defaultdict(list)
     for path, items in consumers.items():
         for index, consumer in enumerate(items):
             if consumer.handler_ref.startswith(frontends.SANDBOX):  # a sandboxed processor: its module's default export
@@ -760,14 +761,35 @@ def _imported_processors(store: FactStore, resolver: Resolver, consumers: Mappin
                 if found is not None:
                     wanted[found[0]].add(found[1])
                     targets[(path, index)] = found
+            for reference, returned in consumer.delegated:  # the work, in a function of another module
+                found = resolver.definition(reference, path)
+                if found is not None:
+                    wanted[found[0]].add(found[1])
+                    delegated[(path, index)].append((found, reference, returned))
     for path, names in wanted.items():
         store.reload(path, handlers=frozenset(names))
     merged = {path: list(items) for path, items in consumers.items()}
     for (path, index), (handler_path, name) in targets.items():
-        handler = next((h for h in store.facts[handler_path].handlers if h.name == name), None)
+        handler = _handler_read(store, handler_path, name)
         if handler is not None:
             merged[path][index] = _with_handler(merged[path][index], handler, handler_path)
+    for (path, index), functions in delegated.items():
+        consumer = merged[path][index]
+        for (handler_path, name), reference, returned in functions:
+            handler = _handler_read(store, handler_path, name)
+            if handler is None:
+                continue
+            swallowed = tuple(replace(f, via=f.via or reference) for f in handler.swallowed_errors)
+            returns = tuple(replace(f, via=f.via or reference) for f in handler.returned_errors) if returned else ()
+            consumer = replace(consumer, swallowed_errors=consumer.swallowed_errors + swallowed,
+                               returned_errors=consumer.returned_errors + returns,
+                               derived_from=tuple(dict.fromkeys((*consumer.derived_from, handler_path))))
+        merged[path][index] = consumer
     return merged
+
+
+def _handler_read(store: FactStore, path: str, name: str) -> Handler | None:
+    return next((h for h in store.facts[path].handlers if h.name == name), None) if path in store.facts else None
 
 
 def _job_functions(store: FactStore, resolver: Resolver,

@@ -131,6 +131,9 @@ class Consumer:
     # (`createWorker(name, processor)`): at each call, the argument passed there.
     processor_param: str = ""
     options: tuple[JobOption, ...] = ()  # the top-level keys of a Worker's options object
+    # Functions of other modules the processor hands the job (or its data) to as its work, and
+    # whether what each returns is what the processor returns: read there for how they fail.
+    delegated: tuple[tuple[str, bool], ...] = ()
     # Files besides its own this consumer was made from: the registration helper's module, the
     # processor's, what resolving them read (set by the analysis, never by a front-end).
     derived_from: tuple[str, ...] = ()

@@ -61,3 +61,5 @@ class HandlerFacts:
     swallowed_errors: list[BodyFact] = field(default_factory=list)
     job_calls: list[BodyFact] = field(default_factory=list)  # `job.progress(50)`: `detail` is the method
     map_ref: str = ""  # `handlers[job.name](job)` with `handlers` not written out in this file
+    # Functions not of this file the job (or its data) is handed to as the work: (name, returned).
+    delegated: list[tuple[str, bool]] = field(default_factory=list)

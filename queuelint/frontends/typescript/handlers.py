@@ -600,6 +600,10 @@ def _collect_failure_facts(
     if depth >= MAX_DELEGATION or job is None:
         return
     for target_name, target, returned in _delegates(body, job, src, lookup):
+        if target is None:  # not of this file: read where it is defined, if the processor's own
+            if depth == 0:
+                facts.delegated.append((target_name, returned))
+            continue
         if returned:
             _collect_failure_facts(target, src, lookup, facts, None, target_name, depth + 1, seen)
             continue
@@ -638,7 +642,8 @@ def _failed_state(node: Node | None, src: SourceText) -> bool:
     return name is not None and is_failed_state(name, dotted=True)
 
 
-def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) -> Iterable[tuple[str, Node, bool]]:
+def _delegates(body: Node, job: str, src: SourceText,
+               lookup: FunctionLookup) -> Iterable[tuple[str, Node | None, bool]]:
     """What runs a job's work for the handler: same-file functions called with the job, the
     entries of a handler map it calls by the job's name (each one that job's handler), a
     closure of its own whose call is the work of the handler or of a branch on the name, and
@@ -663,6 +668,8 @@ def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) ->
             target = lookup(callee)
             if target is not None:
                 yield callee.removeprefix("this."), target, True
+            elif "." not in callee and _is_the_work(node, blocks, src):
+                yield callee, None, _returned(node)  # a function of another module, maybe
             continue
         if not _is_the_work(node, blocks, src):
             continue
@@ -670,8 +677,12 @@ def _delegates(body: Node, job: str, src: SourceText, lookup: FunctionLookup) ->
         if closure is not None and closure.type in FUNCTION_TYPES:
             yield callee, closure, True
         elif any(text == f"{job}.data" or text.startswith(f"{job}.data.") for text in given) \
-                and not _is_logging_call(node, src) and (target := lookup(callee)) is not None:
-            yield callee.removeprefix("this."), target, _returned(node)
+                and not _is_logging_call(node, src):
+            target = lookup(callee)
+            if target is not None:
+                yield callee.removeprefix("this."), target, _returned(node)
+            elif "." not in callee:
+                yield callee, None, _returned(node)
 
 
 def _returned(call: Node) -> bool:

@@ -235,6 +235,7 @@ def handler_consumer(
         job_calls=tuple(facts.job_calls),
         # An imported handler map (`handlers[job.name](job)`): read where it is written out.
         handler_ref=facts.map_ref if facts.map_ref in state.imports else "",
+        delegated=tuple((name, returned) for name, returned in facts.delegated if name in state.imports),
     )
 
 
