@@ -779,8 +779,9 @@ def _imported_processors(store: FactStore, resolver: Resolver, consumers: Mappin
             handler = _handler_read(store, handler_path, name)
             if handler is None:
                 continue
-            swallowed = tuple(replace(f, via=f.via or reference) for f in handler.swallowed_errors)
-            returns = tuple(replace(f, via=f.via or reference) for f in handler.returned_errors) if returned else ()
+            # Its own body only: what it hands on was read taking its first parameter for the job.
+            swallowed = tuple(replace(f, via=reference) for f in handler.swallowed_errors if not f.via)
+            returns = tuple(replace(f, via=reference) for f in handler.returned_errors if not f.via) if returned else ()
             consumer = replace(consumer, swallowed_errors=consumer.swallowed_errors + swallowed,
                                returned_errors=consumer.returned_errors + returns,
                                derived_from=tuple(dict.fromkeys((*consumer.derived_from, handler_path))))

@@ -599,17 +599,20 @@ def _collect_failure_facts(
                                                        via))
     if depth >= MAX_DELEGATION or job is None:
         return
-    for target_name, target, returned in _delegates(body, job, src, lookup):
+    for target_name, target, returned, given_job in _delegates(body, job, src, lookup):
         if target is None:  # not of this file: read where it is defined, if the processor's own
             if depth == 0:
                 facts.delegated.append((target_name, returned))
             continue
+        # A function given the job reads on as a handler; one given the job's data is read for
+        # its own body only (its first parameter is no job to follow further).
+        deeper = depth + 1 if given_job else MAX_DELEGATION
         if returned:
-            _collect_failure_facts(target, src, lookup, facts, None, target_name, depth + 1, seen)
+            _collect_failure_facts(target, src, lookup, facts, None, target_name, deeper, seen)
             continue
         # Its value is not the job's result: only how it fails matters, not what it returns.
         own = HandlerFacts()
-        _collect_failure_facts(target, src, lookup, own, None, target_name, depth + 1, seen)
+        _collect_failure_facts(target, src, lookup, own, None, target_name, deeper, seen)
         facts.swallowed_errors.extend(own.swallowed_errors)
 
 
@@ -643,12 +646,13 @@ def _failed_state(node: Node | None, src: SourceText) -> bool:
 
 
 def _delegates(body: Node, job: str, src: SourceText,
-               lookup: FunctionLookup) -> Iterable[tuple[str, Node | None, bool]]:
+               lookup: FunctionLookup) -> Iterable[tuple[str, Node | None, bool, bool]]:
     """What runs a job's work for the handler: same-file functions called with the job, the
     entries of a handler map it calls by the job's name (each one that job's handler), a
     closure of its own whose call is the work of the handler or of a branch on the name, and
-    a same-file function given the job's data whose call is that work. With each, whether
-    what it returns is what the handler returns."""
+    a same-file function given the job's data whose call is that work (None for one of another
+    module). With each, whether what it returns is what the handler returns, and whether it
+    is given the job itself."""
     nodes = [body, *walk_body(body)] if body.type != "statement_block" else list(walk_body(body))
     name_vars = _name_variables(body, job, src)
     blocks = _work_blocks(body, job, src)
@@ -657,7 +661,7 @@ def _delegates(body: Node, job: str, src: SourceText,
             continue
         holder = _looked_up_by_name(node, body, job, name_vars, src)
         if holder is not None:
-            yield from ((label, entry, True) for label, entry in _map_entries(holder, body, src, lookup))
+            yield from ((label, entry, True, True) for label, entry in _map_entries(holder, body, src, lookup))
             continue
         callee_node = unwrap(node.child_by_field_name("function"))
         callee = dotted_name(callee_node, src)
@@ -667,22 +671,22 @@ def _delegates(body: Node, job: str, src: SourceText,
         if job in given:
             target = lookup(callee)
             if target is not None:
-                yield callee.removeprefix("this."), target, True
+                yield callee.removeprefix("this."), target, True, True
             elif "." not in callee and _is_the_work(node, blocks, src):
-                yield callee, None, _returned(node)  # a function of another module, maybe
+                yield callee, None, _returned(node), True  # a function of another module, maybe
             continue
         if not _is_the_work(node, blocks, src):
             continue
         closure = unwrap(_declared_around(node, callee, body, src)) if "." not in callee else None
         if closure is not None and closure.type in FUNCTION_TYPES:
-            yield callee, closure, True
+            yield callee, closure, True, True
         elif any(text == f"{job}.data" or text.startswith(f"{job}.data.") for text in given) \
                 and not _is_logging_call(node, src):
             target = lookup(callee)
             if target is not None:
-                yield callee.removeprefix("this."), target, _returned(node)
+                yield callee.removeprefix("this."), target, _returned(node), False
             elif "." not in callee:
-                yield callee, None, _returned(node)
+                yield callee, None, _returned(node), False
 
 
 def _returned(call: Node) -> bool:
