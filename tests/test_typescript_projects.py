@@ -290,3 +290,37 @@ def test_a_module_that_is_a_queue_as_a_whole_is_followed_under_any_local_name(tm
     # 'make' is handled but never produced (the misspelt 'mkae' is): the QL103 says so.
     assert found(tmp_path, diagnostics) == {("lib/app.js", 5, "QL102"), ("src/upload.ts", 2, "QL102"),
                                             ("src/worker.ts", 2, "QL103")}
+
+
+def test_a_function_given_the_job_s_data_is_read_for_its_own_body_only(tmp_path: Path) -> None:
+    """`processFetch(redis, job.data)` hands the work to another module's function whose first
+    parameter is a client, not the job: what it passes that client to is not the job's work
+    (a best-effort cache check that logs is left alone); its own `catch` is."""
+    diagnostics = run(tmp_path, {
+        "src/fetch.ts": """
+            async function isBlocked(redis: any, domain: string) {
+              try {
+                return (await redis.get(domain)) === 'blocked';
+              } catch (error) {
+                console.error('block check failed', error);
+                return false;
+              }
+            }
+            export async function processFetch(redis: any, data: { url: string }) {
+              try {
+                if (await isBlocked(redis, data.url)) return;
+                await download(data.url);
+              } catch (error) {
+                console.error('fetch failed', error);
+              }
+            }
+        """,
+        "src/worker.ts": """
+            import { Worker } from 'bullmq';
+            import { processFetch } from './fetch';
+            export const start = (redis: any) => new Worker('fetch', async (job) => {
+              await processFetch(redis, job.data);
+            });
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("src/fetch.ts", 14, "QL202")}
