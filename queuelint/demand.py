@@ -78,6 +78,16 @@ def whole_module_queues(facts: Iterable[FileFacts]) -> set[bytes]:
     return words
 
 
+def sent_actors(facts: Iterable[FileFacts]) -> set[bytes]:
+    """Dramatiq actors (and RQ `@job` functions) a module defines: a module importing one
+    sends it with `.send(…)` / `.delay(…)` and need not name the library (`.send(` alone is
+    every Django signal's and socket's, too common a word to look for everywhere)."""
+    from queuelint.model import ACTOR_QUEUE  # not imported by a run answered from the last one
+
+    return {name.removesuffix(ACTOR_QUEUE).encode() for file in facts if file.language == "python"
+            for name, _ in file.bindings if name.endswith(ACTOR_QUEUE) and "." not in name.removesuffix(ACTOR_QUEUE)}
+
+
 def queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,
                  workspace: Workspace | None = None) -> list[str]:
     """Files calling a method on (or reading `.name` of) one of `names`; the cache (or the

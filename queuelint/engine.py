@@ -647,6 +647,12 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     for path in demand.queue_users(demand.exported_queue_names(store.facts.values()), passed_over, cache, workspace):
         if store.load(path) is not None:
             analysed += 1
+    # Modules sending an actor another module defines (`from .actors import export; export.send()`).
+    actors = demand.sent_actors(store.facts.values())
+    pending = [p for p in passed_over if p not in store.facts and p.endswith(frontends.PYTHON_SUFFIXES)]
+    for path in demand.files_using(actors, pending, cache, workers, workspace) if actors else ():
+        if store.load(path) is not None:
+            analysed += 1
     # A module that is a queue as a whole is named by its importers as they like: found by its path.
     whole = demand.whole_module_queues(store.facts.values())
     for path in demand.files_using(whole, [p for p in passed_over if p not in store.facts], cache, workers,

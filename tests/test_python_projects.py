@@ -844,3 +844,72 @@ def test_rq_jobs_created_then_enqueued_are_produced_and_read(tmp_path: Path) -> 
     })
     assert found(tmp_path, diagnostics) == {("jobs.py", 10, "QL202")}
     assert _producers(tmp_path) == {("app.py", 13, "rq", "docs", "jobs.thumb"), ("app.py", 15, "rq", "docs", "jobs.thumb")}
+
+
+def test_setup_before_the_try_is_not_work_beside_it(tmp_path: Path) -> None:
+    """Making an object, reading a clock or looking something up before the `try` sets the
+    work up; a call that does work of its own makes the `try` a best-effort step."""
+    diagnostics = run(tmp_path, {
+        "actors.py": """
+            import logging
+            import time
+
+            import dramatiq
+            import requests
+
+            log = logging.getLogger(__name__)
+
+
+            @dramatiq.actor(max_retries=5)
+            def sync(sku):
+                repo = StockRepository(get_connection())
+                started = time.monotonic()
+                try:
+                    repo.save(requests.get(f"https://stock/{sku}", timeout=5).json())
+                except requests.Timeout:
+                    log.warning("stock service slow after %s", time.monotonic() - started)
+
+
+            @dramatiq.actor(max_retries=5)
+            def rebuild(sku):
+                rebuild_index(sku)
+                try:
+                    requests.post(f"https://cache/{sku}", timeout=5)
+                except requests.Timeout:
+                    log.info("cache not warmed")
+
+
+            def go():
+                sync.send("a")
+                rebuild.send("a")
+        """,
+    })
+    assert found(tmp_path, diagnostics) == {("actors.py", 17, "QL202")}
+
+
+def test_an_actor_sent_from_a_module_that_never_names_dramatiq(tmp_path: Path) -> None:
+    """`from .actors import export; export.send(…)` in a module that names no queue library:
+    found on demand, so the actor is produced (no orphan) and the send is checked."""
+    diagnostics = run(tmp_path, {
+        "app/__init__.py": "",
+        "app/actors.py": """
+            import dramatiq
+
+
+            @dramatiq.actor(queue_name="reports")
+            def build(account_id):
+                pass
+
+
+            @dramatiq.actor(queue_name="reports")
+            def export(account_id):
+                pass
+
+
+            def rebuild(account_id):
+                build.send(account_id)
+        """,
+        "app/jobs.py": "from .actors import export\n\n\ndef export_all(ids):\n    for i in ids:\n        export.send(i)\n",
+    })
+    assert found(tmp_path, diagnostics) == set()
+    assert ("app/jobs.py", 6, "dramatiq", "reports", "export") in _producers(tmp_path)

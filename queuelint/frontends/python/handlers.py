@@ -39,6 +39,26 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 Handling = list[cst.CSTNode]  # where a failure is being handled: an `except` (or a `try` whose `finally` runs)
 
 
+def _conditional_work(statements: list[cst.BaseStatement]) -> list[list[cst.BaseStatement]]:
+    """`if hook.active: try: deliver(hook) except …` (an `else` that only logs, or none) as
+    the function's work: the `if` is alone among its statements, so its block holds the work."""
+    found = []
+    for statement in statements:
+        if not isinstance(statement, cst.If) or not _holds_the_work(statement, statements):
+            continue
+        other = statement.orelse
+        if isinstance(other, cst.Else) and _classify(list(_block(other.body))) == "handles":
+            continue  # the other branch does work of its own
+        if isinstance(other, cst.If):
+            continue  # an `elif` chain: branches of their own
+        found.append(list(_block(statement.body)))
+    return found
+
+
+def _work_block_of(node: cst.CSTNode, blocks: list[list[cst.BaseStatement]]) -> list[cst.BaseStatement] | None:
+    return next((block for block in blocks if any(statement is node for statement in block)), None)
+
+
 def _walk_blocks(body: cst.BaseSuite) -> Iterator[tuple[cst.CSTNode, list[cst.BaseStatement], Handling]]:
     """`walk(body)`, each node with the statements of the innermost block holding it, and
     the innermost failure handling around it (an `except`; for a `finally`, its `try`'s
@@ -109,15 +129,16 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
     statements = list(body.body) if isinstance(body, cst.IndentedBlock) else []
     if job is not None:
         _router(statements, job, positions, local, facts)
+    work = [statements, *_conditional_work(statements)]
     for node, block, handling in _walk_blocks(body):
         if isinstance(node, cst.Return) and node.value is not None and _error_shaped(node.value, node, function):
             facts.returned_errors.append(BodyFact(positions.span(node), code(module, node),
                                                   recorded=_recorded(block, module) or _recorded(handling, module)))
-        elif isinstance(node, cst.Try) and node in statements:
+        elif isinstance(node, cst.Try) and (holder := _work_block_of(node, work)) is not None:
             # An `except` counts only around the work itself (one beside it guards a
             # best-effort step), but catching a class the task's configuration names for
             # retrying counts wherever it is: the author asked for those failures to be retried.
-            alone = _holds_the_work(node, statements)
+            alone = _holds_the_work(node, holder)
             named = tuple(r for r in retried if r.rsplit(".", 1)[-1] not in BROAD)
             for handler in node.handlers:
                 if _fails(handler, function):
@@ -131,7 +152,8 @@ def analyse(function: cst.FunctionDef, module: cst.Module, positions: Positions,
                         (named and _retried(_caught(handler), named))  # the class the configuration names
                         or (alone and _retried(_caught(handler), retried) and _transient(_caught(handler)))):
                     facts.swallowed_errors.append(BodyFact(positions.span(handler), header, retries=retries))
-        elif isinstance(node, cst.With) and node in statements and _holds_the_work(node, statements):
+        elif isinstance(node, cst.With) and (holder := _work_block_of(node, work)) is not None \
+                and _holds_the_work(node, holder):
             # `with suppress(Exception): work()` is `except Exception: pass`. A named class
             # suppressed in silence (`suppress(FileNotFoundError)`) is `except X: pass`: a
             # decision that it is no failure, left alone like its `except` form.
@@ -330,17 +352,24 @@ def _failed_result(name: str, statement: cst.Return, function: cst.FunctionDef) 
     under an `if` that tests its failure flag, or an assignment before it in the function
     gives it an error-shaped value (`result = {"ok": False, …}`; not another name: no chains)."""
     test = re.compile(FAILURE_TEST.format(re.escape(name)))
-    for node in walk(function.body):
+    # The values the variable may hold at the return: the last one given in a block around it
+    # (it runs before the return), and any given after that in a branch (it may have run).
+    given: list[tuple[cst.BaseExpression, bool]] = []  # (value, in a block around the return)
+    for node, block, _ in _walk_blocks(function.body):
         if node is statement:
-            return False
+            break
         if isinstance(node, cst.If) and test.search(cst.Module([]).code_for_node(node.test)) \
                 and any(inner is statement for inner in walk(node.body)):
             return True
-        if isinstance(node, cst.Assign) and isinstance(node.value, (cst.Dict, cst.Call)) and any(
-                isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets) \
-                and _error_shaped(node.value, statement, function):
-            return True
-    return False
+        if isinstance(node, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name
+                                                for t in node.targets):
+            line = next((i for i, s in enumerate(block) if any(n is node for n in (s, *walk(s)))), None)
+            later = block[line + 1:] if line is not None else []
+            given.append((node.value, any(statement is n for s in later for n in (s, *walk(s)))))
+    start = max((i for i, (_, definite) in enumerate(given) if definite), default=0)
+    # Only a value written out (not another name: no chains) says it is a failure.
+    return any(isinstance(value, (cst.Dict, cst.Call)) and _error_shaped(value, statement, function)
+               for value, _ in given[start:])
 
 
 def _caught_names(function: cst.FunctionDef) -> set[str]:
@@ -369,11 +398,26 @@ def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[c
         for node in [statement, *walk(statement)]:
             if isinstance(node, cst.Await):
                 return False
-            if isinstance(node, cst.Call) and not LOGGING.search(dotted_name(node.func) or ""):
-                callee = dotted_name(node.func) or ""
-                if callee not in ("len", "str", "int", "dict", "list", "getattr", "isinstance"):
-                    return False
+            callee = dotted_name(node.func) or "" if isinstance(node, cst.Call) else None
+            if callee is not None and not LOGGING.search(callee) and not _setting_up(callee):
+                return False
     return True
+
+
+# Calls that set up rather than work: builtins, a clock, an id, serialisation, the environment.
+SETUP_CALLS = frozenset({"len", "str", "int", "float", "bool", "dict", "list", "set", "tuple", "getattr",
+                         "isinstance", "range", "enumerate", "zip", "sorted", "min", "max"})
+SETUP_MODULES = frozenset({"time", "datetime", "uuid", "json", "os", "math", "random", "re", "logging",
+                           "timezone", "settings", "pathlib", "decimal"})
+
+
+def _setting_up(callee: str) -> bool:
+    """`Repo()`, `requests.Session()`, `time.monotonic()`, `uuid.uuid4()`, `get_connection()`:
+    making an object, reading a clock or looking something up is set-up, not work beside a
+    `try` (a class is called by its CamelCase name)."""
+    leaf = callee.rsplit(".", 1)[-1]
+    return callee in SETUP_CALLS or callee.split(".", 1)[0] in SETUP_MODULES or leaf[:1].isupper() \
+        or bool(LOOKUP.search(leaf))  # `get_connection()`, `Order.objects.get(…)`: a lookup
 
 
 # Calls that look something up rather than do the work: `Order.objects.get(pk=…)`,

@@ -828,6 +828,7 @@ def _work_blocks(body: Node, job: str | None, src: SourceText) -> dict[int, list
     # An expression-bodied arrow's expression is its one statement.
     blocks = {body.id: list(body.named_children)} if body.type == "statement_block" or body.parent is None \
         else {body.parent.id: [body]}
+    _conditional_work(blocks, body, src)
     if job is None:
         return blocks
     subject = f"{job}.name"
@@ -848,6 +849,25 @@ def _work_blocks(body: Node, job: str | None, src: SourceText) -> dict[int, list
                 if block is not None and block.type == "statement_block":
                     blocks[block.id] = list(block.named_children)
     return blocks
+
+
+def _conditional_work(blocks: dict[int, list[Node]], body: Node, src: SourceText) -> None:
+    """`if (hook.active) { try { await deliver(hook) } catch … } else { log('skipped') }` as the
+    handler's work: the `if` is alone in the body and its other branch does no work, so its
+    block holds the job's work."""
+    if body.type != "statement_block":
+        return
+    statements = blocks[body.id]
+    for statement in statements:
+        if statement.type != "if_statement" or not _alone(statement, statements, src):
+            continue
+        alternative = statement.child_by_field_name("alternative")
+        other = alternative.named_children[0] if alternative is not None and alternative.named_children else None
+        if other is not None and _classify(_block_statements(other), src, "silent") == "handles":
+            continue  # the other branch does work of its own
+        consequence = statement.child_by_field_name("consequence")
+        if consequence is not None and consequence.type == "statement_block":
+            blocks[consequence.id] = [c for c in consequence.named_children if c.type != "comment"]
 
 
 def _holds_the_work(catch: Node, blocks: dict[int, list[Node]], src: SourceText) -> bool:
@@ -919,13 +939,33 @@ def _failed_result(name: str, statement: Node, src: SourceText) -> bool:
         function = function.parent
     if function is None:
         return False
+    # The values the variable may hold at the return: the last one given in a block around it
+    # (it runs before the return), and any given after that in a branch (it may have run).
+    around = set()
+    parent = statement.parent
+    while parent is not None and parent.id != function.id:
+        around.add(parent.id)
+        parent = parent.parent
+    around.add(function.id)
+    given: list[tuple[Node, Node, bool]] = []  # (where, value, in a block around the return)
     for node in walk_body(function):
-        if node.type == "variable_declarator" and node.start_byte < statement.start_byte:
+        if node.start_byte >= statement.start_byte:
+            continue
+        if node.type == "variable_declarator":  # `const outcome = { ok: false }`
             declared, value = node.child_by_field_name("name"), unwrap(node.child_by_field_name("value"))
-            if declared is not None and value is not None and src.text(declared) == name \
-                    and value.type in ("object", "new_expression"):  # not another name: no chains
-                return _error_shaped(value, statement, src)
-    return False
+        elif node.type == "assignment_expression":  # `let outcome; … outcome = { ok: false }`
+            declared, value = node.child_by_field_name("left"), unwrap(node.child_by_field_name("right"))
+        else:
+            continue
+        if declared is not None and value is not None and src.text(declared) == name:
+            block = enclosing(node, {"statement_block", *FUNCTION_TYPES})
+            given.append((node, value, block is not None and block.id in around))
+    definite = [entry for entry in given if entry[2]]
+    start = max((where.start_byte for where, _, _ in definite), default=-1)
+    possible = [value for where, value, _ in given if where.start_byte >= start]
+    # Only a value written out (not another name: no chains) says it is a failure.
+    return any(value.type in ("object", "new_expression") and _error_shaped(value, statement, src)
+               for value in possible)
 
 
 def _rethrown_later(catch: Node, body: Node, src: SourceText) -> bool:
