@@ -11,10 +11,10 @@ ID_LIKE = re.compile(r"^(id|uuid|guid)$|(Id|ID|_id|Uuid|UUID|_uuid|Guid)$")
 
 
 # Calls that report a failure where it is seen: Sentry's `capture_exception`, a project's
-# `send_slack_error(e)`, `reportFailure(…)`, `mail_builder.export_error(user, ctx)`; not a
-# logger's `error()` nor a `log_error()`.
-REPORTING = re.compile(r"(^|\.)(capture_?exception|(?!log|is|has|to|get|format|parse|make|create|build|wrap)\w+?_?(error|exception|failure))$",
-                       re.I)
+# `send_slack_error(e)`, `reportFailure(…)`, `mail_builder.export_error(user, ctx)`, an in-app
+# alert (`log_jira_generic_alert(…)`); not a logger's `error()` nor a `log_error()`.
+REPORTING = re.compile(r"(^|\.)(capture_?exception|\w*_?alert|"
+                       r"(?!log|is|has|to|get|format|parse|make|create|build|wrap)\w+?_?(error|exception|failure))$", re.I)
 # A value that says "failed" as a state: `"failed"`, `Status.FAILED`, `ProcessingState.error`.
 FAILED_STATES = frozenset({"failed", "failure", "error", "errored", "fail"})
 
