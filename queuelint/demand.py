@@ -6,9 +6,9 @@ workspace) so that unchanged files are not read again."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from queuelint.discover import looks_minified
 from queuelint.files import read_bytes
@@ -56,6 +56,35 @@ def exported_queue_names(facts: Iterable[FileFacts]) -> set[bytes]:
         names.update(name.encode() for name, expr in file.bindings
                      if expr.kind == "queue" and not expr.reason and name in exported)
     return names
+
+
+class Store(Protocol):
+    """What the second look reads into: the facts so far, and a way to read one more file."""
+
+    @property
+    def facts(self) -> Mapping[str, FileFacts]: ...
+
+    def load(self, path: str) -> FileFacts | None: ...
+
+
+def second_look(store: Store, passed_over: Sequence[str], cache: FactCache | None, workers: Workers | None,
+                workspace: Workspace | None = None) -> int:
+    """Read the files the first pass passed over that use what the files read export, and
+    need not name a queue library to do so: users of an exported queue object (by the
+    receivers they call methods on), senders of an actor defined elsewhere (by its name), and
+    importers of a module that is a queue as a whole (by its path). Returns how many."""
+    from queuelint.frontends import PYTHON_SUFFIXES
+
+    read = 0
+    found = queue_users(exported_queue_names(store.facts.values()), passed_over, cache, workspace)
+    for words, suffixes in ((sent_actors(store.facts.values()), PYTHON_SUFFIXES),
+                            (whole_module_queues(store.facts.values()), None)):
+        pending = [p for p in passed_over if p not in store.facts and (suffixes is None or p.endswith(suffixes))]
+        found += files_using(words, pending, cache, workers, workspace) if words else []
+    for path in dict.fromkeys(found):
+        if path not in store.facts and store.load(path) is not None:
+            read += 1
+    return read
 
 
 def whole_module_queues(facts: Iterable[FileFacts]) -> set[bytes]:
