@@ -10,7 +10,14 @@ beneath, call sites are evaluated against those summaries with their arguments b
   name (`publish(name, data)`, `createWorker(queue, processor)`) become producers and
   consumers at each of their calls, through several layers, to a fixed point;
 - `resolve.Resolver` evaluates a call (`createQueue('mail')`, `getQueueName('cron')`,
-  `MailQueue.getInstance()`) to what its callee returns.
+  `MailQueue.getInstance()`) to what its callee returns;
+- `decorated`: a producer whose library its callee's decorator tells (`fn.delay()` on RQ's
+  `@job`, found through the decorator's module);
+- `handlers`: handlers read where they are written (imported and sandboxed processors, the
+  functions a processor hands its work to, RQ job functions), joined to the consumers that
+  run them.
+
+The files these need are read on demand (`demand.second_look`, `engine._factory_users`).
 """
 
 from queuelint.flow.factories import exported_factories
