@@ -99,7 +99,7 @@ def job_functions(store: FactStore, resolver: Resolver,
         store.reload(path, handlers=frozenset(names))
     functions: dict[str, list[Consumer]] = defaultdict(list)
     for (path, name), producer in enqueued.items():
-        handler = next((h for h in store.facts[path].handlers if h.name == name), None) if path in store.facts else None
+        handler = _handler_read(store, path, name)
         if handler is None or handler.span is None:
             continue
         queue = resolver.name(producer.queue, producer.span.path)

@@ -385,7 +385,6 @@ def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[c
     optional step). A statement after it that uses what the `try` computed (`resp = get()`
     inside, `return resp.json()` after) carries its work on, and is not work beside it."""
     bound = _bound_names(try_statement)
-    used = {n.value for n in walk(try_statement) if isinstance(n, cst.Name)}
     after = False
     for statement in statements:
         if statement is try_statement:
@@ -393,7 +392,7 @@ def _holds_the_work(try_statement: cst.BaseCompoundStatement, statements: list[c
             continue
         if after and bound and any(isinstance(n, cst.Name) and n.value in bound for n in walk(statement)):
             continue
-        if not after and (_loads_for(statement, used) or _guard(statement)):
+        if not after and _guard(statement):
             continue
         for node in [statement, *walk(statement)]:
             if isinstance(node, cst.Await):
@@ -421,21 +420,8 @@ def _setting_up(callee: str) -> bool:
 
 
 # Calls that look something up rather than do the work: `Order.objects.get(pk=…)`,
-# `repo.find_one(…)`, `get_object_or_404(…)`.
+# `repo.find_one(…)`, `get_connection()`.
 LOOKUP = re.compile(r"^(get|find|load|query|select|lookup|retrieve|first|one)(_|[A-Z]|$)")
-
-
-def _loads_for(statement: cst.BaseStatement, used: set[str]) -> bool:
-    """`contact = Contact.objects.get(pk=contact_id)` before a `try` that uses `contact`: it
-    loads what the `try` works on, and is not work beside it."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    small = statement.body[0]
-    if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
-        return False
-    value = small.value.expression if isinstance(small.value, cst.Await) else small.value
-    leaf = (dotted_name(value.func) or "").rsplit(".", 1)[-1] if isinstance(value, cst.Call) else ""
-    return bool(LOOKUP.search(leaf)) and bool(_bound_names(statement) & used)
 
 
 def _guard(statement: cst.BaseStatement) -> bool:

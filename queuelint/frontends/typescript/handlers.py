@@ -79,13 +79,9 @@ def analyse(function: Node, src: SourceText, lookup: FunctionLookup) -> HandlerF
     body = function.child_by_field_name("body")
     if body is None:
         return facts
-    job, destructured = first_parameter(function, src)
+    job, _ = first_parameter(function, src)
     done = second_parameter(function, src)
-    name_vars = _name_variables(body, job, src) | ({"name"} & destructured)
-    if job is not None or name_vars:
-        _find_router(body, job, name_vars, src, facts)
-    if job is not None and facts.accepts_any and not facts.routes and facts.router is None:
-        _delegated_router(body, job, src, lookup, facts, depth=0)
+    _route(function, body, src, lookup, facts, depth=0)
     _collect_failure_facts(function, src, lookup, facts, done, via="", depth=0, seen=set())
     if job is not None:
         _collect_job_calls(body, job, src, facts)
@@ -146,13 +142,26 @@ def _find_router(body: Node, job: str | None, name_vars: set[str], src: SourceTe
     _map_router(body, job, name_vars, src, facts)
 
 
-def _delegated_router(body: Node, job: str, src: SourceText, lookup: FunctionLookup, facts: HandlerFacts,
-                      depth: int) -> None:
-    """`(job) => this.handle(job)`, `{ const run = async (job) => { switch … }; await run(job) }`:
-    a handler that hands the job to one function (of the file, or a closure of its own), as a
-    statement of its body, routes as that function does."""
-    if depth >= MAX_DELEGATION:
+def _route(function: Node, body: Node, src: SourceText, lookup: FunctionLookup, facts: HandlerFacts,
+           depth: int) -> None:
+    """The names `function` routes on (a `switch`, an `if` chain, a handler map); or, where it
+    does not route but hands the job to one function, the names that function routes on."""
+    job, destructured = first_parameter(function, src)
+    name_vars = _name_variables(body, job, src) | ({"name"} & destructured)
+    if job is not None or name_vars:
+        _find_router(body, job, name_vars, src, facts)
+    if job is None or depth >= MAX_DELEGATION or facts.routes or facts.router is not None or not facts.accepts_any:
         return
+    target = _handed_to(body, job, src, lookup)
+    inner = target.child_by_field_name("body") if target is not None else None
+    if target is not None and inner is not None:
+        _route(target, inner, src, lookup, facts, depth + 1)
+
+
+def _handed_to(body: Node, job: str, src: SourceText, lookup: FunctionLookup) -> Node | None:
+    """`(job) => this.handle(job)`, `{ const run = async (job) => { switch … }; await run(job) }`:
+    the one function (of the file, or a closure of the handler's own) a statement of the
+    handler's body hands the job to, or None (none, or several: no one of them routes)."""
     targets = []
     for statement in list(body.named_children) if body.type == "statement_block" else [body]:
         call = _statement_call(statement)
@@ -161,20 +170,9 @@ def _delegated_router(body: Node, job: str, src: SourceText, lookup: FunctionLoo
         callee = dotted_name(call.child_by_field_name("function"), src)
         if callee is None:
             continue
-        target = unwrap(_declared_around(call, callee, body, src)) if "." not in callee else None
-        targets.append(target if target is not None and target.type in FUNCTION_TYPES else lookup(callee))
-    if len(targets) != 1 or targets[0] is None:
-        return  # none, or several functions take the job: no one of them is the router
-    target = targets[0]
-    inner = target.child_by_field_name("body")
-    if inner is None:
-        return
-    inner_job, destructured = first_parameter(target, src)
-    name_vars = _name_variables(inner, inner_job, src) | ({"name"} & destructured)
-    if inner_job is not None or name_vars:
-        _find_router(inner, inner_job, name_vars, src, facts)
-    if inner_job is not None and facts.accepts_any and not facts.routes and facts.router is None:
-        _delegated_router(inner, inner_job, src, lookup, facts, depth + 1)
+        closure = unwrap(_declared_around(call, callee, body, src)) if "." not in callee else None
+        targets.append(closure if closure is not None and closure.type in FUNCTION_TYPES else lookup(callee))
+    return targets[0] if len(targets) == 1 else None
 
 
 def _statement_call(statement: Node) -> Node | None:
