@@ -658,7 +658,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
                    or f.api_uses]
     queue_files += [f for f in imported if f.path not in local]
     graph = QueueGraph(queue_files, resolver, producers, consumers, _project_root(settings.root, roots),
-                       job_functions)
+                       job_functions, expanded.relays)
     context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
     for rule in REGISTRY:
@@ -707,25 +707,26 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
     languages = ("typescript", "python")
     # Configured producers were recorded on the first pass.
     searched = dict.fromkeys(languages, store.options.wanted_calls)
+    searched_words: dict[str, set[bytes]] = {language: set() for language in languages}
     expanded = callsites.expand(store.facts.values(), resolver, specs)
     for _ in range(callsites.MAX_ROUNDS):
-        functions = {language: {function for path, function in expanded.discovered
-                                if frontends.language_of(path) == language}
-                     | callsites.wrapper_functions(f for f in store.facts.values()
-                                                   if frontends.language_of(f.path) == language)
-                     for language in languages}
-        wanted = {language: searched[language] | {callsites.short_name(f) for f in functions[language]}
-                  for language in languages}
-        if all(wanted[language] <= searched[language] for language in languages):
-            break
+        changed = False
         for language in languages:
-            if wanted[language] <= searched[language]:
+            of_language = [f for f in store.facts.values() if frontends.language_of(f.path) == language]
+            functions = ({function for path, function in expanded.discovered if frontends.language_of(path) == language}
+                         | callsites.wrapper_functions(of_language))
+            wanted = searched[language] | {callsites.short_name(f) for f in functions}
+            # A method is called on the class or on a class extending it (`new ExportTask().schedule()`).
+            words = callsites.search_words(functions, of_language)
+            if wanted <= searched[language] and words <= searched_words[language]:
                 continue
-            searched[language] = wanted[language]
-            of_language = [p for p in files if frontends.language_of(p) == language]
-            words = {callsites.search_word(f).encode() for f in functions[language]}
-            using = demand.files_using(words, of_language, store.cache, workers, store.workspace)
-            store.reload_all(using, calls=wanted[language], workers=workers)
+            changed = True
+            searched[language], searched_words[language] = wanted, searched_words[language] | words
+            paths = [p for p in files if frontends.language_of(p) == language]
+            using = demand.files_using(searched_words[language], paths, store.cache, workers, store.workspace)
+            store.reload_all(using, calls=wanted, workers=workers)
+        if not changed:
+            break
         expanded = callsites.expand(store.facts.values(), resolver, specs)
     return expanded
 

@@ -61,6 +61,7 @@ class Coverage:
     queues: int = 0
     producers: int = 0
     producers_not_followed: int = 0  # queue or job name not known statically (run-time values excluded)
+    producer_calls: int = 0  # calls of the functions producers are written in (`new ExportTask().schedule()`)
     consumers: int = 0
     consumers_not_followed: int = 0  # queue not known statically
     library_files: int = 0  # files that import a queue library
@@ -96,5 +97,8 @@ class Coverage:
             return f"{checked}: no queue library is used here."
         others = (f"; {self.others_not_followed:,} other queue-like site{'s' if self.others_not_followed != 1 else ''} "
                   "not followed (`queuelint graph --format json` lists them)") if self.others_not_followed else ""
-        return (f"{checked}: {counted(self.queues, 'queue')}, {counted(self.producers, 'producer', self.producers_not_followed)}, "
+        calls = (f" called from {counted(self.producer_calls, 'place')} through the functions they are in"
+                 if self.producer_calls else "")
+        return (f"{checked}: {counted(self.queues, 'queue')}, "
+                f"{counted(self.producers, 'producer', self.producers_not_followed)}{calls}, "
                 f"{counted(self.consumers, 'consumer', self.consumers_not_followed)}{others}.")

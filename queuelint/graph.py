@@ -31,6 +31,8 @@ from queuelint.resolve import Name, Resolver
 if TYPE_CHECKING:
     import networkx as nx
 
+    from queuelint.flow.callsites import Relay
+
 
 @dataclass(frozen=True)
 class ProducerSite:
@@ -72,11 +74,13 @@ class QueueGraph:
     def __init__(self, facts: Iterable[FileFacts], resolver: Resolver,
                  producers: Mapping[str, list[Producer]] | None = None,
                  consumers: Mapping[str, list[Consumer]] | None = None, root: str = "",
-                 job_functions: Mapping[str, list[Consumer]] | None = None) -> None:
+                 job_functions: Mapping[str, list[Consumer]] | None = None,
+                 relays: Mapping[str, list[Relay]] | None = None) -> None:
         """`producers` and `consumers` replace the files' own (after wrappers and imported
         processors were followed); `root`, the project's, tells test code by its path;
         `job_functions`: functions run as jobs with no registration (RQ's), handlers that take
-        no part in routing."""
+        no part in routing; `relays`: calls of the functions producers are written in, listed
+        as producers reached through them (no rule reads them: findings stay at the wrapper)."""
         self.facts = sorted(facts, key=lambda f: f.path)
         self.root = root
         self._programs: dict[str, Program] = {}
@@ -88,6 +92,8 @@ class QueueGraph:
 
         self.graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self.producer_sites: list[ProducerSite] = []
+        self.relay_sites: list[ProducerSite] = []
+        self._site_of: dict[tuple[str, Producer], ProducerSite] = {}
         self.consumer_sites: list[ConsumerSite] = []
         self.unresolved: list[tuple[Span, str]] = []
         self.declarations: list[tuple[QueueDecl, str, Name]] = []  # (declaration, path, resolved name)
@@ -100,11 +106,18 @@ class QueueGraph:
                 self._add_producer(file.path, producer)
             for consumer in (consumers[file.path] if consumers and file.path in consumers else file.consumers):
                 self._add_consumer(file.path, consumer)
+        for path, found in sorted((relays or {}).items()):
+            for relay in found:
+                wrapper = self._site_of.get((relay.wrapper_path, relay.wrapper))
+                if wrapper is not None and wrapper.queue.is_value:
+                    called = replace(wrapper.producer, span=relay.span, via=relay.via, within="")
+                    self.relay_sites.append(ProducerSite(called, path, wrapper.queue, wrapper.job))
         self.job_function_sites = [ConsumerSite(function, path, resolver.name(function.queue, path), ())
                                    for path, functions in sorted((job_functions or {}).items())
                                    for function in functions]
 
     def _add_producer(self, path: str, producer: Producer) -> None:
+        original = producer
         if not producer.library:  # a call on an imported object: a producer only if that is a queue
             found = self.resolver.queue_object(producer.queue, path)
             if found is None:
@@ -116,6 +129,7 @@ class QueueGraph:
             return  # `x.send()` on an object not known to be a Dramatiq actor (a signal, a mailer)
         index = len(self.producer_sites)
         self.producer_sites.append(site)
+        self._site_of[(path, original)] = site
         node = ("producer", index)
         self.graph.add_node(node, site=site)
         if not site.queue.is_value:
@@ -288,6 +302,7 @@ class QueueGraph:
             files=files,
             queues=len(self.queues()),
             producers=len(self.producer_sites),
+            producer_calls=len(self.relay_sites),
             producers_not_followed=sum(1 for s in self.producer_sites  # a name built around data is followed
                                        if not s.queue.is_value or (s.job.status == "unknown" and not s.job.holes)),
             consumers=len(self.consumer_sites),

@@ -20,6 +20,10 @@ def as_json(graph: QueueGraph) -> dict[str, Any]:
             {"path": display_path(s.path), "line": s.span.line,
              "job": s.job.value if s.job.is_value else None, "library": s.producer.library}
             for s in graph.producers(queue)
+        ] + [
+            {"path": display_path(s.path), "line": s.span.line,
+             "job": s.job.value if s.job.is_value else None, "library": s.producer.library, "via": s.producer.via}
+            for s in graph.relay_sites if s.queue.value == queue
         ]
         consumers = []
         for site in graph.consumers(queue):

@@ -198,6 +198,9 @@ class Producer:
     # Files besides its own this producer was made from: the wrapper's module and what
     # resolving it read (set by the analysis, never by a front-end).
     derived_from: tuple[str, ...] = ()
+    # The named function (or method, `Class.method`) it is written in: its calls are the
+    # places this job is really put on the queue from (see `flow.callsites.relays`).
+    within: str = ""
 
     def option(self, key: str) -> JobOption | None:
         return next((o for o in self.options if o.key == key), None)
@@ -327,6 +330,8 @@ class FileFacts:
     reexports: tuple[ReExport, ...] = ()
     bindings: tuple[tuple[str, Expr], ...] = ()  # top-level constants, flattened: ``JobName.A``
     classes: tuple[tuple[str, Span], ...] = ()  # class and function declarations, for lookups
+    methods: tuple[str, ...] = ()  # the methods its classes define (`Task.schedule`), to find a call's callee
+    bases: tuple[tuple[str, str], ...] = ()  # (class, the class it extends as written)
     calls: tuple[CallSite, ...] = ()
     api_uses: tuple[ApiUse, ...] = ()
     handlers: tuple[Handler, ...] = ()

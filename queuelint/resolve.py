@@ -169,6 +169,25 @@ class Resolver:
         """Where a class or function named `local` in `path` is defined: (path, name)."""
         return self._definition(path, local, 0)
 
+    def method(self, cls: str, method: str, path: str) -> tuple[str, str] | None:
+        """Where the method `method` of class `cls` (named in `path`) is defined: in the class,
+        or in the class it extends, and so on up: (path, `Owner.method`)."""
+        found = self._definition(path, cls, 0)
+        for _ in range(MAX_DEPTH):
+            if found is None:
+                return None
+            where, owner = found
+            facts = self._load(where)
+            if facts is None:
+                return None
+            if f"{owner}.{method}" in facts.methods:
+                return where, f"{owner}.{method}"
+            base = next((b for c, b in facts.bases if c == owner), None)
+            if base is None:
+                return None
+            found = self._definition(where, base, 0) if "." not in base else None
+        return None
+
     def package_root(self, directory: str) -> str:
         return self._locator.package_root(directory)
 

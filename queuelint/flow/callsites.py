@@ -72,23 +72,56 @@ def search_word(function: str) -> str:
     return owner or name
 
 
+def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[bytes]:
+    """The words of `search_word`, and for a method the names of the classes that extend its
+    class, through any number of layers, as far as the files read show them."""
+    extending: dict[str, set[str]] = defaultdict(set)
+    for file in facts:
+        for cls, base in file.bases:
+            extending[base.rpartition(".")[2]].add(cls)
+    words: set[str] = set()
+    for function in functions:
+        word = search_word(function)
+        pending = [word] if "." in function else []
+        words.add(word)
+        while pending:
+            for cls in extending.get(pending.pop(), ()):
+                if cls not in words:
+                    words.add(cls)
+                    pending.append(cls)
+    return {w.encode() for w in words}
+
+
 def wrapper_functions(facts: Iterable[FileFacts]) -> frozenset[str]:
-    """Wrapper functions (`addJobToQueue`, `Mailer.publish`, `createWorker`), to look for
-    their call sites."""
+    """Wrapper functions (`addJobToQueue`, `Mailer.publish`, `createWorker`), and the functions
+    a producer is written in (`BaseTask.schedule`), to look for their call sites."""
     functions = set()
     for file in facts:
         sites: list[Producer | Consumer] = [*file.producers, *file.consumers]
         for site in sites:
-            function = wrapped_function(site)
+            function = wrapped_function(site) or (site.within if isinstance(site, Producer) else "")
             if function:
                 functions.add(function)
     return frozenset(functions)
+
+
+class Relay(NamedTuple):
+    """A call of a function a producer is written in (`new ExportTask().schedule(props)` of
+    `BaseTask.schedule`, which adds the job): a place the job is put on the queue from. It
+    adds the wrapper's job, so findings stay at the wrapper; the graph lists it as a producer
+    reached through `via`."""
+
+    span: Span
+    via: str
+    wrapper_path: str
+    wrapper: Producer
 
 
 class Expanded(NamedTuple):
     producers: dict[str, list[Producer]]
     consumers: dict[str, list[Consumer]]
     discovered: frozenset[tuple[str, str]]  # (file, function): callers passing their parameter on
+    relays: dict[str, list[Relay]]  # per file: its calls of functions producers are written in
 
 
 def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[ProducerSpec, ...] = ()) -> Expanded:
@@ -119,7 +152,23 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[Producer
     for path, items in producers.items():
         unique = {(p.span, p.job, p.queue): p for p in reversed(items)}
         producers[path] = [p for p in items if unique.get((p.span, p.job, p.queue)) is p]
-    return Expanded(producers, consumers, frozenset(discovered))
+    return Expanded(producers, consumers, frozenset(discovered), relays(producers, calls))
+
+
+def relays(producers: dict[str, list[Producer]], calls: dict[Function, list[tuple[str, CallSite]]]
+           ) -> dict[str, list[Relay]]:
+    """The calls of each function a producer of its own name and queue is written in (one
+    layer: a caller's callers may call it for other reasons)."""
+    found: dict[str, list[Relay]] = defaultdict(list)
+    for path, items in producers.items():
+        for producer in items:
+            if not producer.within or wrapped_function(producer):
+                continue
+            for site_path, site in calls.get((path, producer.within), []):
+                if site_path == path and site.span == producer.span:
+                    continue
+                found[site_path].append(Relay(site.span, producer.within, path, producer))
+    return dict(found)
 
 
 Site = TypeVar("Site", Producer, Consumer)
@@ -186,19 +235,24 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
     kind, _, name = target.partition(":")
     if kind == "local":
         return path, name
-    if kind == "self":
-        return path, name
+    if kind == "self":  # `this.schedule()`: the class's own method, or one it inherits
+        owner, _, method = name.rpartition(".")
+        return resolver.method(owner, method, path) or (path, name)
     if kind == "import":
         found = resolver.definition(name, path)
         return found
-    if kind == "new":
-        found = resolver.definition(name, path)
-        return (found[0], f"{found[1]}.constructor") if found is not None else None
-    if kind in ("member", "static"):  # a method on a typed field, or a class's own
+    if kind == "new":  # the class's constructor, or the one it inherits
+        return resolver.method(name, "constructor", path) or _named(resolver.definition(name, path), "constructor")
+    if kind in ("member", "static", "instance"):  # on a typed field, a class's own, an instance made
         type_name, _, method = name.rpartition(".")
-        found = resolver.definition(type_name, path)
-        return (found[0], f"{found[1]}.{method}") if found is not None else None
+        # Defined in the class or a class it extends; a class the project has not seen keeps
+        # its name, as a call of a method whose file is not known.
+        return resolver.method(type_name, method, path) or _named(resolver.definition(type_name, path), method)
     return None
+
+
+def _named(found: tuple[str, str] | None, method: str) -> Function | None:
+    return (found[0], f"{found[1]}.{method}") if found is not None else None
 
 
 def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
@@ -215,7 +269,7 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
             job, anchor = _argument_with_span(site, job.text)
             derived = _derived(producer.derived_from, read, path, site_path)
             return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function,
-                                      derived_from=derived)
+                                      derived_from=derived, within="")
         # The name is the wrapper's own (only the queue came from the caller): the finding belongs
         # where that name is written, so the producer stays there with the queue made file-independent.
         queue = _fixed(resolver.name(queue, site_path), queue)

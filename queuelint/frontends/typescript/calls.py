@@ -19,7 +19,7 @@ from queuelint.frontends.typescript.syntax import (
     query,
     unwrap,
 )
-from queuelint.frontends.typescript.values import expr_of
+from queuelint.frontends.typescript.values import expr_of, lookup_local
 from queuelint.model import Argument, CallSite, Expr, Field
 
 CALL_QUERY = """
@@ -38,9 +38,8 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
         call = captures["call"][0]
         target = _target(call, state, field_types)
         args = arguments(call)
-        if args:
-            name = state.src.text(captures["name"][0])
-            found.append(CallSite(state.src.span(call), name, target or "", tuple(_argument(a, state) for a in args)))
+        name = state.src.text(captures["name"][0])
+        found.append(CallSite(state.src.span(call), name, target or "", tuple(_argument(a, state) for a in args)))
     return tuple(found)
 
 
@@ -51,7 +50,11 @@ def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]
         if imported is not None and imported.module in LIBRARY_MODULES:
             return None
         return f"new:{name}"
-    path = dotted_name(call.child_by_field_name("function"), state.src)
+    function = call.child_by_field_name("function")
+    instance = _instance_class(function, state)
+    if instance is not None:
+        return instance
+    path = dotted_name(function, state.src)
     if path is None:
         return None
     parts = path.split(".")
@@ -77,6 +80,28 @@ def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]
         declared = field_types[cls.id].get(parts[1])
         return f"member:{declared}.{parts[2]}" if declared else None
     return None
+
+
+def _instance_class(function: Node | None, state: Extraction) -> str | None:
+    """`new ExportTask().schedule(…)`, or `task.schedule(…)` on a `const task = new ExportTask(…)`:
+    a method of the class made (or of a class it extends)."""
+    if function is None or function.type != "member_expression":
+        return None
+    receiver = unwrap(function.child_by_field_name("object"))
+    method = state.src.text(function.child_by_field_name("property"))
+    if receiver is not None and receiver.type == "identifier":
+        binding = lookup_local(receiver, state.src.text(receiver), state.src)
+        receiver = unwrap(binding.value) if binding.kind in ("const", "module") else None
+    if receiver is None or receiver.type != "new_expression":
+        return None
+    constructor = receiver.child_by_field_name("constructor")
+    if constructor is None or constructor.type != "identifier":
+        return None
+    name = state.src.text(constructor)
+    imported = state.imports.get(name)
+    if imported is not None and imported.module in LIBRARY_MODULES:
+        return None
+    return f"instance:{name}.{method}"
 
 
 def _field_types(cls: Node, state: Extraction) -> dict[str, str]:

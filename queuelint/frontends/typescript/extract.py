@@ -89,7 +89,9 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     reexports: list[ReExport] = []
     bindings: list[tuple[str, Expr]] = []
     classes: list[tuple[str, Span]] = []
-    _read_module_level(root, state, exports, reexports, bindings, classes)
+    methods: list[str] = []
+    bases: list[tuple[str, str]] = []
+    _read_module_level(root, state, exports, reexports, bindings, classes, methods, bases)
     state.libraries = {LIBRARY_MODULES[i.module] for i in state.imports.values() if i.module in LIBRARY_MODULES}
 
     captures = QueryCursor(query(dialect, QUERY)).matches(root)
@@ -146,6 +148,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         bindings=(*bindings, *((name, Expr("queue", obj.library, parts=(obj.name,)))
                                for name, obj in state.module_queues.items() if obj.kind == "queue")),
         classes=tuple(classes),
+        methods=tuple(methods),
+        bases=tuple(bases),
         calls=calls.call_sites(root, state, dialect, wanted_calls) if wanted_calls else (),
         api_uses=tuple(state.api_uses),
         handlers=tuple(_handler(root, name, state) for name in sorted(handlers)),
@@ -200,6 +204,8 @@ def _read_module_level(
     reexports: list[ReExport],
     bindings: list[tuple[str, Expr]],
     classes: list[tuple[str, Span]],
+    methods: list[str],
+    bases: list[tuple[str, str]],
 ) -> None:
     src = state.src
     for statement in root.named_children:
@@ -251,8 +257,29 @@ def _read_module_level(
             classes.append((name, src.span(name_node)))
             if declaration.type != "function_declaration":
                 _bind_static_members(name, declaration, src, bindings)
+                _read_class_shape(name, declaration, src, methods, bases)
         elif declaration.type == "expression_statement":
             _read_commonjs_export(declaration, src, exports, bindings)
+
+
+def _read_class_shape(name: str, declaration: Node, src: SourceText, methods: list[str],
+                      bases: list[tuple[str, str]]) -> None:
+    """The class's methods (and function-valued fields) and the class it extends: where a
+    method called on an instance (`new ExportTask().schedule()`) is found."""
+    for child in declaration.named_children:
+        if child.type != "class_heritage":
+            continue
+        clause = next((c for c in child.named_children if c.type == "extends_clause"), child)
+        base = next((c for c in clause.named_children if c.type in ("identifier", "member_expression")), None)
+        written = dotted_name(base, src) if base is not None else None
+        if written:
+            bases.append((name, written))
+    body = declaration.child_by_field_name("body")
+    for member in body.named_children if body is not None else []:
+        if member.type in ("method_definition", "public_field_definition"):
+            key = property_name(member.child_by_field_name("name"), src)
+            if key:
+                methods.append(f"{name}.{key}")
 
 
 def _read_import(statement: Node, state: Extraction) -> None:

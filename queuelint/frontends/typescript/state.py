@@ -18,7 +18,7 @@ from queuelint.frontends.typescript.syntax import (
     property_name,
     unwrap,
 )
-from queuelint.frontends.typescript.values import expr_of, lookup_local
+from queuelint.frontends.typescript.values import expr_of, lookup_local, named_function
 from queuelint.model import (
     ApiUse,
     Consumer,
@@ -340,7 +340,9 @@ def job_options(node: Node | None, state: Extraction, prefix: str = "") -> tuple
 def add_opaque_bulk(state: Extraction, call: Node, queue: QueueObject) -> None:
     """`queue.addBulk(jobs)` with jobs built elsewhere: names unknown, but the queue gets jobs."""
     state.producers.append(
-        Producer(state.src.span(call), queue.library, "addBulk", queue.name, Expr.unknown("addBulk(jobs)", "the jobs come from an array built elsewhere"))
+        Producer(state.src.span(call), queue.library, "addBulk", queue.name,
+                 Expr.unknown("addBulk(jobs)", "the jobs come from an array built elsewhere"),
+                 within=named_function(call, state.src))
     )
 
 
@@ -348,7 +350,8 @@ def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue
                  options: Node | None = None, arguments: list[Node] | None = None) -> None:
     spans = tuple(state.src.span(a) for a in arguments or ())
     state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state),
-                                    arguments=spans, guard=_parameter_guard(anchor, queue, job, state)))
+                                    arguments=spans, guard=_parameter_guard(anchor, queue, job, state),
+                                    within=named_function(anchor, state.src)))
 
 
 def _parameter_guard(anchor: Node, queue: Expr, job: Expr, state: Extraction) -> str:

@@ -188,6 +188,19 @@ def function_id(function: Node | None, src: SourceText) -> str:
     return ""
 
 
+def named_function(node: Node, src: SourceText) -> str:
+    """The id of the nearest named function around `node` (a callback inside one runs as its
+    part), or "" at module level."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type in FUNCTION_TYPES:
+            name = function_id(parent, src)
+            if name:
+                return name
+        parent = parent.parent
+    return ""
+
+
 def parameter(binding: Binding, rest: str, text: str, src: SourceText) -> Expr:
     """A value that comes in through a parameter of a named function: resolved at its call sites."""
     owner = function_id(binding.function, src)

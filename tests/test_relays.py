@@ -1,0 +1,135 @@
+"""Calls of the functions producers are written in: the places a job is really put on the
+queue from (`new ExportTask().schedule(props)` over `BaseTask.schedule()`), followed through
+class hierarchies, instances, static methods and plain helpers; findings stay at the wrapper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from queuelint import engine
+from queuelint.config import Settings
+from tests.helpers import found, run, write_project
+
+BASE_TASK = """
+import Queue from 'bull';
+const tasks = new Queue('tasks');
+export abstract class BaseTask<T> {
+  public schedule(props: T) {
+    return tasks.add({ name: this.constructor.name, props });
+  }
+  abstract perform(props: T): Promise<void>;
+}
+"""
+EXPORT_TASK = """
+import { BaseTask } from './base/BaseTask';
+export default class ExportTask extends BaseTask<{ id: string }> {
+  async perform() {}
+}
+"""
+# A layer between: the call names only the subclass of a subclass.
+ZIP_EXPORT_TASK = """
+import ExportTask from './ExportTask';
+export class ZipExportTask extends ExportTask {}
+"""
+
+
+def relays(root: Path, files: dict[str, str]) -> set[tuple[str, int, str, str, str]]:
+    """(file, line, queue, job, via) of each call reaching a producer through its function."""
+    write_project(root, files)
+    result = engine.analyse([str(root)], Settings(root=str(root)), jobs=1)
+    assert result.graph is not None and not result.internal_errors
+    return {(Path(s.path).relative_to(root).as_posix(), s.span.line, s.queue.value, s.job.value, s.producer.via)
+            for s in result.graph.relay_sites}
+
+
+def test_a_method_inherited_through_layers_is_called_on_instances_of_subclasses(tmp_path: Path) -> None:
+    caller = """
+    import ExportTask from '../tasks/ExportTask';
+    import { ZipExportTask } from '../tasks/ZipExportTask';
+    export async function onExport(id: string) {
+      await new ExportTask().schedule({ id });
+      const zipped = new ZipExportTask();
+      await zipped.schedule({ id });
+    }
+    """
+    assert relays(tmp_path, {"src/tasks/base/BaseTask.ts": BASE_TASK, "src/tasks/ExportTask.ts": EXPORT_TASK,
+                             "src/tasks/ZipExportTask.ts": ZIP_EXPORT_TASK, "src/events/export.ts": caller}) == {
+        ("src/events/export.ts", 5, "tasks", "__default__", "BaseTask.schedule"),
+        ("src/events/export.ts", 7, "tasks", "__default__", "BaseTask.schedule"),
+    }
+
+
+def test_a_subclass_overriding_the_method_is_not_the_base_s_call(tmp_path: Path) -> None:
+    own = """
+    import { BaseTask } from './base/BaseTask';
+    export class LocalTask extends BaseTask<{}> {
+      public schedule() { return Promise.resolve(); }
+      async perform() {}
+    }
+    """
+    caller = """
+    import { LocalTask } from '../tasks/LocalTask';
+    import ExportTask from '../tasks/ExportTask';
+    class Unrelated { schedule() {} }
+    export function go() {
+      new LocalTask().schedule();
+      new Unrelated().schedule();
+      new ExportTask().schedule({ id: '1' });
+    }
+    """
+    assert relays(tmp_path, {"src/tasks/base/BaseTask.ts": BASE_TASK, "src/tasks/ExportTask.ts": EXPORT_TASK,
+                             "src/tasks/LocalTask.ts": own, "src/events/go.ts": caller}) == {
+        ("src/events/go.ts", 8, "tasks", "__default__", "BaseTask.schedule"),
+    }
+
+
+def test_this_calls_static_methods_and_plain_helpers(tmp_path: Path) -> None:
+    mailer = """
+    import { Queue } from 'bullmq';
+    const mail = new Queue('mail');
+    export async function sendWelcome(userId: string) {
+      await mail.add('welcome', { userId });
+    }
+    export class Digest {
+      static enqueue(day: string) { return mail.add('digest', { day }); }
+      async later() { await this.nudge(); }
+      private nudge() { return mail.add('nudge', {}); }
+    }
+    """
+    caller = """
+    import { sendWelcome, Digest } from './mailer';
+    export async function signUp(id: string) {
+      await sendWelcome(id);
+      await Digest.enqueue('monday');
+    }
+    """
+    assert relays(tmp_path, {"src/mailer.ts": mailer, "src/signup.ts": caller}) == {
+        ("src/signup.ts", 4, "mail", "welcome", "sendWelcome"),
+        ("src/signup.ts", 5, "mail", "digest", "Digest.enqueue"),
+        ("src/mailer.ts", 9, "mail", "nudge", "Digest.nudge"),
+    }
+
+
+def test_findings_stay_at_the_wrapper_and_the_summary_counts_the_calls(tmp_path: Path) -> None:
+    mailer = """
+    import { Queue, Worker } from 'bullmq';
+    const mail = new Queue('mail');
+    export function sendWelcome(userId: string) { return mail.add('welcom', { userId }); }
+    new Worker('mail', async (job) => {
+      switch (job.name) {
+        case 'welcome': return;
+        default: throw new Error(`unknown ${job.name}`);
+      }
+    });
+    """
+    callers = """
+    import { sendWelcome } from './mailer';
+    export const a = () => sendWelcome('1');
+    export const b = () => sendWelcome('2');
+    """
+    diagnostics = run(tmp_path, {"src/mailer.ts": mailer, "src/callers.ts": callers})
+    # Once where the name is written (and the handled name nothing produces), not at each call.
+    assert found(tmp_path, diagnostics) == {("src/mailer.ts", 4, "QL102"), ("src/mailer.ts", 7, "QL103")}
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.coverage.producer_calls == 2
+    assert "1 producer called from 2 places through the functions they are in" in result.coverage.line()
