@@ -713,9 +713,10 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
         changed = False
         for language in languages:
             of_language = [f for f in store.facts.values() if frontends.language_of(f.path) == language]
+            relays, private = callsites.relay_functions(of_language)
             functions = ({function for path, function in expanded.discovered if frontends.language_of(path) == language}
-                         | callsites.wrapper_functions(of_language))
-            wanted = searched[language] | {callsites.short_name(f) for f in functions}
+                         | callsites.wrapper_functions(of_language) | relays)
+            wanted = searched[language] | {callsites.short_name(f) for f in functions.union(*private.values())}
             # A method is called on the class or on a class extending it (`new ExportTask().schedule()`).
             words = callsites.search_words(functions, of_language)
             if wanted <= searched[language] and words <= searched_words[language]:
@@ -724,7 +725,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             searched[language], searched_words[language] = wanted, searched_words[language] | words
             paths = [p for p in files if frontends.language_of(p) == language]
             using = demand.files_using(searched_words[language], paths, store.cache, workers, store.workspace)
-            store.reload_all(using, calls=wanted, workers=workers)
+            store.reload_all(sorted(set(using) | set(private)), calls=wanted, workers=workers)
         if not changed:
             break
         expanded = callsites.expand(store.facts.values(), resolver, specs)

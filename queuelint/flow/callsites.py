@@ -93,16 +93,33 @@ def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[by
 
 
 def wrapper_functions(facts: Iterable[FileFacts]) -> frozenset[str]:
-    """Wrapper functions (`addJobToQueue`, `Mailer.publish`, `createWorker`), and the functions
-    a producer is written in (`BaseTask.schedule`), to look for their call sites."""
+    """Wrapper functions (`addJobToQueue`, `Mailer.publish`, `createWorker`), to look for
+    their call sites."""
     functions = set()
     for file in facts:
         sites: list[Producer | Consumer] = [*file.producers, *file.consumers]
         for site in sites:
-            function = wrapped_function(site) or (site.within if isinstance(site, Producer) else "")
+            function = wrapped_function(site)
             if function:
                 functions.add(function)
     return frozenset(functions)
+
+
+def relay_functions(facts: Iterable[FileFacts]) -> tuple[set[str], dict[str, set[str]]]:
+    """The functions producers of their own name and queue are written in (`BaseTask.schedule`),
+    whose calls are looked for: those other modules can call (exported, or methods of an
+    exported class), searched everywhere; and, per file, those only their own module can."""
+    exported: set[str] = set()
+    private: dict[str, set[str]] = defaultdict(set)
+    for file in facts:
+        public = {local for _, local in file.exports}
+        for producer in file.producers:
+            if producer.within and not wrapped_function(producer):
+                if producer.within.partition(".")[0] in public or file.language == "python":
+                    exported.add(producer.within)
+                else:
+                    private[file.path].add(producer.within)
+    return exported, dict(private)
 
 
 class Relay(NamedTuple):
