@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from queuelint.flow.callsites import Expanded
     from queuelint.graph import QueueGraph
-    from queuelint.model import FileFacts
+    from queuelint.model import CallSite, FileFacts
     from queuelint.resolve import Resolver
 
 
@@ -708,12 +708,20 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
     # Configured producers were recorded on the first pass.
     searched = dict.fromkeys(languages, store.options.wanted_calls)
     searched_words: dict[str, set[bytes]] = {language: set() for language in languages}
+    relay_calls: dict[str, tuple[CallSite, ...]] = {}
+    searched_relays: frozenset[str] = frozenset()
     expanded = callsites.expand(store.facts.values(), resolver, specs)
     for _ in range(callsites.MAX_ROUNDS):
         changed = False
         for language in languages:
             of_language = [f for f in store.facts.values() if frontends.language_of(f.path) == language]
             relays, private = callsites.relay_functions(of_language)
+            if language == "python":  # their calls found without reading the callers in full
+                wanted_relays = frozenset(relays) | searched_relays
+                if wanted_relays != searched_relays:
+                    changed, searched_relays = True, wanted_relays
+                    relay_calls = _python_relay_calls(wanted_relays, files, store, workers)
+                relays, private = set(), {}
             functions = ({function for path, function in expanded.discovered if frontends.language_of(path) == language}
                          | callsites.wrapper_functions(of_language) | relays)
             wanted = searched[language] | {callsites.short_name(f) for f in functions.union(*private.values())}
@@ -728,8 +736,21 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             store.reload_all(sorted(set(using) | set(private)), calls=wanted, workers=workers)
         if not changed:
             break
-        expanded = callsites.expand(store.facts.values(), resolver, specs)
+        expanded = callsites.expand(store.facts.values(), resolver, specs, relay_calls)
     return expanded
+
+
+def _python_relay_calls(functions: frozenset[str], files: Sequence[str], store: FactStore,
+                        workers: Workers | None) -> dict[str, tuple[CallSite, ...]]:
+    """Calls of the Python functions producers are written in, in the modules that name them."""
+    from queuelint.frontends.python.callers import calls_in
+
+    names = {f.encode() for f in functions}
+    paths = [p for p in files if p.endswith(frontends.PYTHON_SUFFIXES)]
+    using = demand.files_using(names, paths, store.cache, workers, store.workspace)
+    work = partial(calls_in, wanted=functions)
+    found = workers.map(work, using) if workers is not None and workers.wanted(len(using)) else work(using)
+    return {path: calls for path, calls in zip(using, found, strict=True) if calls}
 
 
 def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | None, workers: Workers) -> int:

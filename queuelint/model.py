@@ -235,6 +235,7 @@ class CallSite:
     name: str  # the callee's own name: `addJobToQueue`
     target: str  # empty when the callee cannot be located (a call on a local variable)
     args: tuple[Argument, ...]
+    callee: Span | None = None  # the callee's name (`schedule` of a call over several lines)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,11 @@ class Resolver:
         """Where a class or function named `local` in `path` is defined: (path, name)."""
         return self._definition(path, local, 0)
 
+    def imported_definition(self, module: str, name: str, importer: str) -> tuple[str, str] | None:
+        """Where `name` imported from `module` by `importer` is defined: (path, name)."""
+        target = self.module_path(module, importer)
+        return self._exported_definition(target, name, 1) if target else None
+
     def method(self, cls: str, method: str, path: str) -> tuple[str, str] | None:
         """Where the method `method` of class `cls` (named in `path`) is defined: in the class,
         or in the class it extends, and so on up: (path, `Owner.method`)."""

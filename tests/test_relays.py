@@ -133,3 +133,47 @@ def test_findings_stay_at_the_wrapper_and_the_summary_counts_the_calls(tmp_path:
     result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
     assert result.coverage.producer_calls == 2
     assert "1 producer called from 2 places through the functions they are in" in result.coverage.line()
+
+
+def test_python_helpers_called_by_name_import_or_relative_import(tmp_path: Path) -> None:
+    tasks = """
+    from celery import shared_task
+
+    @shared_task
+    def send_receipt(order_id):
+        pass
+
+    def notify_customer(order_id):
+        send_receipt.delay(order_id)
+    """
+    checkout = """
+    from app.mail.tasks import notify_customer as notify
+    from .tasks import notify_customer
+
+    def complete(order):
+        notify(order.id)
+        notify_customer(order.id)
+        send_receipt(order.id)  # a task called in-process queues nothing
+    """
+    assert relays(tmp_path, {"app/__init__.py": "", "app/mail/__init__.py": "", "app/mail/tasks.py": tasks,
+                             "app/mail/checkout.py": checkout}) == {
+        ("app/mail/checkout.py", 6, "celery", "app.mail.tasks.send_receipt", "notify_customer"),
+        ("app/mail/checkout.py", 7, "celery", "app.mail.tasks.send_receipt", "notify_customer"),
+    }
+
+
+def test_python_callers_that_do_not_parse_lose_only_their_own_calls(tmp_path: Path) -> None:
+    tasks = """
+    import dramatiq
+
+    @dramatiq.actor
+    def reindex(doc_id):
+        pass
+
+    def schedule_reindex(doc_id):
+        reindex.send(doc_id)
+    """
+    broken = "from app.tasks import schedule_reindex\ndef f(:\n    schedule_reindex(1)\n"
+    fine = "from app.tasks import schedule_reindex\n\ndef g():\n    schedule_reindex(2)\n"
+    assert relays(tmp_path, {"app/__init__.py": "", "app/tasks.py": tasks, "app/broken.py": broken,
+                             "app/fine.py": fine}) == {("app/fine.py", 4, "default", "reindex", "schedule_reindex")}

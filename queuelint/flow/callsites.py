@@ -15,14 +15,16 @@ absence claims open, see `graph.open_consumers`).
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import NamedTuple, TypeVar
 
 from queuelint.config import ProducerSpec
 from queuelint.findings import Span
 from queuelint.model import CallSite, Consumer, Expr, FileFacts, Producer
+from queuelint.programs import TEST_FILE
 from queuelint.resolve import Name, Resolver, bind_parameters
 
 MAX_ROUNDS = 6
@@ -112,14 +114,29 @@ def relay_functions(facts: Iterable[FileFacts]) -> tuple[set[str], dict[str, set
     exported: set[str] = set()
     private: dict[str, set[str]] = defaultdict(set)
     for file in facts:
-        public = {local for _, local in file.exports}
+        if TEST_FILE.search(os.path.basename(file.path)):
+            continue  # a test's functions are called by the test runner
+        public = _callable_from_elsewhere(file)
         for producer in file.producers:
+            if file.language == "python" and producer.within not in public:
+                continue  # a method: see `_callable_from_elsewhere`
             if producer.within and not wrapped_function(producer):
-                if producer.within.partition(".")[0] in public or file.language == "python":
+                if producer.within in public or producer.within.partition(".")[0] in public:
                     exported.add(producer.within)
                 else:
                     private[file.path].add(producer.within)
     return exported, dict(private)
+
+
+def _callable_from_elsewhere(file: FileFacts) -> set[str]:
+    """What another module can call, in a way a call site is resolved: TypeScript's exports
+    (a method through its class); Python's top-level functions (a method is called on an
+    instance whose class Python does not declare: not followed). A task itself is left out:
+    its callers run it in-process, they queue nothing."""
+    if file.language != "python":
+        return {local for _, local in file.exports}
+    tasks = {c.handler for c in file.consumers}
+    return {p.within for p in file.producers if "." not in p.within and p.within not in tasks}
 
 
 class Relay(NamedTuple):
@@ -141,7 +158,8 @@ class Expanded(NamedTuple):
     relays: dict[str, list[Relay]]  # per file: its calls of functions producers are written in
 
 
-def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[ProducerSpec, ...] = ()) -> Expanded:
+def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[ProducerSpec, ...] = (),
+           relay_calls: Mapping[str, tuple[CallSite, ...]] | None = None) -> Expanded:
     """Producers and consumers per file with wrappers and registration helpers replaced by
     their call sites (configured producers added at theirs), and the wrappers discovered on
     the way."""
@@ -169,7 +187,14 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[Producer
     for path, items in producers.items():
         unique = {(p.span, p.job, p.queue): p for p in reversed(items)}
         producers[path] = [p for p in items if unique.get((p.span, p.job, p.queue)) is p]
-    return Expanded(producers, consumers, frozenset(discovered), relays(producers, calls))
+    # Calls found only to list relays (Python modules not read in full, see `python.callers`).
+    relayed = defaultdict(list, {function: list(found) for function, found in calls.items()})
+    for path, found_calls in (relay_calls or {}).items():
+        for call in found_calls:
+            callee = _callee(call.target, path, resolver)
+            if callee is not None:
+                relayed[callee].append((path, call))
+    return Expanded(producers, consumers, frozenset(discovered), relays(producers, relayed))
 
 
 def relays(producers: dict[str, list[Producer]], calls: dict[Function, list[tuple[str, CallSite]]]
@@ -177,14 +202,17 @@ def relays(producers: dict[str, list[Producer]], calls: dict[Function, list[tupl
     """The calls of each function a producer of its own name and queue is written in (one
     layer: a caller's callers may call it for other reasons)."""
     found: dict[str, list[Relay]] = defaultdict(list)
+    seen: set[tuple[str, int, str, Span]] = set()  # a call found by both readers of a module
     for path, items in producers.items():
         for producer in items:
             if not producer.within or wrapped_function(producer):
                 continue
             for site_path, site in calls.get((path, producer.within), []):
-                if site_path == path and site.span == producer.span:
+                key = (site_path, site.span.line, producer.within, producer.span)
+                if (site_path == path and site.span == producer.span) or key in seen:
                     continue
-                found[site_path].append(Relay(site.span, producer.within, path, producer))
+                seen.add(key)
+                found[site_path].append(Relay(site.callee or site.span, producer.within, path, producer))
     return dict(found)
 
 
@@ -258,6 +286,9 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
     if kind == "import":
         found = resolver.definition(name, path)
         return found
+    if kind == "from":  # `from app.mail import notify` read without the module's facts
+        module, _, imported = name.rpartition(":")
+        return resolver.imported_definition(module, imported, path)
     if kind == "new":  # the class's constructor, or the one it inherits
         return resolver.method(name, "constructor", path) or _named(resolver.definition(name, path), "constructor")
     if kind in ("member", "static", "instance"):  # on a typed field, a class's own, an instance made

@@ -223,8 +223,7 @@ class Visitor(cst.CSTVisitor):
             if isinstance(a.value, cst.Dict) else Argument(state.span(a.value), state.expr(a.value))
             for a in node.args if a.keyword is None and not a.star
         ]
-        if args:
-            state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args)))
+        state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args), state.span(node.func)))
 
 
 def _target_names(target: cst.BaseExpression) -> list[str]:

@@ -113,7 +113,8 @@ class PyState:
 
     def add_producer(self, anchor: cst.CSTNode, library: str, call: str, queue: Expr, job: Expr,
                      options: tuple[JobOption, ...] = ()) -> None:
-        self.producers.append(Producer(self.span(anchor), library, call, queue, job, options))
+        within = next((function for function, _ in reversed(self.scopes) if function), "")
+        self.producers.append(Producer(self.span(anchor), library, call, queue, job, options, within=within))
 
     def add_handler(self, *, function: cst.FunctionDef | None, span: Span, library: str, kind: str, queue: Expr,
                     job: Expr, route_span: Span, handler: str, bound: bool = False, owner: str = "",

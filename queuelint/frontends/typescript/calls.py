@@ -39,7 +39,8 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
         target = _target(call, state, field_types)
         args = arguments(call)
         name = state.src.text(captures["name"][0])
-        found.append(CallSite(state.src.span(call), name, target or "", tuple(_argument(a, state) for a in args)))
+        found.append(CallSite(state.src.span(call), name, target or "", tuple(_argument(a, state) for a in args),
+                              state.src.span(captures["name"][0])))
     return tuple(found)
 
 
