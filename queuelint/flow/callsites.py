@@ -179,7 +179,9 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[Producer
             if callee is not None:
                 calls[callee].append((file.path, call))
     discovered: set[tuple[str, str]] = set()
-    _to_fixed_point(producers, calls, discovered, lambda p, path, sites: _producer_at_calls(p, path, sites, resolver))
+    supers = Supers(calls, resolver)
+    _to_fixed_point(producers, calls, discovered,
+                    lambda p, path, sites: _producer_at_calls(p, path, sites, resolver, supers))
     _to_fixed_point(consumers, calls, discovered, lambda c, path, sites: [
         found for found in (_consumer_at_call(c, path, site_path, site, resolver) for site_path, site in sites)
         if found is not None] or None)
@@ -256,15 +258,15 @@ def _to_fixed_point(sites: dict[str, list[Site]], calls: dict[Function, list[tup
 
 
 def _producer_at_calls(producer: Producer, path: str, sites: list[tuple[str, CallSite]],
-                       resolver: Resolver) -> list[tuple[str, Producer]] | None:
+                       resolver: Resolver, supers: Supers | None = None) -> list[tuple[str, Producer]] | None:
     # A guarded producer runs only where the caller passes what it tests; there, the guard is
     # met, and the producer made at the call is not guarded any more.
     passing = [(p, s) for p, s in sites if _passes(s, producer.guard)] if producer.guard else sites
     if not passing:
         return []
     unguarded = replace(producer, guard="")
-    expanded = [p for p in (_at_call(unguarded, path, site_path, site, resolver) for site_path, site in passing)
-                if p is not None]
+    expanded = [p for p in (_at_call(unguarded, path, site_path, site, resolver, supers)
+                            for site_path, site in passing) if p is not None]
     return expanded or None
 
 
@@ -289,6 +291,10 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
     if kind == "from":  # `from app.mail import notify` read without the module's facts
         module, _, imported = name.rpartition(":")
         return resolver.imported_definition(module, imported, path)
+    if kind == "super":  # `super(…)` in a class's constructor: the constructor of the class it extends
+        facts = resolver.facts(path)
+        base = next((b for c, b in facts.bases if c == name), None) if facts is not None else None
+        return resolver.method(base, "constructor", path) if base and "." not in base else None
     if kind == "new":  # the class's constructor, or the one it inherits
         return resolver.method(name, "constructor", path) or _named(resolver.definition(name, path), "constructor")
     if kind in ("member", "static", "instance"):  # on a typed field, a class's own, an instance made
@@ -304,11 +310,14 @@ def _named(found: tuple[str, str] | None, method: str) -> Function | None:
 
 
 def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
-             resolver: Resolver) -> tuple[str, Producer] | None:
+             resolver: Resolver, supers: Supers | None = None) -> tuple[str, Producer] | None:
     """The producer a call to the wrapper amounts to, written at the call site."""
     function = wrapped_function(producer) or ""
     with resolver.recording() as read:
-        found = _queue_at_call(producer.queue, producer.library, function, path, site_path, site, resolver)
+        queue = producer.queue
+        if supers is not None and _constructor_parameter(queue) and not _mentions(queue, function):
+            queue = supers.bound(queue, site, site_path)  # `this.queue` made from what `super(…)` passed
+        found = _queue_at_call(queue, producer.library, function, path, site_path, site, resolver)
         if found is None:
             return None
         queue, library = found
@@ -360,6 +369,9 @@ def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_pat
     passed = _passed_queue(queue)
     if passed is not None and passed.reason == function:  # the queue object the caller passes
         return Expr("queue_name", queue.text, parts=(_argument(site, passed.text),)), library
+    if queue.kind == "param" and queue.reason != function:  # another function's (a constructor's)
+        return Expr.unknown(queue.parts[0].text if queue.parts else queue.text,
+                            f"the queue comes in through `{short_name(queue.reason)}`'s parameters"), library
     if queue.kind == "param":
         index, _, key = queue.text.partition(".")
         whole = _argument(site, index) if key == "name" else None
@@ -379,6 +391,59 @@ def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_pat
             return None
         return _fixed(found[0], queue), found[1]
     return _fixed(resolver.name(queue, path), queue), library
+
+
+def _constructor_parameter(queue: Expr) -> bool:
+    """A queue named by a parameter of a class's constructor (`this.queue = new Queue(topic)`)."""
+    named = _passed_queue(queue) or queue
+    return named.kind == "param" and named.reason.endswith(".constructor")
+
+
+class Supers:
+    """What each class's constructor passes to the one it extends (`super(JobTopic.Mail, …)`),
+    to name a queue a base class makes from its constructor's parameters, for a call on an
+    object of a subclass (`this.mailQueue.add(…)`, `mailQueue: MailQueueService`)."""
+
+    def __init__(self, calls: dict[Function, list[tuple[str, CallSite]]], resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.passed: dict[tuple[str, str], tuple[Function, CallSite]] = {}  # (path, class) -> its super(…)
+        for callee, found in calls.items():
+            for path, call in found:
+                kind, _, cls = call.target.partition(":")
+                if kind == "super":
+                    self.passed[(path, cls)] = (callee, call)
+
+    def bound(self, queue: Expr, site: CallSite, site_path: str) -> Expr:
+        """`queue` with the constructor parameter it names bound from the `super(…)` call of the
+        class the call's object is made from (or a class between it and the base); unknown,
+        saying why, when no such call passes a value."""
+        named = _passed_queue(queue) or queue
+        receiver = self._receiver(site, site_path)
+        seen = 0
+        while receiver is not None and seen < 8:
+            seen += 1
+            found = self.passed.get(receiver)
+            if found is not None and found[0][1] == named.reason:
+                argument = _argument(found[1], named.text)
+                if argument.kind == "param":
+                    break  # passed on from the subclass's own constructor: known where it is made
+                if named is not queue:  # a queue object passed up: its name, where it is passed
+                    argument = Expr("queue_name", queue.text, parts=(argument,))
+                return _fixed(self.resolver.name(argument, receiver[0]), argument)
+            receiver = self._base(receiver)
+        why = f"the queue comes in through `{short_name(named.reason)}`'s parameters"
+        return Expr.unknown(named.parts[0].text if named.parts else named.text, why)
+
+    def _receiver(self, site: CallSite, site_path: str) -> tuple[str, str] | None:
+        kind, _, name = site.target.partition(":")
+        if kind not in ("member", "instance", "static", "self"):
+            return None
+        return self.resolver.definition(name.rpartition(".")[0], site_path)
+
+    def _base(self, cls: tuple[str, str]) -> tuple[str, str] | None:
+        facts = self.resolver.facts(cls[0])
+        base = next((b for c, b in facts.bases if c == cls[1]), None) if facts is not None else None
+        return self.resolver.definition(base, cls[0]) if base and "." not in base else None
 
 
 def _mentions(expr: Expr, function: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tree_sitter import QueryCursor
 
 from queuelint.frontends.typescript.state import LIBRARY_MODULES, Extraction
+from queuelint.frontends.typescript.summaries import QUEUE_CONSTRUCTORS
 from queuelint.frontends.typescript.syntax import (
     CLASS_TYPES,
     Node,
@@ -26,6 +27,7 @@ CALL_QUERY = """
 (call_expression function: (identifier) @name) @call
 (call_expression function: (member_expression property: (property_identifier) @name)) @call
 (new_expression constructor: (identifier) @name) @call
+(call_expression function: (super) @name) @call
 """
 
 
@@ -33,7 +35,8 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
     found: list[CallSite] = []
     field_types: dict[int, dict[str, str]] = {}
     for _, captures in QueryCursor(query(dialect, CALL_QUERY)).matches(root):
-        if state.src.text(captures["name"][0]) not in wanted:
+        # `super(…)`: what a class passes to the constructor of the one it extends (few, kept all).
+        if state.src.text(captures["name"][0]) not in wanted and captures["name"][0].type != "super":
             continue
         call = captures["call"][0]
         target = _target(call, state, field_types)
@@ -45,13 +48,17 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
 
 
 def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]]) -> str | None:
+    function = call.child_by_field_name("function")
+    if function is not None and function.type == "super":
+        cls = enclosing(call, CLASS_TYPES)
+        owner = cls.child_by_field_name("name") if cls is not None else None
+        return f"super:{state.src.text(owner)}" if owner is not None else None
     if call.type == "new_expression":  # `new MailService(queue)`: a call of the constructor
         name = state.src.text(call.child_by_field_name("constructor"))
         imported = state.imports.get(name)
         if imported is not None and imported.module in LIBRARY_MODULES:
             return None
         return f"new:{name}"
-    function = call.child_by_field_name("function")
     instance = _instance_class(function, state)
     if instance is not None:
         return instance
@@ -146,4 +153,16 @@ def _argument(node: Node, state: Extraction) -> Argument:
         spread = any(child.type == "spread_element" for child in value.named_children)
         return Argument(src.span(node), Expr.unknown("{ … }", "an object with keys spread into it") if spread else None,
                         tuple(fields))
-    return Argument(src.span(node), expr_of(node, src))
+    made = _queue_made(value, state)
+    return Argument(src.span(node), made or expr_of(node, src))
+
+
+def _queue_made(node: Node | None, state: Extraction) -> Expr | None:
+    """`new Queue(Topic.Reports)` passed as an argument (`super(new Queue(…))`): that queue."""
+    if node is None or node.type != "new_expression":
+        return None
+    symbol = state.library_symbol(node.child_by_field_name("constructor"))
+    args = arguments(node)
+    if symbol is None or not args or symbol[1] not in QUEUE_CONSTRUCTORS.get(LIBRARY_MODULES[symbol[0]], ()):
+        return None
+    return Expr("queue", LIBRARY_MODULES[symbol[0]], parts=(expr_of(args[0], state.src),))

@@ -71,6 +71,9 @@ QUERY = """
   (#any-of? @result_member "returnvalue" "waitUntilFinished" "finished")) @result_read
 """
 
+ABSTRACT_CLASSES = "(abstract_class_declaration) @class\n"
+
+
 def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             wanted_calls: frozenset[str] = frozenset(), consumers: tuple[ConsumerSpec, ...] = (),
             handlers: frozenset[str] = frozenset()) -> FileFacts:
@@ -94,7 +97,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
     _read_module_level(root, state, exports, reexports, bindings, classes, methods, bases)
     state.libraries = {LIBRARY_MODULES[i.module] for i in state.imports.values() if i.module in LIBRARY_MODULES}
 
-    captures = QueryCursor(query(dialect, QUERY)).matches(root)
+    # TypeScript's grammar has abstract classes of their own kind; JavaScript's has none.
+    captures = QueryCursor(query(dialect, QUERY if dialect == "javascript" else QUERY + ABSTRACT_CLASSES)).matches(root)
     constructions: list[Node] = []
     member_calls: list[tuple[Node, Node, str]] = []
     class_nodes: list[Node] = []

@@ -17,7 +17,7 @@ Node = tree_sitter.Node
 TRANSPARENT = frozenset(
     {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression", "type_assertion"}
 )
-CLASS_TYPES = frozenset({"class_declaration", "class"})
+CLASS_TYPES = frozenset({"class_declaration", "abstract_class_declaration", "class"})
 FUNCTION_TYPES = frozenset(
     {"function_declaration", "function_expression", "arrow_function", "method_definition", "generator_function",
      "generator_function_declaration", "function"}
@@ -219,7 +219,7 @@ def walk_body(node: Node) -> Iterator[Node]:
     while stack:
         current = stack.pop()
         yield current
-        if current.type in FUNCTION_TYPES or current.type in ("class_declaration", "class"):
+        if current.type in FUNCTION_TYPES or current.type in CLASS_TYPES:
             continue
         stack.extend(reversed(current.named_children))
 
