@@ -50,9 +50,9 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
 def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]]) -> str | None:
     function = call.child_by_field_name("function")
     if function is not None and function.type == "super":
-        cls = enclosing(call, CLASS_TYPES)
-        owner = cls.child_by_field_name("name") if cls is not None else None
-        return f"super:{state.src.text(owner)}" if owner is not None else None
+        around = enclosing(call, CLASS_TYPES)
+        named = around.child_by_field_name("name") if around is not None else None
+        return f"super:{state.src.text(named)}" if named is not None else None
     if call.type == "new_expression":  # `new MailService(queue)`: a call of the constructor
         name = state.src.text(call.child_by_field_name("constructor"))
         imported = state.imports.get(name)
