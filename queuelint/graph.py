@@ -125,7 +125,8 @@ class QueueGraph:
             producer = replace(producer, library=found[1])
         site = ProducerSite(producer, path, self.resolver.name(producer.queue, path),
                             self.resolver.name(producer.job, path))
-        if producer.queue.kind == "ref" and producer.queue.text.endswith(ACTOR_QUEUE) and not site.queue.is_value:
+        if producer.queue.kind == "ref" and producer.queue.text.endswith(ACTOR_QUEUE) and not site.queue.is_value \
+                and not self.resolver.binds(producer.queue, path):
             return  # `x.send()` on an object not known to be a Dramatiq actor (a signal, a mailer)
         index = len(self.producer_sites)
         self.producer_sites.append(site)

@@ -170,6 +170,10 @@ NUMBER = "a number"
 # where nothing is set): it matches as that value, but claims of absence are not made on it.
 ASSUMED_UNSET = "taken as not set"
 
+# The reason a `queue_name` expression carries where a queue object or its name may stand
+# (RQ's `@job(URGENT)` or `@job("urgent")`): what `parts[0]` names, as an object or a string.
+QUEUE_OR_NAME = "a queue or its name"
+
 # What a CommonJS module is as a whole (`module.exports = queue`): the export `require()` gives.
 WHOLE_MODULE = "module.exports"
 # The binding of a Dramatiq actor's queue: `fn.send()` produces onto `fn` + this.

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from queuelint.model import ASSUMED_UNSET, WHOLE_MODULE, Expr, FileFacts
+from queuelint.model import ASSUMED_UNSET, QUEUE_OR_NAME, WHOLE_MODULE, Expr, FileFacts
 from queuelint.modules import ModuleLocator
 
 MAX_DEPTH = 24
@@ -169,6 +169,10 @@ class Resolver:
         """Where a class or function named `local` in `path` is defined: (path, name)."""
         return self._definition(path, local, 0)
 
+    def binds(self, reference: Expr, path: str) -> bool:
+        """Whether the dotted name `reference` is bound to something, as `path` sees it."""
+        return reference.kind == "ref" and self._lookup(path, reference.text.split("."), 0) is not None
+
     def imported_definition(self, module: str, name: str, importer: str) -> tuple[str, str] | None:
         """Where `name` imported from `module` by `importer` is defined: (path, name)."""
         target = self.module_path(module, importer)
@@ -261,6 +265,8 @@ class Resolver:
             found = self._object(expr.parts[0], path, depth + 1)
             if found is not None:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
+            if expr.reason == QUEUE_OR_NAME:  # not a queue object: the name itself
+                return self._evaluate(expr.parts[0], path, depth + 1)
             if expr.reason:
                 return Name("unknown", text=expr.text, reason=expr.reason)
         if expr.kind == "choice":

@@ -913,3 +913,56 @@ def test_an_actor_sent_from_a_module_that_never_names_dramatiq(tmp_path: Path) -
     })
     assert found(tmp_path, diagnostics) == set()
     assert ("app/jobs.py", 6, "dramatiq", "reports", "export") in _producers(tmp_path)
+
+
+def test_rq_job_decorators_given_a_queue_object_or_a_constant_from_another_module(tmp_path: Path) -> None:
+    """`@job(URGENT)` with `URGENT = Queue("urgent", …)` in a module of queues, `@job(SLOW)`
+    with `SLOW = "slow"`, an `async def` job, and a queue made from what is not known: each
+    `.delay()` is a producer of its queue, or, for the last, listed as not followed (never
+    dropped in silence)."""
+    from queuelint import engine
+    from queuelint.config import Settings
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "store/__init__.py": "",
+        "store/queues.py": """
+            from redis import Redis
+            from rq import Queue
+            conn = Redis()
+            URGENT = Queue("urgent", connection=conn)
+            SLOW = "slow"
+            ELSEWHERE = Queue(conn.get("name"), connection=conn)
+        """,
+        "store/jobs.py": """
+            from rq.decorators import job
+            from store.queues import URGENT, SLOW, ELSEWHERE
+
+            @job(URGENT)
+            async def reprice(item_id):
+                pass
+
+            @job(SLOW)
+            def archive(item_id):
+                pass
+
+            @job(ELSEWHERE)
+            def mirror(item_id):
+                pass
+        """,
+        "store/views.py": """
+            from store import jobs
+            from store.jobs import reprice
+
+            def on_save(item_id):
+                reprice.delay(item_id)
+                jobs.archive.delay(item_id)
+                jobs.mirror.delay(item_id)
+        """,
+    })
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    known = {(s.span.line, s.queue.value, s.job.value) for s in result.graph.producers() if s.queue.is_value}
+    assert known == {(6, "urgent", "store.jobs.reprice"), (7, "slow", "store.jobs.archive")}
+    listed = {(Path(span.path).name, span.line) for span, what in result.graph.unresolved if "queue" in what}
+    assert ("views.py", 8) in listed

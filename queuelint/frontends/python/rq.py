@@ -8,7 +8,7 @@ import libcst as cst
 
 from queuelint.frontends.python.state import PyState, callee
 from queuelint.frontends.python.syntax import argument, dotted_name, keywords, positional
-from queuelint.model import ACTOR_QUEUE, RQ_DECORATOR, RQ_JOB_KIND, Expr, QueueDecl
+from queuelint.model import ACTOR_QUEUE, QUEUE_OR_NAME, RQ_DECORATOR, RQ_JOB_KIND, Expr, QueueDecl
 
 LIBRARY = "rq"
 KIND = RQ_JOB_KIND
@@ -23,6 +23,8 @@ def construction(target: str, node: cst.Call, state: PyState) -> bool:
     if name is None:
         return False
     state.variables[target] = (LIBRARY, name)
+    if not state.scopes and not state.classes:  # a module's queue, for `@job(URGENT)` elsewhere
+        state.bindings.append((target, Expr("queue", LIBRARY, parts=(name,))))
     return True
 
 
@@ -128,6 +130,8 @@ def job_decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, stat
         return
     queue_node = argument(decorator, 0, "queue") if isinstance(decorator, cst.Call) else None
     queue = state.expr(queue_node) if queue_node is not None else Expr.literal("default")
+    if queue.kind == "ref":  # `@job(URGENT)` with `URGENT = Queue("urgent", …)`, or a constant name
+        queue = Expr("queue_name", queue.text, QUEUE_OR_NAME, (queue,))
     name = function.name.value
     if not any(bound == name for bound, _ in state.bindings):  # a Celery reading may have named it
         state.bindings.append((name, Expr("module_member", name)))
