@@ -276,6 +276,46 @@ def test_a_dramatiq_decorator_factory_sets_the_queue_of_its_actors(tmp_path: Pat
     assert produced(tmp_path, files) == {("jobs.py", 14, "io", "fetch")}
 
 
+def test_a_decorator_factory_registering_a_wrapper_of_the_function_in_an_inner_decorator(tmp_path: Path) -> None:
+    # `actor(wrapped, queue_name=queue_name)` inside `def decorator(fn)`: the use site's
+    # `queue_name` names the queue; where it gives none, the factory chooses, and that is
+    # listed as not followed rather than guessed.
+    jobs = """
+import functools
+from dramatiq import actor as register
+
+def background(actor_name=None, queue_name=None, urgent=False):
+    if queue_name is None:
+        queue_name = "urgent" if urgent else "slow"
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapped(*args):
+            return fn(*args)
+
+        register(wrapped, actor_name=actor_name, queue_name=queue_name)
+        return wrapped
+
+    return decorator
+
+@background(actor_name="invoice.render", queue_name="billing")
+def render(invoice_id):
+    pass
+
+@background(actor_name="invoice.remind", urgent=True)
+def remind(invoice_id):
+    pass
+
+def go():
+    render.send(1)
+    remind.send(2)
+"""
+    assert produced(tmp_path, {"jobs.py": jobs}) == {("jobs.py", 28, "billing", "invoice.render")}
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert {span.line for span, what in result.graph.unresolved if "`@background(…)` chooses" in what} == {24, 29}
+
+
 def test_a_decorator_imported_from_the_project_that_is_no_task_decorator_makes_no_task(tmp_path: Path) -> None:
     files = {
         "app/__init__.py": "",

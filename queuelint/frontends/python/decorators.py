@@ -52,10 +52,17 @@ def factory(function: cst.FunctionDef, state: PyState) -> Expr | None:
     (`return shared_task(**kw)` / `return app.task(**kw)(fn)`, or a local holding that): an
     in-house decorator."""
     returns, assigned = _returns_and_assignments(function)
+    inner = {s.name.value: s for s in _body(function) if isinstance(s, cst.FunctionDef)}
     found: Expr | None = None
     for node in returns:
         value = node.value
         if value is None:
+            continue
+        if isinstance(value, cst.Name) and value.value in inner:  # `def decorator(fn): actor(wrapped, …)`
+            made = _registering(inner[value.value], function, state)
+            if made is None:
+                return None
+            found = made
             continue
         if isinstance(value, cst.Name) and value.value in assigned:  # `task = shared_task(…)(run); return task`
             value = assigned[value.value]
@@ -66,6 +73,36 @@ def factory(function: cst.FunctionDef, state: PyState) -> Expr | None:
             return None  # some path returns something else: not a decorator we can read
         found = made
     return found
+
+
+def _body(function: cst.FunctionDef) -> tuple[cst.BaseStatement, ...]:
+    return tuple(function.body.body) if isinstance(function.body, cst.IndentedBlock) else ()
+
+
+def _registering(decorator: cst.FunctionDef, factory: cst.FunctionDef, state: PyState) -> Expr | None:
+    """The library decorator an inner `def decorator(fn)` applies to the function it is given
+    (or a wrapper of it, `functools.wraps`): `actor(wrapped, queue_name=queue_name, …)`, as a
+    statement of its own body. A queue the factory passes on from its own parameters is the
+    one the use site gives under that name (read there), else not known here."""
+    parameters = {p.name.value for p in (*factory.params.params, *factory.params.kwonly_params)}
+    for statement in _body(decorator):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            call = small.value if isinstance(small, cst.Expr) else None
+            if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+                continue
+            made = library_decorator(call, state) or (alias(call.func, state) if isinstance(call.func, cst.Call)
+                                                       else None)
+            if made is None:
+                continue
+            queue = keywords(call).get("queue_name")
+            if made.text == dramatiq.LIBRARY and queue is not None and isinstance(queue.value, cst.Name) \
+                    and queue.value.value in parameters:
+                why = f"the queue `@{factory.name.value}(…)` chooses when none is given"
+                made = Expr("queue", made.text, made.reason, (Expr.unknown(queue.value.value, why),))
+            return made
+    return None
 
 
 def class_factory(cls: cst.ClassDef, state: PyState) -> Expr | None:

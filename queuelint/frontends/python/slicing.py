@@ -92,8 +92,10 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset(),
         segment = "".join(lines[first - 1 : last])
         if isinstance(statement, FUNCTIONS):
             body = segment[len("".join(lines[first - 1 : statement.lineno])):]  # after the `def` line
+            # A body calling what a library exports under a name of the module's own
+            # (`_actor(wrapped, …)`): an in-house decorator, maybe.
             if any(_makes_a_task(d, lines, decorator_names, library_aliases) for d in statement.decorator_list) \
-                    or _marked(body, (*FUNCTION_MARKERS, *local)):
+                    or _marked(body, (*FUNCTION_MARKERS, *local, *(f"{a}(" for a in library_aliases))):
                 kept.append(statement)
             else:
                 unmarked[statement.name] = statement
