@@ -135,7 +135,7 @@ def test_findings_stay_at_the_wrapper_and_the_summary_counts_the_calls(tmp_path:
     assert "1 producer called from 2 places through the functions they are in" in result.coverage.line()
 
 
-def test_python_helpers_called_by_name_import_or_relative_import(tmp_path: Path) -> None:
+def test_python_helpers_called_by_name_alias_relative_import_or_through_their_module(tmp_path: Path) -> None:
     tasks = """
     from celery import shared_task
 
@@ -155,10 +155,21 @@ def test_python_helpers_called_by_name_import_or_relative_import(tmp_path: Path)
         notify_customer(order.id)
         send_receipt(order.id)  # a task called in-process queues nothing
     """
+    refund = """
+    from app.mail import tasks
+    import app.mail.tasks as mail_tasks
+
+    def refund(order):
+        tasks.notify_customer(order.id)
+        mail_tasks.notify_customer(order.id)
+        tasks.unrelated(order.id)
+    """
     assert relays(tmp_path, {"app/__init__.py": "", "app/mail/__init__.py": "", "app/mail/tasks.py": tasks,
-                             "app/mail/checkout.py": checkout}) == {
+                             "app/mail/checkout.py": checkout, "app/refund.py": refund}) == {
         ("app/mail/checkout.py", 6, "celery", "app.mail.tasks.send_receipt", "notify_customer"),
         ("app/mail/checkout.py", 7, "celery", "app.mail.tasks.send_receipt", "notify_customer"),
+        ("app/refund.py", 6, "celery", "app.mail.tasks.send_receipt", "notify_customer"),  # through the module
+        ("app/refund.py", 7, "celery", "app.mail.tasks.send_receipt", "notify_customer"),
     }
 
 

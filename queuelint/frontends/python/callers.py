@@ -32,25 +32,40 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return ()
     imported: dict[str, tuple[str, str]] = {}
+    modules: dict[str, str] = {}  # a local name for a module (`from app import mail`, `import app.mail as mail`)
     for statement in tree.body:
         if isinstance(statement, ast.ImportFrom):
             module = "." * statement.level + (statement.module or "")
             for alias in statement.names:
                 imported[alias.asname or alias.name] = (module, alias.name)
+                joined = f"{module}.{alias.name}" if module and not module.endswith(".") else module + alias.name
+                modules[alias.asname or alias.name] = joined
+        elif isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    modules[alias.asname] = alias.name
     lines = data.splitlines()
     found: list[CallSite] = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        if not isinstance(node, ast.Call):
             continue
-        name = node.func.id
-        source = imported.get(name)  # under its own name or an alias (`import notify_customer as notify`)
-        if (source[1] if source is not None else name) not in wanted:
-            continue
-        target = f"from:{source[0]}:{source[1]}" if source is not None else f"local:{name}"
         func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
+            if func.attr not in wanted:  # `mail.notify_customer(…)` on a module imported as `mail`
+                continue
+            name, target = func.attr, f"from:{modules[func.value.id]}:{func.attr}"
+        elif isinstance(func, ast.Name):
+            name = func.id
+            source = imported.get(name)  # under its own name or an alias (`import notify_customer as notify`)
+            if (source[1] if source is not None else name) not in wanted:
+                continue
+            target = f"from:{source[0]}:{source[1]}" if source is not None else f"local:{name}"
+            name = source[1] if source is not None else name
+        else:
+            continue
         span = Span(path, func.lineno, _column(lines, func.lineno, func.col_offset), func.lineno,
                     _column(lines, func.lineno, func.end_col_offset or func.col_offset))
-        found.append(CallSite(span, source[1] if source is not None else name, target, (), span))
+        found.append(CallSite(span, name, target, (), span))
     return tuple(found)
 
 
