@@ -8,7 +8,12 @@ beneath, call sites are evaluated against those summaries with their arguments b
   files using them are read (on demand: they need not name a queue library);
 - `callsites`: functions whose parameters reach a producer's or consumer's queue or job
   name (`publish(name, data)`, `createWorker(queue, processor)`) become producers and
-  consumers at each of their calls, through several layers, to a fixed point;
+  consumers at each of their calls, through several layers, to a fixed point; a queue a
+  base class makes from its constructor's parameters is named by what a subclass passes to
+  `super(…)` (`Supers`); and the calls of a function a producer of its own name is written
+  in are listed as relays (`new ExportTask().schedule()` over `BaseTask.schedule()`), the
+  callee found up the class hierarchy, Python callers read with the standard parser
+  (`frontends.python.callers`);
 - `resolve.Resolver` evaluates a call (`createQueue('mail')`, `getQueueName('cron')`,
   `MailQueue.getInstance()`) to what its callee returns;
 - `decorated`: a producer whose library its callee's decorator tells (`fn.delay()` on RQ's
