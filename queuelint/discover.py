@@ -35,7 +35,7 @@ PYTHON_MARKERS = (b"celery", b"CELERY_BEAT_SCHEDULE", b"CELERYBEAT_SCHEDULE", b"
                   b"beat_schedule", b"task_routes", b"send_task", b"shared_task", b".delay(",
                   b".apply_async(", b".si(", b"dramatiq", b"send_with_options", b"from arq", b"import arq",
                   b"enqueue", b"WorkerSettings", b"from rq", b"import rq", b"django_rq", b"bullmq", b".chunks(",
-                  b".starmap(")
+                  b".starmap(", b"_on_commit(")
 
 
 def _grouped(markers: tuple[bytes, ...], words: tuple[bytes, ...]) -> tuple[tuple[bytes, tuple[bytes, ...]], ...]:

@@ -966,3 +966,28 @@ def test_rq_job_decorators_given_a_queue_object_or_a_constant_from_another_modul
     assert known == {(6, "urgent", "store.jobs.reprice"), (7, "slow", "store.jobs.archive")}
     listed = {(Path(span.path).name, span.line) for span, what in result.graph.unresolved if "queue" in what}
     assert ("views.py", 8) in listed
+
+
+def test_celery_sends_once_the_transaction_commits(tmp_path: Path) -> None:
+    """Celery's Django task class: `delay_on_commit` and `apply_async_on_commit` send the task
+    (a module using nothing else of Celery's is read for them)."""
+    from queuelint import engine
+    from queuelint.config import Settings
+    from tests.helpers import write_project
+
+    write_project(tmp_path, {
+        "shop/__init__.py": "",
+        "shop/celery.py": "from celery import Celery\napp = Celery('shop')\n",
+        "shop/tasks.py": "from shop.celery import app\n\n@app.task\ndef reindex(item_id):\n    pass\n",
+        "shop/models.py": """
+            from shop.tasks import reindex
+
+            def save(item_id):
+                reindex.delay_on_commit(item_id)
+                reindex.apply_async_on_commit((item_id,), countdown=5)
+        """,
+    })
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert {(Path(s.path).name, s.span.line, s.job.value) for s in result.graph.producers() if s.job.is_value} == {
+        ("models.py", 5, "shop.tasks.reindex"), ("models.py", 6, "shop.tasks.reindex")}

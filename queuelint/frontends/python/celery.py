@@ -28,7 +28,10 @@ LIBRARY = "celery"
 REGISTRY = Expr.literal("celery")
 # Calls on a task that send it; `apply` and `signature` are too common elsewhere
 # (`df.apply`, `inspect.signature`) to read as Celery without type information.
-TASK_METHODS = frozenset({"delay", "apply_async", "s", "si", "chunks", "starmap"})
+# `delay_on_commit` / `apply_async_on_commit`: Celery's Django task class, sending once the
+# database transaction commits.
+TASK_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit", "s", "si", "chunks",
+                          "starmap"})
 SCHEDULE_NAMES = frozenset({"beat_schedule", "CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
 ROUTE_NAMES = frozenset({"task_routes", "CELERY_ROUTES", "CELERY_TASK_ROUTES"})
 
