@@ -717,10 +717,10 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             of_language = [f for f in store.facts.values() if frontends.language_of(f.path) == language]
             relays, private = callsites.relay_functions(of_language)
             if language == "python":  # their calls found without reading the callers in full
-                wanted_relays = frozenset(relays) | searched_relays
+                wanted_relays = frozenset(relays).union(*private.values()) | searched_relays
                 if wanted_relays != searched_relays:
                     changed, searched_relays = True, wanted_relays
-                    relay_calls = _python_relay_calls(wanted_relays, files, store, workers)
+                    relay_calls = _python_relay_calls(frozenset(relays), private, files, store, workers)
                 relays, private = set(), {}
             functions = ({function for path, function in expanded.discovered if frontends.language_of(path) == language}
                          | callsites.wrapper_functions(of_language) | relays)
@@ -740,15 +740,16 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
     return expanded
 
 
-def _python_relay_calls(functions: frozenset[str], files: Sequence[str], store: FactStore,
-                        workers: Workers | None) -> dict[str, tuple[CallSite, ...]]:
-    """Calls of the Python functions producers are written in, in the modules that name them."""
+def _python_relay_calls(functions: frozenset[str], methods: Mapping[str, set[str]], files: Sequence[str],
+                        store: FactStore, workers: Workers | None) -> dict[str, tuple[CallSite, ...]]:
+    """Calls of the Python functions producers are written in, in the modules that name them,
+    and of the methods (`self.queue_mails()`) in their own modules."""
     from queuelint.frontends.python.callers import calls_in
 
     names = {f.encode() for f in functions}
     paths = [p for p in files if p.endswith(frontends.PYTHON_SUFFIXES)]
-    using = demand.files_using(names, paths, store.cache, workers, store.workspace)
-    work = partial(calls_in, wanted=functions)
+    using = sorted(set(demand.files_using(names, paths, store.cache, workers, store.workspace)) | set(methods))
+    work = partial(calls_in, wanted=functions.union(*methods.values()))
     found = workers.map(work, using) if workers is not None and workers.wanted(len(using)) else work(using)
     return {path: calls for path, calls in zip(using, found, strict=True) if calls}
 

@@ -188,3 +188,38 @@ def test_python_callers_that_do_not_parse_lose_only_their_own_calls(tmp_path: Pa
     fine = "from app.tasks import schedule_reindex\n\ndef g():\n    schedule_reindex(2)\n"
     assert relays(tmp_path, {"app/__init__.py": "", "app/tasks.py": tasks, "app/broken.py": broken,
                              "app/fine.py": fine}) == {("app/fine.py", 4, "default", "reindex", "schedule_reindex")}
+
+
+def test_python_methods_called_on_self_and_helpers_imported_where_they_are_used(tmp_path: Path) -> None:
+    tasks = """
+    from celery import shared_task
+
+    @shared_task
+    def rebuild(component_id):
+        pass
+
+    def schedule_rebuild(component_id):
+        rebuild.delay(component_id)
+    """
+    models = """
+    from app.tasks import rebuild
+
+    class Component:
+        def queue_rebuild(self):
+            rebuild.delay(self.pk)
+
+        def save(self):
+            self.queue_rebuild()
+
+    class Other:
+        def save(self):
+            self.queue_rebuild()  # not Component's method
+
+    def on_change(component):
+        from app.tasks import schedule_rebuild
+        schedule_rebuild(component.pk)
+    """
+    assert relays(tmp_path, {"app/__init__.py": "", "app/tasks.py": tasks, "app/models.py": models}) == {
+        ("app/models.py", 9, "celery", "app.tasks.rebuild", "Component.queue_rebuild"),
+        ("app/models.py", 17, "celery", "app.tasks.rebuild", "schedule_rebuild"),
+    }

@@ -117,9 +117,10 @@ def relay_functions(facts: Iterable[FileFacts]) -> tuple[set[str], dict[str, set
         if TEST_FILE.search(os.path.basename(file.path)):
             continue  # a test's functions are called by the test runner
         public = _callable_from_elsewhere(file)
+        tasks = {c.handler for c in file.consumers} if file.language == "python" else set()
         for producer in file.producers:
-            if file.language == "python" and producer.within not in public:
-                continue  # a method: see `_callable_from_elsewhere`
+            if producer.within in tasks:
+                continue  # its callers run the task in-process: they queue nothing
             if producer.within and not wrapped_function(producer):
                 if producer.within in public or producer.within.partition(".")[0] in public:
                     exported.add(producer.within)
@@ -130,13 +131,12 @@ def relay_functions(facts: Iterable[FileFacts]) -> tuple[set[str], dict[str, set
 
 def _callable_from_elsewhere(file: FileFacts) -> set[str]:
     """What another module can call, in a way a call site is resolved: TypeScript's exports
-    (a method through its class); Python's top-level functions (a method is called on an
-    instance whose class Python does not declare: not followed). A task itself is left out:
-    its callers run it in-process, they queue nothing."""
+    (a method through its class); Python's top-level functions. A Python method is called on
+    an instance whose class Python does not declare: only `self.method()` in its own module
+    is followed."""
     if file.language != "python":
         return {local for _, local in file.exports}
-    tasks = {c.handler for c in file.consumers}
-    return {p.within for p in file.producers if "." not in p.within and p.within not in tasks}
+    return {p.within for p in file.producers if "." not in p.within}
 
 
 class Relay(NamedTuple):

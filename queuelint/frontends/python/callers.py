@@ -33,7 +33,9 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
         return ()
     imported: dict[str, tuple[str, str]] = {}
     modules: dict[str, str] = {}  # a local name for a module (`from app import mail`, `import app.mail as mail`)
-    for statement in tree.body:
+    # Imports inside functions too (`from app.mail import notify` where it is used, to break a
+    # cycle): taken for the module's, as a name is rarely imported twice for different things.
+    for statement in ast.walk(tree):
         if isinstance(statement, ast.ImportFrom):
             module = "." * statement.level + (statement.module or "")
             for alias in statement.names:
@@ -46,11 +48,13 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
                     modules[alias.asname] = alias.name
     lines = data.splitlines()
     found: list[CallSite] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+    for node, owner in _calls(tree):
         func = node.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+            if not owner or f"{owner}.{func.attr}" not in wanted:  # `self.queue_mails()` in its class
+                continue
+            name, target = func.attr, f"self:{owner}.{func.attr}"
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
             if func.attr not in wanted:  # `mail.notify_customer(…)` on a module imported as `mail`
                 continue
             name, target = func.attr, f"from:{modules[func.value.id]}:{func.attr}"
@@ -67,6 +71,15 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
                     _column(lines, func.lineno, func.end_col_offset or func.col_offset))
         found.append(CallSite(span, name, target, (), span))
     return tuple(found)
+
+
+def _calls(tree: ast.Module) -> list[tuple[ast.Call, str]]:
+    """Every call, with the top-level class it is written in ("" outside one)."""
+    found: list[tuple[ast.Call, str]] = []
+    for statement in tree.body:
+        owner = statement.name if isinstance(statement, ast.ClassDef) else ""
+        found.extend((node, owner) for node in ast.walk(statement) if isinstance(node, ast.Call))
+    return found
 
 
 def _column(lines: list[bytes], line: int, offset: int) -> int:
