@@ -224,6 +224,9 @@ class Argument:
     span: Span
     value: Expr | None = None  # None for an object literal: see `fields`
     fields: tuple[Field, ...] = ()
+    # A function written out here (`createWorker('mail', async (job) => { switch (job.name) … })`):
+    # what it does as a job handler, should the callee make it a worker's processor.
+    handler: Handler | None = None
 
 
 @dataclass(frozen=True)

@@ -549,3 +549,37 @@ def test_the_processor_a_helper_passes_on_is_not_taken_for_its_queue(tmp_path: P
         "src/send.ts": "import { Queue } from 'bullmq';\nconst q = new Queue('mail');\nq.add('welcome', {});\nq.add('welcom', {});\n",
     }
     assert found(tmp_path, run(tmp_path, files)) == {("src/send.ts", 4, "QL102")}
+
+
+def test_a_processor_written_out_at_a_registration_helper_s_call_is_read_there(tmp_path: Path) -> None:
+    helper = """
+import { Worker, Job } from 'bullmq';
+export function startWorker(queue: string, processor: (job: Job) => Promise<unknown>) {
+  return new Worker(queue, processor, { connection: {} });
+}
+"""
+    registered = """
+import { startWorker } from './helper';
+startWorker('billing', async (job) => {
+  if (job.name === 'invoice') return renderInvoice(job.data);
+  if (job.name === 'refund') {
+    try { await refund(job.data); } catch (error) { console.error(error); }
+    return;
+  }
+  throw new Error(`unknown job ${job.name}`);
+});
+declare function renderInvoice(data: unknown): Promise<void>;
+declare function refund(data: unknown): Promise<void>;
+"""
+    producer = """
+import { Queue } from 'bullmq';
+const billing = new Queue('billing');
+export const bill = () => billing.add('invoce', {});
+export const refund = () => billing.add('refund', {});
+"""
+    diagnostics = run(tmp_path, {"src/helper.ts": helper, "src/billing.worker.ts": registered, "src/billing.ts": producer})
+    assert found(tmp_path, diagnostics) == {
+        ("src/billing.ts", 4, "QL102"),  # 'invoce': the names the inline processor routes on are known
+        ("src/billing.worker.ts", 4, "QL103"),  # 'invoice' handled, nothing produces it
+        ("src/billing.worker.ts", 6, "QL202"),  # the refund's error swallowed
+    }

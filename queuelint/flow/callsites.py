@@ -23,7 +23,7 @@ from typing import NamedTuple, TypeVar
 
 from queuelint.config import ProducerSpec
 from queuelint.findings import Span
-from queuelint.model import CallSite, Consumer, Expr, FileFacts, Producer
+from queuelint.model import CallSite, Consumer, Expr, FileFacts, Handler, Producer
 from queuelint.programs import TEST_FILE
 from queuelint.resolve import Name, Resolver, bind_parameters
 
@@ -352,13 +352,27 @@ def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallS
         return None
     queue, library = found
     handler_ref, handler = consumer.handler_ref, f"{consumer.handler} (through `{site.name}`)"
+    written: Handler | None = None
     if consumer.processor_param:
         passed = _argument(site, consumer.processor_param)
+        written = _argument_handler(site, consumer.processor_param)
         if passed.kind == "ref" and "." not in passed.text:
             handler_ref, handler = passed.text, passed.text
-    return site_path, replace(consumer, span=site.span, library=library, queue=queue, handler=handler,
-                              handler_ref=handler_ref, processor_param="",
-                              derived_from=_derived(consumer.derived_from, read, path, site_path))
+        elif written is not None:
+            handler = f"processor passed to `{site.name}`"
+    made = replace(consumer, span=site.span, library=library, queue=queue, handler=handler,
+                   handler_ref=handler_ref, processor_param="",
+                   derived_from=_derived(consumer.derived_from, read, path, site_path))
+    if written is not None:  # the processor written out at the call: what it routes on and how it fails
+        made = replace(made, routes=written.routes, accepts_any=written.accepts_any, router=written.router,
+                       returned_errors=written.returned_errors, swallowed_errors=written.swallowed_errors,
+                       job_calls=written.job_calls)
+    return site_path, made
+
+
+def _argument_handler(site: CallSite, position: str) -> Handler | None:
+    index = int(position) if position.isdigit() else -1
+    return site.args[index].handler if 0 <= index < len(site.args) else None
 
 
 def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_path: str, site: CallSite,

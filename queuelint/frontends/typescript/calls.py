@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from tree_sitter import QueryCursor
 
+from queuelint.frontends.typescript.handlers import analyse, first_parameter
 from queuelint.frontends.typescript.state import LIBRARY_MODULES, Extraction
 from queuelint.frontends.typescript.summaries import QUEUE_CONSTRUCTORS
 from queuelint.frontends.typescript.syntax import (
     CLASS_TYPES,
+    FUNCTION_TYPES,
     Node,
     arguments,
     dotted_name,
@@ -21,7 +23,7 @@ from queuelint.frontends.typescript.syntax import (
     unwrap,
 )
 from queuelint.frontends.typescript.values import expr_of, lookup_local
-from queuelint.model import Argument, CallSite, Expr, Field
+from queuelint.model import Argument, CallSite, Expr, Field, Handler
 
 CALL_QUERY = """
 (call_expression function: (identifier) @name) @call
@@ -154,7 +156,16 @@ def _argument(node: Node, state: Extraction) -> Argument:
         return Argument(src.span(node), Expr.unknown("{ … }", "an object with keys spread into it") if spread else None,
                         tuple(fields))
     made = _queue_made(value, state)
-    return Argument(src.span(node), made or expr_of(node, src))
+    return Argument(src.span(node), made or expr_of(node, src), handler=_inline_handler(value, state))
+
+
+def _inline_handler(node: Node | None, state: Extraction) -> Handler | None:
+    """A function written out as the argument, read as a job handler (taking the job first)."""
+    if node is None or node.type not in FUNCTION_TYPES or first_parameter(node, state.src)[0] is None:
+        return None
+    facts = analyse(node, state.src, state.function_lookup(node))
+    return Handler("", tuple(facts.routes), facts.accepts_any, facts.router, tuple(facts.returned_errors),
+                   tuple(facts.swallowed_errors), tuple(facts.job_calls), state.src.span(node))
 
 
 def _queue_made(node: Node | None, state: Extraction) -> Expr | None:
