@@ -642,7 +642,10 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
         else:
             passed_over.append(path)
     analysed += demand.second_look(store, passed_over, cache, workers, workspace)
-    analysed += _factory_users(store, passed_over, cache, workers)
+    users = _factory_users(store, passed_over, cache, workers)
+    if users:  # modules using an in-house decorator define actors of their own, sent from elsewhere
+        users += demand.second_look(store, passed_over, cache, workers, workspace)
+    analysed += users
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
     expanded = _through_wrappers(store, found.files, resolver, settings.producers, workers)
@@ -772,7 +775,14 @@ def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | No
             searched |= {(language, name) for name in names}
             of_language = (frontends.TYPESCRIPT_SUFFIXES if language != "python" else frontends.PYTHON_SUFFIXES)
             pending = [p for p in paths if p not in store.facts and p.endswith(of_language)]
-            for path in demand.files_using(names, pending, cache, workers, store.workspace):
+            using = demand.files_using(names, pending, cache, workers, store.workspace)
+            if language == "python":
+                # Read with the names as markers: a function decorated `@background(…)` is kept by
+                # the slicer although no word of a queue library's is in its decorator.
+                store.reload_all(using, calls=frozenset(n.decode() for n in names), workers=workers)
+                read += sum(1 for p in using if p in store.facts)
+                continue
+            for path in using:
                 if store.load(path) is not None:
                     read += 1
         if not found:

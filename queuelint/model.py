@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar, Union
 from queuelint.findings import Span
 
 ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "module_member", "call", "function",
-                   "function_path", "choice", "dynamic", "unknown"]
+                   "function_path", "choice", "decorated", "dynamic", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,10 @@ class Expr:
     - ``function``: the summary of function ``text``: ``parts[0]`` is what it returns (with
       its parameters as ``param`` expressions), ``parts[1:]`` the default of each parameter
       (``unknown`` where there is none). Recorded as a binding under the function's name.
+    - ``decorated``: a function's name or queue that depends on which library's decorator
+      ``parts[0]`` (a reference to a project's own decorator) turns out to be: each further
+      part is a ``choice`` of the decorator's kind (``dramatiq-actor``, or ``*`` for any
+      other) and the value it gives.
     - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
     - ``unknown``: something not understood statically; never reported as a mismatch.
       ``reason``, when set, says why in words (the text is then no code to quote).

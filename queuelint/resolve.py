@@ -263,12 +263,21 @@ class Resolver:
             return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")
         if expr.kind == "queue_name" and expr.parts:
             found = self._object(expr.parts[0], path, depth + 1)
+            if found is not None and len(expr.parts) > 1:  # the decorator's registry, on the queue the use site names
+                return self._evaluate(expr.parts[1], path, depth + 1)
             if found is not None:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
             if expr.reason == QUEUE_OR_NAME:  # not a queue object: the name itself
                 return self._evaluate(expr.parts[0], path, depth + 1)
             if expr.reason:
                 return Name("unknown", text=expr.text, reason=expr.reason)
+        if expr.kind == "decorated" and expr.parts:
+            made = self._object(expr.parts[0], path, depth + 1)
+            kind = made[0].reason if made is not None else ""
+            for case in expr.parts[1:]:
+                if case.parts and case.parts[0].text in (kind, "*"):
+                    return self._evaluate(case.parts[1], path, depth + 1)
+            return Name("unknown", text=expr.text, reason=f"what `{expr.parts[0].text}` makes is not known")
         if expr.kind == "choice":
             chosen = self._chosen(expr, path, depth + 1)
             if chosen is None:

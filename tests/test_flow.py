@@ -583,3 +583,48 @@ export const refund = () => billing.add('refund', {});
         ("src/billing.worker.ts", 4, "QL103"),  # 'invoice' handled, nothing produces it
         ("src/billing.worker.ts", 6, "QL202"),  # the refund's error swallowed
     }
+
+
+def test_actors_of_an_in_house_dramatiq_decorator_imported_from_another_module(tmp_path: Path) -> None:
+    # The decorator registers a wrapper of the function in an inner decorator; the modules using
+    # it name no queue library, nor do the modules sending their actors.
+    worker = """
+import functools
+import dramatiq
+
+def background(actor_name=None, queue_name="slow", **options):
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapped(*args):
+            return fn(*args)
+
+        dramatiq.actor(wrapped, actor_name=actor_name, queue_name=queue_name, **options)
+        return wrapped
+
+    return decorator
+"""
+    tasks = """
+from app.worker import background
+
+@background(actor_name="invoice.render", queue_name="billing")
+def render(invoice_id):
+    pass
+
+@background(actor_name="invoice.archive")
+def archive(invoice_id):
+    pass
+"""
+    views = """
+from app.tasks import render, archive
+
+def close(invoice_id):
+    render.send(invoice_id)
+    archive.send(invoice_id)
+"""
+    files = {"app/__init__.py": "", "app/worker.py": worker, "app/tasks.py": tasks, "app/views.py": views}
+    assert produced(tmp_path, files) == {("app/views.py", 5, "billing", "invoice.render")}
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert {(s.queue.is_value and s.queue.value, s.routes[0][1].value) for s in result.graph.consumer_sites} == {
+        ("billing", "invoice.render"), (False, "invoice.archive")}  # its queue: the factory's to choose
+    assert run(tmp_path) == []

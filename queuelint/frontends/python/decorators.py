@@ -15,7 +15,7 @@ import libcst as cst
 from queuelint.frontends.python import celery, dramatiq, rq
 from queuelint.frontends.python.state import PyState
 from queuelint.frontends.python.syntax import children, dotted_name, keywords
-from queuelint.model import Expr
+from queuelint.model import ACTOR_QUEUE, Expr
 
 KINDS = {"celery": "celery-task", "dramatiq": "dramatiq-actor", "rq": rq.KIND}
 
@@ -169,6 +169,44 @@ def imported(function: cst.FunctionDef, decorator: cst.BaseExpression, state: Py
     if source is None or source.module.lstrip(".").split(".", 1)[0] in ("celery", "dramatiq", "rq", "arq"):
         return False
     candidate = Expr("queue_name", name, parts=(Expr("ref", name),))
-    celery.task(function, decorator if isinstance(decorator, cst.Call) else True, state, registry=candidate)
+    call = decorator if isinstance(decorator, cst.Call) else True
+    before = len(state.bindings)
+    celery.task(function, call, state, registry=candidate)
     rq.job_decorated(function, decorator, state, made_by=Expr("ref", name))  # or RQ's `@job`, said by the flow stage
+    actor_name, actor_queue = _actor_candidate(function, decorator, name, state)
+    # The function's name and queue, as its callers (`fn.delay()`, `fn.send()`) read them, are
+    # a Dramatiq actor's if the decorator turns out to be over `dramatiq.actor`.
+    fn = function.name.value
+    other = dict(state.bindings[before:])
+    del state.bindings[before:]
+    for key, value in other.items():
+        if key == fn:
+            value = _by_decorator(name, actor_name, value)
+        elif key == fn + ACTOR_QUEUE:
+            value = _by_decorator(name, actor_queue, value)
+        state.bindings.append((key, value))
     return True
+
+
+def _actor_candidate(function: cst.FunctionDef, decorator: cst.BaseExpression, name: str,
+                     state: PyState) -> tuple[Expr, Expr]:
+    """An actor an imported decorator may make (`@actor(actor_name="mail.send", priority=…)`
+    over `dramatiq.actor`): kept by the graph only if the decorator is one. Its queue is the
+    one the use site names, else the decorator's own."""
+    options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
+    explicit = options.get("actor_name")
+    actor_name = state.expr(explicit.value) if explicit is not None else Expr.literal(function.name.value)
+    given = options.get("queue_name")
+    queue = state.expr(given.value) if given is not None else Expr("queue_name", name, parts=(Expr("ref", name),))
+    registry = Expr("queue_name", name, parts=(Expr("ref", name), queue))
+    state.add_handler(function=function, span=state.span(function.name), library="", kind=KINDS[dramatiq.LIBRARY],
+                      queue=registry, job=actor_name, route_span=state.span(explicit.value if explicit else function.name),
+                      handler=function.name.value, retries=dramatiq.retries_of(options))
+    return actor_name, queue
+
+
+def _by_decorator(decorator: str, actor: Expr, otherwise: Expr) -> Expr:
+    return Expr("decorated", decorator, parts=(
+        Expr("ref", decorator),
+        Expr("choice", parts=(Expr.literal(KINDS[dramatiq.LIBRARY]), actor)),
+        Expr("choice", parts=(Expr.literal("*"), otherwise))))

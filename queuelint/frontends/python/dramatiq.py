@@ -24,7 +24,7 @@ def is_actor_decorator(decorator: cst.BaseExpression, state: PyState) -> cst.Cal
     return call if call is not None else True
 
 
-def _retries(options: dict[str, cst.Arg]) -> str:
+def retries_of(options: dict[str, cst.Arg]) -> str:
     """The retries Dramatiq's Retries middleware gives a failed actor: 20 unless `max_retries`
     says otherwise (0: none). A value not written as a number is taken as some."""
     given = options.get("max_retries")
@@ -49,7 +49,7 @@ def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
     anchor = explicit.value if explicit is not None else function.name
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="dramatiq-actor",
                       queue=queue, job=name, route_span=state.span(anchor), handler=function.name.value,
-                      retries=_retries(options))
+                      retries=retries_of(options))
     broker = options.get("broker")
     if broker is not None and not state.function_id():  # `broker=`: that broker's registry, not the global one
         state.consumers[-1] = replace(state.consumers[-1], registered_in=f"broker {dotted_name(broker.value)}")
