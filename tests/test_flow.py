@@ -628,3 +628,63 @@ def close(invoice_id):
     assert {(s.queue.is_value and s.queue.value, s.routes[0][1].value) for s in result.graph.consumer_sites} == {
         ("billing", "invoice.render"), (False, "invoice.archive")}  # its queue: the factory's to choose
     assert run(tmp_path) == []
+
+
+def test_a_bull_worker_on_an_object_not_followed_keeps_absence_claims_closed(tmp_path: Path) -> None:
+    # `const { queue } = new Media()`: not followed, so `queue.process(…)` is a worker of a
+    # queue not known here; 'media' is not claimed to have no consumer, and the site is listed.
+    media = """
+import Bull from 'bull';
+export class Media {
+  readonly queue = new Bull('media');
+  resize(id: string) { return this.queue.add('resize', { id }); }
+}
+"""
+    worker = """
+import { Job } from 'bull';
+import { Media } from './media';
+const { queue } = new Media();
+queue.process('resize', async (job: Job) => job.data);
+"""
+    diagnostics = run(tmp_path, {"src/media.ts": media, "src/worker.ts": worker})
+    assert found(tmp_path, diagnostics) == set()
+    write_project(tmp_path, {})
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert any(Path(span.path).name == "worker.ts" and "not known to be a queue" in what
+               for span, what in result.graph.unresolved)
+
+
+def test_functions_given_a_queue_declared_as_the_library_s_queue(tmp_path: Path) -> None:
+    queue = """
+import Bull from 'bull';
+export const images = new Bull('images');
+"""
+    handlers = """
+import type { Job, Queue } from 'bull';
+async function resize(job: Job) { return job.data; }
+export function registerImageHandlers(queue: Queue<{ key: string }>) {
+  queue.process('resize', 4, resize);
+}
+export function registerLegacyHandlers(q: Queue) {
+  q.process('resize', resize);
+}
+export function enqueueResize(target: Queue, key: string) {
+  return target.add('resize', { key });
+}
+export function enqueueCrop(target: Queue, key: string) {
+  return target.add('crop', { key });
+}
+"""
+    worker = """
+import { images } from './queue';
+import { registerImageHandlers, registerLegacyHandlers, enqueueResize, enqueueCrop } from './handlers';
+registerImageHandlers(images);
+registerLegacyHandlers(images);
+export const go = () => Promise.all([enqueueResize(images, 'a'), enqueueCrop(images, 'b')]);
+"""
+    diagnostics = run(tmp_path, {"src/queue.ts": queue, "src/handlers.ts": handlers, "src/worker.ts": worker})
+    assert found(tmp_path, diagnostics) == {
+        ("src/handlers.ts", 8, "QL104"),  # 'resize' registered twice on the queue both helpers are given
+        ("src/handlers.ts", 14, "QL102"),  # 'crop' has no handler on 'images'
+    }

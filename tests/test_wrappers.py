@@ -331,3 +331,32 @@ def test_a_guard_met_by_a_call_is_not_asked_again_of_its_caller(tmp_path: Path) 
         """,
     })
     assert ("src/caller.ts", 2, "QL102") in found(tmp_path, diagnostics)
+
+
+def test_a_job_name_built_from_the_wrapper_s_parameter_is_named_at_each_call(tmp_path: Path) -> None:
+    diagnostics = run(tmp_path, {
+        "src/queue.ts": """
+            import { Queue, Worker } from 'bullmq';
+            const search = new Queue('search');
+            export function reindex(entity: string, id: string) {
+              return search.add(`index-${entity}`, { id });
+            }
+            new Worker('search', async (job) => {
+              switch (job.name) {
+                case 'index-product': return;
+                case 'index-category': return;
+                default: throw new Error(`unknown ${job.name}`);
+              }
+            });
+        """,
+        "src/catalog.ts": """
+            import { reindex } from './queue';
+            export async function saved(id: string) {
+              await reindex('product', id);
+              await reindex('category', id);
+              await reindex('catgory', id);
+            }
+        """,
+    })
+    # Only the misspelt call: the other two name handled jobs; none is "chosen at run time".
+    assert found(tmp_path, diagnostics) == {("src/catalog.ts", 6, "QL102")}

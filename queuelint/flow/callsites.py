@@ -38,6 +38,10 @@ def wrapped_function(site: Producer | Consumer) -> str | None:
     for expr in (job, site.queue, _passed_queue(site.queue)):
         if expr is not None and expr.kind == "param" and expr.reason:
             return expr.reason
+    if job is not None and job.kind == "concat":  # `index-${entity}`: named at each call
+        owner = next((p.reason for p in job.parts if p.kind == "param" and p.reason), None)
+        if owner:
+            return owner
     return _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
 
 
@@ -322,6 +326,15 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
             return None
         queue, library = found
         job = producer.job
+        if job.kind == "concat" and any(p.kind == "param" and p.reason == function for p in job.parts):
+            # `index-${entity}` called with 'product': the caller's arguments, the rest as written.
+            passed = [_argument_with_span(site, p.text) for p in job.parts if p.kind == "param" and p.reason == function]
+            job = Expr("concat", job.text, parts=tuple(
+                _argument(site, part.text) if part.kind == "param" and part.reason == function
+                else _fixed(resolver.name(part, path), part) for part in job.parts))
+            derived = _derived(producer.derived_from, read, path, site_path)
+            return site_path, replace(producer, span=passed[0][1], library=library, queue=queue, job=job, via=function,
+                                      derived_from=derived, within="")
         if job.kind == "param" and job.reason == function:
             job, anchor = _argument_with_span(site, job.text)
             derived = _derived(producer.derived_from, read, path, site_path)

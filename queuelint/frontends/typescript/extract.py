@@ -37,10 +37,11 @@ from queuelint.frontends.typescript.syntax import (
     parser,
     property_name,
     query,
+    shorten,
     string_value,
     unwrap,
 )
-from queuelint.frontends.typescript.values import expr_of
+from queuelint.frontends.typescript.values import expr_of, lookup_local
 from queuelint.model import (
     RESULT_READ,
     WHOLE_MODULE,
@@ -557,6 +558,18 @@ def _is_module_level(declarator: Node) -> bool:
     return parent is not None and parent.type == "program"
 
 
+def _unknown_bull_queue(call: Node, receiver: Node, method: str, state: Extraction) -> QueueObject | None:
+    """`queue.process('transcode', fn)` on an object not followed (`const { queue } = new
+    VideoQueue()`), in a module using Bull: a worker of a queue not known here. It is listed
+    as not followed, and keeps claims that nothing consumes a queue from being made over it."""
+    if method != "process" or "bull" not in state.libraries:
+        return None
+    if not any(unwrap(a) is not None and unwrap(a).type in FUNCTION_TYPES for a in arguments(call)):  # type: ignore[union-attr]
+        return None
+    text = state.src.text(receiver)
+    return QueueObject("bull", "queue", Expr.unknown(text, f"`{shorten(text, 40)}` is not known to be a queue here"))
+
+
 def _followed_queue(receiver: Node, state: Extraction) -> QueueObject | None:
     """A receiver that may be a queue made elsewhere: `emailQueue` imported from a project
     module, `createQueue('mail')`, `MailQueue.getInstance()?`, `await getQueue()`, or a local
@@ -578,9 +591,35 @@ def _followed_queue(receiver: Node, state: Extraction) -> QueueObject | None:
     if node.type not in ("identifier", "call_expression"):
         return None
     value = expr_of(node, state.src)
+    if value.kind == "param":  # `function register(queue: Queue) { queue.process(…) }`: the caller's queue
+        library = _declared_queue_type(node, state)
+        return QueueObject(library, "queue", Expr("queue_name", path or "", parts=(value,))) if library else None
     if value.kind != "call":
         return None
     return QueueObject("", "queue", Expr("queue_name", value.text, parts=(value,)))
+
+
+def _declared_queue_type(name: Node, state: Extraction) -> str | None:
+    """The library of a parameter declared as its `Queue` (`queue: Queue<ImageJob>`, `q: Bull.Queue`)."""
+    binding = lookup_local(name, state.src.text(name), state.src)
+    if binding.kind != "param" or binding.function is None or not binding.param.isdigit():
+        return None
+    params = binding.function.child_by_field_name("parameters")
+    items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
+    if int(binding.param) >= len(items):
+        return None
+    annotation = items[int(binding.param)].child_by_field_name("type")
+    declared = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+    if declared is not None and declared.type == "generic_type":
+        declared = declared.child_by_field_name("name")
+    written = state.src.text(declared) if declared is not None else ""
+    head, _, leaf = written.rpartition(".")
+    imported = state.imports.get(head or written)
+    if imported is None or imported.module not in LIBRARY_MODULES:
+        return None
+    library = LIBRARY_MODULES[imported.module]
+    named = leaf if head else imported.imported
+    return library if named in ("Queue", "Bull") or (library == "bull" and head and leaf == "Queue") else None
 
 
 def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> None:
@@ -590,7 +629,8 @@ def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> 
     if method in ("forRoot", "forRootAsync"):
         nestjs.for_root(call, receiver, state)
         return
-    obj = state.queue_object(receiver) or _followed_queue(receiver, state)
+    obj = state.queue_object(receiver) or _followed_queue(receiver, state) or _unknown_bull_queue(call, receiver,
+                                                                                                method, state)
     if obj is None:
         return
     # An imported object may be a queue of either library: Bull's reading of `add` arguments
