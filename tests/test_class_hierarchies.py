@@ -116,3 +116,49 @@ def test_abstract_classes_are_read_like_any_other(tmp_path: Path) -> None:
     """
     diagnostics = run(tmp_path, {"src/audit.ts": audit})
     assert ("src/audit.ts", 5, "QL102") in found(tmp_path, diagnostics)
+
+
+def test_a_base_method_reading_what_each_subclass_declares(tmp_path: Path) -> None:
+    # `this.jobName` / `this.queueName` in the base class's method: what the class of the call's
+    # object (or one between it and the base) declares; `this.constructor.name`: that class.
+    base = """
+import { Queue } from 'bullmq';
+const queues: Record<string, Queue> = {};
+export function getQueue(name: string) { return (queues[name] ??= new Queue(name)); }
+export abstract class Command<P> {
+  abstract readonly jobName: string;
+  readonly queueName: string = 'commands';
+  dispatch(payload: P) { return getQueue(this.queueName).add(this.jobName, payload); }
+  audit(payload: P) { return getQueue('audit').add(this.constructor.name, payload); }
+}
+"""
+    commands = """
+import { Command } from './base';
+export class ChargeCard extends Command<{ id: string }> {
+  readonly jobName = 'charge-card';
+  readonly queueName = 'payments';
+}
+export class RefundCard extends ChargeCard {
+  readonly jobName = 'refund-card';
+}
+export class Ping extends Command<{}> {
+  readonly jobName = 'ping';
+}
+"""
+    use = """
+import { ChargeCard, RefundCard, Ping } from './commands';
+export async function checkout(id: string) {
+  await new ChargeCard().dispatch({ id });
+  const refund = new RefundCard();
+  await refund.dispatch({ id });
+  await new Ping().dispatch({});
+  await refund.audit({ id });
+}
+"""
+    producers, _ = sites(tmp_path, {"src/base.ts": base, "src/commands.ts": commands, "src/use.ts": use})
+    assert producers == {
+        ("src/use.ts", 4, "payments", "charge-card"),
+        ("src/use.ts", 6, "payments", "refund-card"),  # its own name, the queue of the class it extends
+        ("src/use.ts", 7, "commands", "ping"),  # the base's own default
+        ("src/use.ts", 8, "audit", "RefundCard"),
+    }

@@ -321,11 +321,25 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
         queue = producer.queue
         if supers is not None and _constructor_parameter(queue) and not _mentions(queue, function):
             queue = supers.bound(queue, site, site_path)  # `this.queue` made from what `super(…)` passed
+        job = producer.job
+        if _reads_this(job, function) or _reads_this(queue, function):  # `this.jobName` of the call's object
+            job, queue = (_bound_this(e, function, site, site_path, resolver) for e in (job, producer.queue))
+            if not _reads_this(producer.job, function):
+                job = producer.job
+            found = _queue_at_call(queue, producer.library, function, path, site_path, site, resolver)
+            if found is None:
+                return None
+            queue, library = found
+            if job is not producer.job:
+                derived = _derived(producer.derived_from, read, path, site_path)
+                return site_path, replace(producer, span=site.callee or site.span, library=library, queue=queue,
+                                          job=job, via=function, derived_from=derived, within="")
+            return path, replace(producer, library=library, queue=_fixed(resolver.name(queue, site_path), queue),
+                                 derived_from=_derived(producer.derived_from, read, site_path, path))
         found = _queue_at_call(queue, producer.library, function, path, site_path, site, resolver)
         if found is None:
             return None
         queue, library = found
-        job = producer.job
         if job.kind == "concat" and any(p.kind == "param" and p.reason == function for p in job.parts):
             # `index-${entity}` called with 'product': the caller's arguments, the rest as written.
             passed = [_argument_with_span(site, p.text) for p in job.parts if p.kind == "param" and p.reason == function]
@@ -418,6 +432,47 @@ def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_pat
             return None
         return _fixed(found[0], queue), found[1]
     return _fixed(resolver.name(queue, path), queue), library
+
+
+def _reads_this(expr: Expr, function: str) -> bool:
+    """Whether `expr` holds `this.x` of `function` (see `typescript.state._of_this`)."""
+    return (expr.kind == "param" and expr.reason == function and expr.text.startswith("this.")) \
+        or any(_reads_this(part, function) for part in expr.parts)
+
+
+def _bound_this(expr: Expr, function: str, site: CallSite, site_path: str, resolver: Resolver) -> Expr:
+    """`expr` with each `this.x` of `function` replaced by what the class of the call's object
+    (or a class it extends) gives `x`, `this.constructor.name` by that class's name; unknown,
+    saying why, when the object's class or the value is not known."""
+    if expr.kind == "param" and expr.reason == function and expr.text.startswith("this."):
+        return _field_of_receiver(expr.text.removeprefix("this."), site, site_path, resolver)
+    if expr.parts:
+        return replace(expr, parts=tuple(_bound_this(part, function, site, site_path, resolver) for part in expr.parts))
+    return expr
+
+
+def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Resolver) -> Expr:
+    kind, _, name = site.target.partition(":")
+    cls = resolver.definition(name.rpartition(".")[0], site_path) if kind in ("member", "instance", "static", "self") \
+        else None
+    why = f"`this.{field}` depends on the object's class, not known at this call"
+    if cls is None:
+        return Expr.unknown(f"this.{field}", why)
+    if field == "constructor.name":
+        return Expr.literal(cls[1])
+    for _ in range(8):
+        facts = resolver.facts(cls[0])
+        if facts is None:
+            break
+        if any(bound == f"{cls[1]}.{field}" for bound, _ in facts.bindings):
+            reference = Expr("ref", f"{cls[1]}.{field}")
+            return _fixed(resolver.name(reference, cls[0]), reference)
+        base = next((b for c, b in facts.bases if c == cls[1]), None)
+        found = resolver.definition(base, cls[0]) if base and "." not in base else None
+        if found is None:
+            break
+        cls = found
+    return Expr.unknown(f"this.{field}", why)
 
 
 def _constructor_parameter(queue: Expr) -> bool:

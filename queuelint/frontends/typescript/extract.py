@@ -442,11 +442,13 @@ def _bind_enum(name: str, declaration: Node, src: SourceText, bindings: list[tup
 
 
 def _bind_static_members(name: str, declaration: Node, src: SourceText, bindings: list[tuple[str, Expr]]) -> None:
+    """`static X = …`, and instance fields given a value where they are declared (`readonly
+    jobName = 'invoice-pdf'`): what `this.jobName` is on an object of the class."""
     body = declaration.child_by_field_name("body")
     if body is None:
         return
     for member in body.named_children:
-        if member.type != "public_field_definition" or not any(c.type == "static" for c in member.children):
+        if member.type != "public_field_definition":
             continue
         key = property_name(member.child_by_field_name("name"), src)
         value = member.child_by_field_name("value")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from queuelint.findings import Span
 from queuelint.frontends.typescript import handlers
@@ -349,9 +349,23 @@ def add_opaque_bulk(state: Extraction, call: Node, queue: QueueObject) -> None:
 def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue: Expr, job: Expr,
                  options: Node | None = None, arguments: list[Node] | None = None) -> None:
     spans = tuple(state.src.span(a) for a in arguments or ())
+    method = named_function(anchor, state.src)
+    if "." in method:  # `this.jobName` in a base class's method: what the object's class says, at each call
+        job, queue = _of_this(job, method), _of_this(queue, method)
     state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state),
                                     arguments=spans, guard=_parameter_guard(anchor, queue, job, state),
                                     within=named_function(anchor, state.src)))
+
+
+def _of_this(expr: Expr, method: str) -> Expr:
+    """`this.jobName` (or `this.constructor.name`) read in `method`: a value of the object the
+    method is called on, known at each call whose object's class is known."""
+    if expr.kind == "unknown" and expr.text.startswith("this.") and expr.text.count(".") == 1 + expr.text.startswith(
+            "this.constructor."):
+        return Expr("param", expr.text, method, parts=(expr,))
+    if expr.parts and expr.kind in ("call", "concat", "queue_name"):
+        return replace(expr, parts=tuple(_of_this(part, method) for part in expr.parts))
+    return expr
 
 
 def _parameter_guard(anchor: Node, queue: Expr, job: Expr, state: Extraction) -> str:
