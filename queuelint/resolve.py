@@ -263,8 +263,16 @@ class Resolver:
             return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")
         if expr.kind == "queue_name" and expr.parts:
             found = self._object(expr.parts[0], path, depth + 1)
-            if found is not None and len(expr.parts) > 1:  # the decorator's registry, on the queue the use site names
-                return self._evaluate(expr.parts[1], path, depth + 1)
+            if found is not None and len(expr.parts) > 1:
+                # A decorator's registry, given the use site's keywords (`choice` parts): the queue
+                # is the keyword the decorator's binding names (`queue_name`, or the factory's own
+                # parameter it passes on), else the decorator's own.
+                made = found[0]
+                keyword = made.parts[1].text if len(made.parts) > 1 else "queue_name"
+                for case in expr.parts[1:]:
+                    if case.kind == "choice" and len(case.parts) == 2 and case.parts[0].text == keyword:
+                        return self._evaluate(case.parts[1], path, depth + 1)
+                return self._evaluate(made.parts[0], found[1], depth + 1)
             if found is not None:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
             if expr.reason == QUEUE_OR_NAME:  # not a queue object: the name itself
@@ -272,8 +280,8 @@ class Resolver:
             if expr.reason:
                 return Name("unknown", text=expr.text, reason=expr.reason)
         if expr.kind == "decorated" and expr.parts:
-            made = self._object(expr.parts[0], path, depth + 1)
-            kind = made[0].reason if made is not None else ""
+            maker = self._object(expr.parts[0], path, depth + 1)
+            kind = maker[0].reason if maker is not None else ""
             for case in expr.parts[1:]:
                 if case.parts and case.parts[0].text in (kind, "*"):
                     return self._evaluate(case.parts[1], path, depth + 1)

@@ -622,11 +622,13 @@ def close(invoice_id):
     archive.send(invoice_id)
 """
     files = {"app/__init__.py": "", "app/worker.py": worker, "app/tasks.py": tasks, "app/views.py": views}
-    assert produced(tmp_path, files) == {("app/views.py", 5, "billing", "invoice.render")}
+    # The second names no queue: the factory's default for the parameter it passes on.
+    assert produced(tmp_path, files) == {("app/views.py", 5, "billing", "invoice.render"),
+                                         ("app/views.py", 6, "slow", "invoice.archive")}
     result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
     assert result.graph is not None
-    assert {(s.queue.is_value and s.queue.value, s.routes[0][1].value) for s in result.graph.consumer_sites} == {
-        ("billing", "invoice.render"), (False, "invoice.archive")}  # its queue: the factory's to choose
+    assert {(s.queue.value, s.routes[0][1].value) for s in result.graph.consumer_sites} == {
+        ("billing", "invoice.render"), ("slow", "invoice.archive")}
     assert run(tmp_path) == []
 
 
@@ -688,3 +690,42 @@ export const go = () => Promise.all([enqueueResize(images, 'a'), enqueueCrop(ima
         ("src/handlers.ts", 8, "QL104"),  # 'resize' registered twice on the queue both helpers are given
         ("src/handlers.ts", 14, "QL102"),  # 'crop' has no handler on 'images'
     }
+
+
+def test_an_in_house_actor_decorator_taking_the_queue_under_a_name_of_its_own(tmp_path: Path) -> None:
+    base = """
+import functools
+import dramatiq
+
+def job(queue="default", retries=3, **options):
+    def decorator(fn):
+        @functools.wraps(fn)
+        def timed(*args):
+            return fn(*args)
+
+        return dramatiq.actor(timed, actor_name=fn.__name__, queue_name=queue, max_retries=retries, **options)
+
+    return decorator
+"""
+    tasks = """
+import logging
+from app.base import job
+
+@job(queue="media", retries=5)
+def transcode(asset_id):
+    pass
+
+@job(retries=8)
+def notify(asset_id):
+    try:
+        post(asset_id)
+    except Exception:
+        logging.exception("could not notify")
+
+def post(asset_id):
+    pass
+"""
+    api = "from app.tasks import transcode, notify\n\ndef upload(asset_id):\n    transcode.send(asset_id)\n    notify.send(asset_id)\n"
+    files = {"app/__init__.py": "", "app/base.py": base, "app/tasks.py": tasks, "app/api.py": api}
+    assert produced(tmp_path, files) == {("app/api.py", 4, "media", "transcode"), ("app/api.py", 5, "default", "notify")}
+    assert found(tmp_path, run(tmp_path)) == {("app/tasks.py", 13, "QL202")}

@@ -14,7 +14,7 @@ import libcst as cst
 
 from queuelint.frontends.python import celery, dramatiq, rq
 from queuelint.frontends.python.state import PyState
-from queuelint.frontends.python.syntax import children, dotted_name, keywords
+from queuelint.frontends.python.syntax import children, dotted_name, keywords, string_value
 from queuelint.model import ACTOR_QUEUE, Expr
 
 KINDS = {"celery": "celery-task", "dramatiq": "dramatiq-actor", "rq": rq.KIND}
@@ -84,12 +84,14 @@ def _registering(decorator: cst.FunctionDef, factory: cst.FunctionDef, state: Py
     (or a wrapper of it, `functools.wraps`): `actor(wrapped, queue_name=queue_name, …)`, as a
     statement of its own body. A queue the factory passes on from its own parameters is the
     one the use site gives under that name (read there), else not known here."""
-    parameters = {p.name.value for p in (*factory.params.params, *factory.params.kwonly_params)}
+    parameters = {p.name.value: p.default for p in (*factory.params.params, *factory.params.kwonly_params)}
+    _, assigned = _returns_and_assignments(factory)
     for statement in _body(decorator):
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
-            call = small.value if isinstance(small, cst.Expr) else None
+            # `actor(wrapped, …)`, `return actor(wrapped, …)`, `registered = actor(wrapped, …)`
+            call = small.value if isinstance(small, (cst.Expr, cst.Return, cst.Assign)) else None
             if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
                 continue
             made = library_decorator(call, state) or (alias(call.func, state) if isinstance(call.func, cst.Call)
@@ -99,10 +101,31 @@ def _registering(decorator: cst.FunctionDef, factory: cst.FunctionDef, state: Py
             queue = keywords(call).get("queue_name")
             if made.text == dramatiq.LIBRARY and queue is not None and isinstance(queue.value, cst.Name) \
                     and queue.value.value in parameters:
+                # Passed on from the factory's own parameter: the use site's value under that
+                # name, else its default (unless the factory changes it first).
+                keyword = queue.value.value
+                default = parameters[keyword]
+                given = string_value(default) if default is not None and keyword not in assigned \
+                    and not _reassigned(factory, keyword) else None
                 why = f"the queue `@{factory.name.value}(…)` chooses when none is given"
-                made = Expr("queue", made.text, made.reason, (Expr.unknown(queue.value.value, why),))
+                chosen = Expr.literal(given) if given is not None else Expr.unknown(keyword, why)
+                made = Expr("queue", made.text, made.reason, (chosen, Expr.literal(keyword)))
             return made
     return None
+
+
+def _reassigned(function: cst.FunctionDef, name: str) -> bool:
+    """Whether `name` is assigned anywhere in `function`'s body (an `if … is None:` too)."""
+    found = False
+
+    class Finder(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            nonlocal found
+            if isinstance(node.target, cst.Name) and node.target.value == name:
+                found = True
+
+    function.body.visit(Finder())
+    return found
 
 
 def class_factory(cls: cst.ClassDef, state: PyState) -> Expr | None:
@@ -153,7 +176,8 @@ def decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, state: P
     elif made.text == rq.LIBRARY:
         rq.job_decorated(function, decorator, state)
     else:
-        dramatiq.actor(function, call, state, default_queue=made.parts[0])
+        keyword = made.parts[1].text if len(made.parts) > 1 else "queue_name"  # the factory's own parameter
+        dramatiq.actor(function, call, state, default_queue=made.parts[0], queue_keyword=keyword)
     return True
 
 
@@ -196,9 +220,10 @@ def _actor_candidate(function: cst.FunctionDef, decorator: cst.BaseExpression, n
     options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
     explicit = options.get("actor_name")
     actor_name = state.expr(explicit.value) if explicit is not None else Expr.literal(function.name.value)
-    given = options.get("queue_name")
-    queue = state.expr(given.value) if given is not None else Expr("queue_name", name, parts=(Expr("ref", name),))
-    registry = Expr("queue_name", name, parts=(Expr("ref", name), queue))
+    # Every keyword the use site gives: the decorator's binding says which names the queue.
+    given = tuple(Expr("choice", parts=(Expr.literal(key), state.expr(arg.value))) for key, arg in options.items())
+    queue = Expr("queue_name", name, parts=(Expr("ref", name), *given) if given else (Expr("ref", name),))
+    registry = Expr("queue_name", name, parts=(Expr("ref", name), *given, Expr("choice")))
     state.add_handler(function=function, span=state.span(function.name), library="", kind=KINDS[dramatiq.LIBRARY],
                       queue=registry, job=actor_name, route_span=state.span(explicit.value if explicit else function.name),
                       handler=function.name.value, retries=dramatiq.retries_of(options))
