@@ -12,14 +12,14 @@ import dataclasses
 import enum
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union
 
 from queuelint.findings import Span
 
 ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "module_member", "call", "function",
-                   "function_path", "choice", "decorated", "dynamic", "unknown"]
+                   "function_path", "choice", "decorated", "given", "dynamic", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class Expr:
       files around it, so it is told when resolving, not when the file is read.
     - ``choice``: ``switch (parts[0]) { case v: return r; … }``: each further part is a
       ``choice`` of two parts, a case's value and what it gives (a function choosing a queue
-      by a parameter, evaluated once the call's argument is bound).
+      by a parameter, evaluated once the call's argument is bound). A last case of one part
+      is what any other value gives (`default:`, `case _:`, `else:`).
     - ``function_path``: the dotted import path of the function ``text`` names where it is
       written (`send_mail` imported from `app.jobs`: `app.jobs.send_mail`), as RQ names a job
       enqueued by reference; found by following the imports.
@@ -52,6 +53,8 @@ class Expr:
       ``parts[0]`` (a reference to a project's own decorator) turns out to be: each further
       part is a ``choice`` of the decorator's kind (``dramatiq-actor``, or ``*`` for any
       other) and the value it gives.
+    - ``given``: the keyword ``text`` a decorator factory's use site passes, else
+      ``parts[0]`` (the parameter's default); bound with :meth:`Expr.given_by`.
     - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
     - ``unknown``: something not understood statically; never reported as a mismatch.
       ``reason``, when set, says why in words (the text is then no code to quote).
@@ -69,6 +72,16 @@ class Expr:
     @staticmethod
     def unknown(text: str, why: str = "") -> Expr:
         return Expr("unknown", text, why)
+
+    def given_by(self, keywords: Mapping[str, Expr]) -> Expr:
+        """This expression with each ``given`` part replaced by the use site's keyword of
+        that name, or by the parameter's default where the use site gives none."""
+        if self.kind == "given":
+            chosen = keywords.get(self.text)
+            return chosen if chosen is not None else (self.parts[0] if self.parts else Expr.unknown(self.text))
+        if not self.parts:
+            return self
+        return Expr(self.kind, self.text, self.reason, tuple(part.given_by(keywords) for part in self.parts))
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,11 @@ ASSUMED_UNSET = "taken as not set"
 # The reason a `queue_name` expression carries where a queue object or its name may stand
 # (RQ's `@job(URGENT)` or `@job("urgent")`): what `parts[0]` names, as an object or a string.
 QUEUE_OR_NAME = "a queue or its name"
+
+# The reason a `queue_name` expression carries where it stands for an actor's name under an
+# in-house decorator: the use site's keyword the decorator passes on as `actor_name`, else the
+# last part (the function's name).
+ACTOR_NAME = "the actor's name"
 
 # What a CommonJS module is as a whole (`module.exports = queue`): the export `require()` gives.
 WHOLE_MODULE = "module.exports"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from queuelint.model import ASSUMED_UNSET, QUEUE_OR_NAME, WHOLE_MODULE, Expr, FileFacts
+from queuelint.model import ACTOR_NAME, ASSUMED_UNSET, QUEUE_OR_NAME, WHOLE_MODULE, Expr, FileFacts
 from queuelint.modules import ModuleLocator
 
 MAX_DEPTH = 24
@@ -268,11 +268,23 @@ class Resolver:
                 # is the keyword the decorator's binding names (`queue_name`, or the factory's own
                 # parameter it passes on), else the decorator's own.
                 made = found[0]
+                if expr.reason == ACTOR_NAME:  # under `actor_name`, unless the decorator renames it
+                    keyword = made.parts[2].text if len(made.parts) > 2 else "actor_name"
+                    named = [case.parts[1] for case in expr.parts[1:] if case.kind == "choice"
+                             and len(case.parts) == 2 and case.parts[0].text == keyword]
+                    otherwise = expr.parts[-1].parts[0]  # the function's own name
+                    return self._evaluate(named[0] if named else otherwise, path, depth + 1)
                 keyword = made.parts[1].text if len(made.parts) > 1 else "queue_name"
+                given: dict[str, Expr] = {}
                 for case in expr.parts[1:]:
-                    if case.kind == "choice" and len(case.parts) == 2 and case.parts[0].text == keyword:
-                        return self._evaluate(case.parts[1], path, depth + 1)
-                return self._evaluate(made.parts[0], found[1], depth + 1)
+                    if case.kind == "choice" and len(case.parts) == 2:
+                        if case.parts[0].text == keyword:
+                            return self._evaluate(case.parts[1], path, depth + 1)
+                        # Read where the use site is, to bind the factory's own (`priority=…`).
+                        value = self._evaluate(case.parts[1], path, depth + 1)
+                        given[case.parts[0].text] = Expr.literal(value.value) if value.is_value \
+                            else Expr.unknown(value.text, value.reason)
+                return self._evaluate(made.parts[0].given_by(given), found[1], depth + 1)
             if found is not None:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
             if expr.reason == QUEUE_OR_NAME:  # not a queue object: the name itself
@@ -347,8 +359,10 @@ class Resolver:
         if subject is None or not subject.is_value:
             return None
         for case in choice.parts[1:]:
-            value = self._evaluate(case.parts[0], path, depth + 1) if len(case.parts) == 2 else None
-            if value is not None and value.is_value and value.value == subject.value:
+            if len(case.parts) == 1:  # what any other value gives
+                return case.parts[0]
+            value = self._evaluate(case.parts[0], path, depth + 1)
+            if value.is_value and value.value == subject.value:
                 return case.parts[1]
         return None
 

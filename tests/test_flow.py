@@ -729,3 +729,128 @@ def post(asset_id):
     files = {"app/__init__.py": "", "app/base.py": base, "app/tasks.py": tasks, "app/api.py": api}
     assert produced(tmp_path, files) == {("app/api.py", 4, "media", "transcode"), ("app/api.py", 5, "default", "notify")}
     assert found(tmp_path, run(tmp_path)) == {("app/tasks.py", 13, "QL202")}
+
+
+def test_an_actor_factory_choosing_the_queue_by_another_of_its_parameters(tmp_path: Path) -> None:
+    """`if lane is None: match urgency: …` (or an `if` chain): the queue of each use site is
+    the case its own `urgency=` takes, else the one its default takes; a name passed on under
+    a keyword of the factory's own is the actor's name."""
+    kinds = """
+from enum import IntEnum, StrEnum
+
+class Urgency(IntEnum):
+    NOW = 0
+    SOON = 5
+    LATER = 9
+
+class Lane(StrEnum):
+    FAST = "fast-lane"
+    NORMAL = "normal-lane"
+    SLOW = "slow-lane"
+"""
+    worker = """
+import dramatiq
+from app.kinds import Lane, Urgency
+
+def job(name=None, lane=None, urgency=Urgency.LATER, **options):
+    if lane is None:
+        match urgency:
+            case Urgency.NOW:
+                lane = Lane.FAST
+            case Urgency.SOON:
+                lane = Lane.NORMAL
+            case _:
+                lane = Lane.SLOW
+
+    def decorator(fn):
+        dramatiq.actor(fn, actor_name=name, queue_name=lane, **options)
+        return fn
+
+    return decorator
+
+def chore(level="low", queue_name=None):
+    if queue_name is None:
+        if level == "high":
+            queue_name = "chores-high"
+        elif level == "mid":
+            queue_name = "chores-mid"
+
+    def decorator(fn):
+        dramatiq.actor(fn, queue_name=queue_name)
+        return fn
+
+    return decorator
+
+def odd(queue_name=None, level="x"):
+    if queue_name is None:
+        queue_name = pick(level)
+
+    def decorator(fn):
+        dramatiq.actor(fn, queue_name=queue_name)
+        return fn
+
+    return decorator
+
+@job(name="local.ping", urgency=Urgency.NOW)
+def ping():
+    pass
+"""
+    tasks = """
+from app.kinds import Lane, Urgency
+from app.worker import chore, job, odd
+
+@job(name="mail.send", urgency=Urgency.NOW)
+def send():
+    pass
+
+@job(name="mail.digest", urgency=Urgency.SOON)
+def digest():
+    pass
+
+@job(name="mail.cleanup")
+def cleanup():
+    pass
+
+@job(name="mail.pinned", lane=Lane.NORMAL, urgency=Urgency.NOW)
+def pinned():
+    pass
+
+@chore(level="high")
+def sweep():
+    pass
+
+@chore()
+def tidy():
+    pass
+
+@odd(level="y")
+def strange():
+    pass
+"""
+    views = """
+from app.tasks import cleanup, digest, pinned, send, strange, sweep, tidy
+from app.worker import ping
+
+def go():
+    send.send()
+    digest.send()
+    cleanup.send()
+    pinned.send()
+    sweep.send()
+    ping.send()
+    tidy.send()
+    strange.send()
+"""
+    files = {"app/__init__.py": "", "app/kinds.py": kinds, "app/worker.py": worker, "app/tasks.py": tasks,
+             "app/views.py": views}
+    assert produced(tmp_path, files) == {
+        ("app/views.py", 6, "fast-lane", "mail.send"), ("app/views.py", 7, "normal-lane", "mail.digest"),
+        ("app/views.py", 8, "slow-lane", "mail.cleanup"),  # `case _:` for the default urgency
+        ("app/views.py", 9, "normal-lane", "mail.pinned"),  # the lane given wins
+        ("app/views.py", 10, "chores-high", "sweep"), ("app/views.py", 11, "fast-lane", "local.ping"),
+    }
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    unknown = {s.routes[0][1].value for s in result.graph.consumer_sites if not s.queue.is_value}
+    assert unknown == {"tidy", "strange"}  # no case taken; a queue made by a call not followed
+    assert run(tmp_path) == []

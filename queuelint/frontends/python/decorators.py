@@ -14,8 +14,8 @@ import libcst as cst
 
 from queuelint.frontends.python import celery, dramatiq, rq
 from queuelint.frontends.python.state import PyState
-from queuelint.frontends.python.syntax import children, dotted_name, keywords, string_value
-from queuelint.model import ACTOR_QUEUE, Expr
+from queuelint.frontends.python.syntax import children, dotted_name, keywords
+from queuelint.model import ACTOR_NAME, ACTOR_QUEUE, Expr
 
 KINDS = {"celery": "celery-task", "dramatiq": "dramatiq-actor", "rq": rq.KIND}
 
@@ -85,7 +85,6 @@ def _registering(decorator: cst.FunctionDef, factory: cst.FunctionDef, state: Py
     statement of its own body. A queue the factory passes on from its own parameters is the
     one the use site gives under that name (read there), else not known here."""
     parameters = {p.name.value: p.default for p in (*factory.params.params, *factory.params.kwonly_params)}
-    _, assigned = _returns_and_assignments(factory)
     for statement in _body(decorator):
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
@@ -98,24 +97,126 @@ def _registering(decorator: cst.FunctionDef, factory: cst.FunctionDef, state: Py
                                                        else None)
             if made is None:
                 continue
-            queue = keywords(call).get("queue_name")
-            if made.text == dramatiq.LIBRARY and queue is not None and isinstance(queue.value, cst.Name) \
-                    and queue.value.value in parameters:
-                # Passed on from the factory's own parameter: the use site's value under that
-                # name, else its default (unless the factory changes it first).
-                keyword = queue.value.value
-                default = parameters[keyword]
-                given = string_value(default) if default is not None and keyword not in assigned \
-                    and not _reassigned(factory, keyword) else None
-                why = f"the queue `@{factory.name.value}(…)` chooses when none is given"
-                chosen = Expr.literal(given) if given is not None else Expr.unknown(keyword, why)
-                made = Expr("queue", made.text, made.reason, (chosen, Expr.literal(keyword)))
+            if made.text == dramatiq.LIBRARY:
+                made = _forwarded(made, call, factory, parameters, state)
             return made
     return None
 
 
-def _reassigned(function: cst.FunctionDef, name: str) -> bool:
-    """Whether `name` is assigned anywhere in `function`'s body (an `if … is None:` too)."""
+def _forwarded(made: Expr, call: cst.Call, factory: cst.FunctionDef,
+               parameters: dict[str, cst.BaseExpression | None], state: PyState) -> Expr:
+    """`dramatiq.actor(fn, queue_name=lane, actor_name=name)` in a factory: the keywords of the
+    use site that become the actor's queue and name (the factory's own parameters), and the
+    queue it gets when the use site gives none. Parts: that queue, the queue's keyword, the
+    name's keyword."""
+    options = keywords(call)
+
+    def parameter(keyword: str) -> str | None:
+        given = options.get(keyword)
+        return given.value.value if given is not None and isinstance(given.value, cst.Name) \
+            and given.value.value in parameters else None
+
+    queue_keyword, name_keyword = parameter("queue_name"), parameter("actor_name")
+    if queue_keyword is None and name_keyword is None:
+        return made
+    chosen = _parameter_at_call(factory, queue_keyword, parameters, state) if queue_keyword else \
+        Expr.unknown("queue_name", f"the queue `@{factory.name.value}(…)` gives")
+    return Expr("queue", made.text, made.reason, (chosen, Expr.literal(queue_keyword or ""),
+                                                  Expr.literal(name_keyword or "actor_name")))
+
+
+def _parameter_at_call(factory: cst.FunctionDef, name: str, parameters: dict[str, cst.BaseExpression | None],
+                       state: PyState) -> Expr:
+    """The value the factory's parameter `name` has once its body is done with it, when the
+    use site does not give it: its default; or, where the body sets it only under
+    `if name is None:`, what a `match` or an `if` chain on another of its parameters chooses
+    there (that parameter as the use site gives it, else its default)."""
+    why = f"the queue `@{factory.name.value}(…)` chooses when none is given"
+    default = parameters[name]
+    setters = [statement for statement in _body(factory) if _assigns(statement, name)]
+    if not setters:
+        return state.expr(default) if default is not None and not _is_none(default) else Expr.unknown(name, why)
+    setter = setters[0]
+    if len(setters) == 1 and default is not None and _is_none(default) and isinstance(setter, cst.If) \
+            and setter.orelse is None and _is_none_test(setter.test, name) \
+            and isinstance(setter.body, cst.IndentedBlock) and len(setter.body.body) == 1:
+        chosen = _chosen_by(setter.body.body[0], name, parameters, state)
+        if chosen is not None:
+            return chosen
+    return Expr.unknown(name, why)
+
+
+def _chosen_by(statement: cst.BaseStatement, name: str, parameters: dict[str, cst.BaseExpression | None],
+               state: PyState) -> Expr | None:
+    """`match p: case V: name = X …` or `if p == V: name = X elif …: … else: …` on a parameter
+    `p` of the factory, as a `choice` over `p` as the use site gives it; None when a branch
+    does anything but set `name`, or the subject is not a parameter."""
+    subject: str | None = None
+    cases: list[Expr] = []
+    if isinstance(statement, cst.Match) and isinstance(statement.subject, cst.Name):
+        subject = statement.subject.value
+        for case in statement.cases:
+            value = _only_assignment(case.body, name, state)
+            if value is None or case.guard is not None:
+                return None
+            if isinstance(case.pattern, cst.MatchValue):
+                cases.append(Expr("choice", parts=(state.expr(case.pattern.value), value)))
+            elif isinstance(case.pattern, cst.MatchAs) and case.pattern.pattern is None and case.pattern.name is None:
+                cases.append(Expr("choice", parts=(value,)))  # `case _:`
+            else:
+                return None
+    elif isinstance(statement, cst.If):
+        branch: cst.If | cst.Else | None = statement
+        while isinstance(branch, cst.If):
+            test = branch.test
+            value = _only_assignment(branch.body, name, state)
+            if value is None or not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 \
+                    or not isinstance(test.comparisons[0].operator, cst.Equal) or not isinstance(test.left, cst.Name) \
+                    or subject not in (None, test.left.value):
+                return None
+            subject = test.left.value
+            cases.append(Expr("choice", parts=(state.expr(test.comparisons[0].comparator), value)))
+            branch = branch.orelse if isinstance(branch.orelse, (cst.If, cst.Else)) else None
+        if isinstance(branch, cst.Else):
+            value = _only_assignment(branch.body, name, state)
+            if value is None:
+                return None
+            cases.append(Expr("choice", parts=(value,)))
+    if subject is None or subject == name or subject not in parameters or not cases:
+        return None
+    default = parameters[subject]
+    given = Expr("given", subject, parts=(state.expr(default) if default is not None
+                                          else Expr.unknown(subject, f"`{subject}` has no default"),))
+    return Expr("choice", subject, parts=(given, *cases))
+
+
+def _only_assignment(body: cst.BaseSuite, name: str, state: PyState) -> Expr | None:
+    """The value of a block that does nothing but `name = value`."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else ()
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine) or len(statements[0].body) != 1:
+        return None
+    assign = statements[0].body[0]
+    if isinstance(assign, cst.Assign) and len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) \
+            and assign.targets[0].target.value == name:
+        return state.expr(assign.value)
+    return None
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_none_test(test: cst.BaseExpression, name: str) -> bool:
+    """`name is None` or `not name`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, cst.Name) and test.expression.value == name
+    return isinstance(test, cst.Comparison) and isinstance(test.left, cst.Name) and test.left.value == name \
+        and len(test.comparisons) == 1 and isinstance(test.comparisons[0].operator, cst.Is) \
+        and _is_none(test.comparisons[0].comparator)
+
+
+def _assigns(statement: cst.BaseStatement, name: str) -> bool:
+    """Whether `name` is assigned anywhere in `statement` (nested functions too: cautious)."""
     found = False
 
     class Finder(cst.CSTVisitor):
@@ -124,7 +225,12 @@ def _reassigned(function: cst.FunctionDef, name: str) -> bool:
             if isinstance(node.target, cst.Name) and node.target.value == name:
                 found = True
 
-    function.body.visit(Finder())
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            nonlocal found
+            if isinstance(node.target, cst.Name) and node.target.value == name:
+                found = True
+
+    statement.visit(Finder())
     return found
 
 
@@ -176,8 +282,13 @@ def decorated(function: cst.FunctionDef, decorator: cst.BaseExpression, state: P
     elif made.text == rq.LIBRARY:
         rq.job_decorated(function, decorator, state)
     else:
-        keyword = made.parts[1].text if len(made.parts) > 1 else "queue_name"  # the factory's own parameter
-        dramatiq.actor(function, call, state, default_queue=made.parts[0], queue_keyword=keyword)
+        # The factory's own parameters that become the actor's queue and name.
+        queue_keyword = made.parts[1].text if len(made.parts) > 1 else "queue_name"
+        name_keyword = made.parts[2].text if len(made.parts) > 2 else "actor_name"
+        given = {key: state.expr(arg.value) for key, arg in keywords(decorator).items()} \
+            if isinstance(decorator, cst.Call) else {}
+        dramatiq.actor(function, call, state, default_queue=made.parts[0].given_by(given),
+                       queue_keyword=queue_keyword, name_keyword=name_keyword)
     return True
 
 
@@ -219,9 +330,11 @@ def _actor_candidate(function: cst.FunctionDef, decorator: cst.BaseExpression, n
     one the use site names, else the decorator's own."""
     options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
     explicit = options.get("actor_name")
-    actor_name = state.expr(explicit.value) if explicit is not None else Expr.literal(function.name.value)
-    # Every keyword the use site gives: the decorator's binding says which names the queue.
+    # Every keyword the use site gives: the decorator's binding says which name the queue and
+    # which the actor's name.
     given = tuple(Expr("choice", parts=(Expr.literal(key), state.expr(arg.value))) for key, arg in options.items())
+    actor_name = Expr("queue_name", name, ACTOR_NAME, parts=(
+        Expr("ref", name), *given, Expr("choice", parts=(Expr.literal(function.name.value),))))
     queue = Expr("queue_name", name, parts=(Expr("ref", name), *given) if given else (Expr("ref", name),))
     registry = Expr("queue_name", name, parts=(Expr("ref", name), *given, Expr("choice")))
     state.add_handler(function=function, span=state.span(function.name), library="", kind=KINDS[dramatiq.LIBRARY],

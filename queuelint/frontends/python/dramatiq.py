@@ -38,13 +38,15 @@ def retries_of(options: dict[str, cst.Arg]) -> str:
 
 
 def actor(function: cst.FunctionDef, decorator: cst.Call | bool, state: PyState,
-          default_queue: Expr = DEFAULT_QUEUE, queue_keyword: str = "queue_name") -> tuple[Expr, Expr]:
+          default_queue: Expr = DEFAULT_QUEUE, queue_keyword: str = "queue_name",
+          name_keyword: str = "actor_name") -> tuple[Expr, Expr]:
     """`default_queue`: the queue an in-house decorator over `dramatiq.actor` sets, and
-    `queue_keyword` the name it takes one under. Returns the actor's name and queue."""
+    `queue_keyword`, `name_keyword` the names it takes a queue and a name under. Returns the
+    actor's name and queue."""
     options = keywords(decorator) if isinstance(decorator, cst.Call) else {}
-    explicit = options.get("actor_name")
+    explicit = options.get(name_keyword)
     name = state.expr(explicit.value) if explicit is not None else Expr.literal(function.name.value)
-    queue_arg = options.get(queue_keyword)
+    queue_arg = options.get(queue_keyword) if queue_keyword else None
     queue = state.expr(queue_arg.value) if queue_arg is not None else default_queue
     anchor = explicit.value if explicit is not None else function.name
     state.add_handler(function=function, span=state.span(function.name), library=LIBRARY, kind="dramatiq-actor",

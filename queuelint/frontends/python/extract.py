@@ -266,7 +266,9 @@ def _class_constants(node: cst.ClassDef, state: PyState) -> None:
                 target, value = small.targets[0].target, small.value
             elif isinstance(small, cst.AnnAssign) and small.value is not None:
                 target, value = small.target, small.value
-            if isinstance(target, cst.Name) and value is not None and string_value(value) is not None:
+            # Strings, and numbers (an `IntEnum` a factory matches on to choose a queue).
+            if isinstance(target, cst.Name) and value is not None \
+                    and (string_value(value) is not None or isinstance(value, cst.Integer)):
                 state.bindings.append((f"{node.name.value}.{target.value}", state.expr(value)))
 
 

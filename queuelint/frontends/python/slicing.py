@@ -47,12 +47,13 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _holds_string_constants(statement: ast.stmt) -> bool:
-    """A class of name constants (`class JobName(str, Enum): SEND = "send"`)."""
+    """A class of name constants (`class JobName(str, Enum): SEND = "send"`), or of numbers
+    a factory may choose a queue by (`class Priority(IntEnum): HIGH = 0`)."""
     if not isinstance(statement, ast.ClassDef):
         return False
     return any(
         isinstance(item, (ast.Assign, ast.AnnAssign)) and isinstance(item.value, ast.Constant)
-        and isinstance(item.value.value, str)
+        and isinstance(item.value.value, (str, int)) and not isinstance(item.value.value, bool)
         for item in statement.body
     )
 
