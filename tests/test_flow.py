@@ -854,3 +854,77 @@ def go():
     unknown = {s.routes[0][1].value for s in result.graph.consumer_sites if not s.queue.is_value}
     assert unknown == {"tidy", "strange"}  # no case taken; a queue made by a call not followed
     assert run(tmp_path) == []
+
+
+def test_tasks_a_factory_names_from_its_parameter_are_named_at_each_call(tmp_path: Path) -> None:
+    """`@app.task(name=f"reports.{kind}")` inside `make_report_task(kind)`: one task per call,
+    named by the call's argument, so a name no call gives is not registered; a factory no
+    one calls leaves its task's name open, and no absence is claimed over it."""
+    app = "from celery import Celery\n\napp = Celery('shop')\n"
+    reports = """
+from shop.celery_app import app
+
+def make_report_task(kind):
+    @app.task(name=f"reports.{kind}")
+    def build(report_id):
+        return report_id
+
+    return build
+
+def make_sync_task(target, queue="sync"):
+    @app.task(name=target, queue=queue)
+    def push(item_id):
+        return item_id
+
+    return push
+
+csv_report = make_report_task("csv")
+xlsx_report = make_report_task("xlsx")
+crm_sync = make_sync_task("sync.crm")
+"""
+    views = """
+from shop.celery_app import app
+
+def export(report_id):
+    app.send_task("reports.csv", args=[report_id])
+    app.send_task("reports.pdf", args=[report_id])
+    app.send_task("sync.crm", args=[report_id], queue="sync")
+    app.send_task("sync.erp", args=[report_id], queue="sync")
+"""
+    files = {"shop/__init__.py": "", "shop/celery_app.py": app, "shop/reports.py": reports,
+             "shop/views.py": views}
+    write_project(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert {(Path(s.path).name, s.routes[0][0].span.line, s.queue.value, s.routes[0][1].value)
+            for s in result.graph.consumer_sites} == {
+        ("reports.py", 18, "celery", "reports.csv"), ("reports.py", 19, "celery", "reports.xlsx"),
+        ("reports.py", 20, "celery", "sync.crm")}  # each at the argument that names it; one registry
+    assert found(tmp_path, run(tmp_path)) == {("shop/views.py", 6, "QL102"), ("shop/views.py", 8, "QL102")}
+
+    # The same factories, never called: their tasks' names are not known, nothing is claimed.
+    uncalled = reports.split("csv_report")[0]
+    write_project(tmp_path, {**files, "shop/reports.py": uncalled})
+    assert found(tmp_path, run(tmp_path)) == set()
+
+
+def test_a_worker_factory_routing_on_the_name_its_caller_gives(tmp_path: Path) -> None:
+    """`makeWorker(jobName)` whose processor handles `job.name === jobName` and throws on
+    anything else: each call is a worker of the name it passes."""
+    workers = """
+import { Worker, Queue } from 'bullmq';
+export function makeWorker(jobName: string) {
+  return new Worker('sync', async (job) => {
+    if (job.name === jobName) { return 1; }
+    throw new Error(`unknown ${job.name}`);
+  });
+}
+export const crm = makeWorker('sync-crm');
+const queue = new Queue('sync');
+export const go = () => Promise.all([queue.add('sync-crm', {}), queue.add('sync-erp', {})]);
+"""
+    write_project(tmp_path, {"src/workers.ts": workers})
+    assert found(tmp_path, run(tmp_path)) == {("src/workers.ts", 11, "QL102")}  # 'sync-erp' only
+    # Nothing calls the factory: what it handles is not known, and nothing is claimed.
+    write_project(tmp_path, {"src/workers.ts": workers.replace("export const crm = makeWorker('sync-crm');", "")})
+    assert found(tmp_path, run(tmp_path)) == set()

@@ -23,7 +23,7 @@ from typing import NamedTuple, TypeVar
 
 from queuelint.config import ProducerSpec
 from queuelint.findings import Span
-from queuelint.model import CallSite, Consumer, Expr, FileFacts, Handler, Producer
+from queuelint.model import CallSite, Consumer, Expr, FileFacts, Handler, Producer, Route
 from queuelint.programs import TEST_FILE
 from queuelint.resolve import Name, Resolver, bind_parameters
 
@@ -42,7 +42,20 @@ def wrapped_function(site: Producer | Consumer) -> str | None:
         owner = next((p.reason for p in job.parts if p.kind == "param" and p.reason), None)
         if owner:
             return owner
-    return _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
+    owner = _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
+    if owner is None and isinstance(site, Consumer):
+        # A task a factory defines, named from its parameter (`@app.task(name=f"reports.{kind}")`).
+        owner = next((found for route in site.routes if (found := _name_owner(route.job))), None)
+    return owner
+
+
+def _name_owner(job: Expr) -> str | None:
+    """The function whose parameter a job name is, or is made with."""
+    if job.kind == "param" and job.reason:
+        return job.reason
+    if job.kind == "concat":
+        return next((p.reason for p in job.parts if p.kind == "param" and p.reason), None)
+    return None
 
 
 def _parameter_owner(expr: Expr) -> str | None:
@@ -387,14 +400,36 @@ def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallS
             handler_ref, handler = passed.text, passed.text
         elif written is not None:
             handler = f"processor passed to `{site.name}`"
+    with resolver.recording() as named:
+        routes = tuple(_route_at_call(route, function, path, site, resolver) for route in consumer.routes)
     made = replace(consumer, span=site.span, library=library, queue=queue, handler=handler,
-                   handler_ref=handler_ref, processor_param="",
-                   derived_from=_derived(consumer.derived_from, read, path, site_path))
+                   handler_ref=handler_ref, processor_param="", routes=routes,
+                   derived_from=_derived(consumer.derived_from, read | named, path, site_path))
     if written is not None:  # the processor written out at the call: what it routes on and how it fails
         made = replace(made, routes=written.routes, accepts_any=written.accepts_any, router=written.router,
                        returned_errors=written.returned_errors, swallowed_errors=written.swallowed_errors,
                        job_calls=written.job_calls)
     return site_path, made
+
+
+def _route_at_call(route: Route, function: str, path: str, site: CallSite, resolver: Resolver) -> Route:
+    """A name a factory's task gets from the factory's parameter, as the call gives it (at
+    that argument), the rest of it resolved where the factory is written."""
+    job = route.job
+    if _name_owner(job) != function:
+        return route
+    if job.kind == "param":
+        value, span = _argument_with_span(site, job.text)
+        return Route(value, span)
+    parts = []
+    span = site.span
+    for part in job.parts:
+        if part.kind == "param" and part.reason == function:
+            value, span = _argument_with_span(site, part.text)
+            parts.append(value)
+        else:
+            parts.append(_fixed(resolver.name(part, path), part))
+    return Route(Expr("concat", job.text, parts=tuple(parts)), span)
 
 
 def _argument_handler(site: CallSite, position: str) -> Handler | None:
