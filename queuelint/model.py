@@ -151,6 +151,10 @@ class Consumer:
     # Functions of other modules the processor hands the job (or its data) to as its work, and
     # whether what each returns is what the processor returns: read there for how they fail.
     delegated: tuple[tuple[str, bool], ...] = ()
+    # The processor is what a call of `handler_ref` returns (`dispatcher({ welcome: sendWelcome })`):
+    # the keys of each object literal the call passes, by argument position, for a processor
+    # that looks the job's name up in that parameter.
+    passed_maps: tuple[tuple[int, tuple[Route, ...]], ...] = ()
     # Files besides its own this consumer was made from: the registration helper's module, the
     # processor's, what resolving them read (set by the analysis, never by a front-end).
     derived_from: tuple[str, ...] = ()
@@ -168,6 +172,10 @@ class Handler:
     swallowed_errors: tuple[BodyFact, ...] = ()
     job_calls: tuple[BodyFact, ...] = ()
     span: Span | None = None  # the function's definition, where one was found
+    # A factory whose returned processor looks the job's name up in its parameter at this
+    # position (`dispatcher(handlers)` returning `(job) => handlers[job.name](job)`): the
+    # routes are the keys each call passes there.
+    map_param: int = -1
 
 
 @dataclass(frozen=True)

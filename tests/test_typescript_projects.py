@@ -324,3 +324,68 @@ def test_a_function_given_the_job_s_data_is_read_for_its_own_body_only(tmp_path:
         """,
     })
     assert found(tmp_path, diagnostics) == {("src/fetch.ts", 14, "QL202")}
+
+
+DISPATCH = """
+    import { Job } from 'bullmq';
+    type Handler = (job: Job) => Promise<void>;
+    export function dispatcher(handlers: Record<string, Handler>) {
+      return async (job: Job) => {
+        const handler = handlers[job.name];
+        if (!handler) {
+          console.warn(`no handler for ${job.name}`);
+          return;
+        }
+        await handler(job);
+      };
+    }
+    export const lookup = (table: Record<string, Handler>) => async (job: Job) => table[job.name](job);
+    export function guarded(work: Handler) {
+      return async (job: Job) => {
+        try { await work(job); } catch (error) { console.error(error); }
+      };
+    }
+    export function fromRegistry(name: string) { return registry.get(name); }
+"""
+
+
+def test_a_processor_a_factory_makes_from_the_map_it_is_given(tmp_path: Path) -> None:
+    """`new Worker('mail', dispatcher({ welcome: sendWelcome }))`: the processor is what the
+    factory returns, and the names it handles are the keys of the map the call passes; a
+    factory written as an arrow too, in Bull's `process('*', …)` too."""
+    diagnostics = run(tmp_path, {"src/dispatch.ts": DISPATCH, "src/worker.ts": """
+        import { Worker, Queue } from 'bullmq';
+        import Bull from 'bull';
+        import { dispatcher, lookup } from './dispatch';
+        async function sendWelcome() {}
+        async function sendReset() {}
+        export const mailer = new Worker('mail', dispatcher({ welcome: sendWelcome, reset: sendReset }));
+        const mail = new Queue('mail');
+        export const go = () => Promise.all([mail.add('welcome', {}), mail.add('reset', {}), mail.add('invoice', {})]);
+        const exports = new Bull('exports');
+        exports.process('*', lookup({ csv: sendWelcome }));
+        export const send = () => exports.add('pdf', {});
+    """})
+    assert found(tmp_path, diagnostics) == {
+        ("src/worker.ts", 9, "QL102"),  # 'invoice': not a key of the map
+        ("src/worker.ts", 12, "QL102"),  # 'pdf' on 'exports'
+        ("src/worker.ts", 11, "QL103"),  # 'csv' never added
+    }
+
+
+def test_a_processor_factory_not_followed_handles_every_name(tmp_path: Path) -> None:
+    """A map not written out at the call, or a factory that returns no function written out:
+    what the processor handles is not known, and nothing is claimed; a factory wrapping the
+    work in a `catch` that only logs is read for how it fails."""
+    diagnostics = run(tmp_path, {"src/dispatch.ts": DISPATCH, "src/worker.ts": """
+        import { Worker, Queue } from 'bullmq';
+        import { dispatcher, fromRegistry, guarded } from './dispatch';
+        import { table } from './table';
+        async function work() {}
+        export const a = new Worker('a', dispatcher(table));
+        export const b = new Worker('b', fromRegistry('b'));
+        export const c = new Worker('c', guarded(work));
+        export const go = () => Promise.all([new Queue('a').add('x', {}), new Queue('b').add('y', {}),
+                                             new Queue('c').add('z', {})]);
+    """})
+    assert found(tmp_path, diagnostics) == {("src/dispatch.ts", 17, "QL202")}  # the `catch` that logs

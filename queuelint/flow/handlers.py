@@ -35,8 +35,10 @@ def imported_processors(store: FactStore, resolver: Resolver, consumers: Mapping
                     wanted[module].add("default")
                     targets[(path, index)] = (module, "default")
             elif consumer.handler_ref:
-                found = resolver.definition(consumer.handler_ref, path)
-                if found is not None:
+                reference = consumer.handler_ref.removesuffix(frontends.MADE_BY_CALL)
+                found = resolver.definition(reference, path)
+                if found is not None:  # the name the file is asked for keeps the suffix
+                    found = (found[0], found[1] + consumer.handler_ref[len(reference):])
                     wanted[found[0]].add(found[1])
                     targets[(path, index)] = found
             for reference, returned in consumer.delegated:  # the work, in a function of another module
@@ -132,4 +134,9 @@ def _with_handler(consumer: Consumer, handler: Handler, handler_path: str) -> Co
                        job_calls=handler.job_calls, derived_from=derived)
     if consumer.kind in NAMED_REGISTRATIONS and consumer.routes:  # registered under exactly that name
         return consumer
+    if handler.map_param >= 0:  # a factory's processor, routing on the map the call passes
+        passed = dict(consumer.passed_maps).get(handler.map_param)
+        if passed is None:  # not written out at the call: every name, as far as is known
+            return replace(consumer, routes=(), accepts_any=True, router=None)
+        return replace(consumer, routes=passed, accepts_any=False, router=handler.router)
     return replace(consumer, routes=handler.routes, accepts_any=handler.accepts_any, router=handler.router)

@@ -44,6 +44,9 @@ PYTHON_SUFFIXES = (".py",)
 # A `Consumer.handler_ref` naming the module of a sandboxed processor, by absolute path
 # (`new Worker('q', path.join(__dirname, 'resize.js'))`): its default export is the handler.
 SANDBOX = "sandbox:"
+# After a handler reference: the processor is what calling that function returns
+# (`dispatcher({ … })`), read as the function it returns.
+MADE_BY_CALL = "()"
 
 
 def language_of(path: str) -> str | None:

@@ -16,6 +16,7 @@ from queuelint.frontends.typescript.state import (
     default_job_options,
     handler_consumer,
     imported_processor,
+    processor_factory,
     processor_function,
     processor_parameter,
 )
@@ -128,7 +129,8 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
         name = written
         anchor = args[0]
     function = processor_function(handler, state)
-    reference = imported_processor(handler, state) if function is None else ""
+    made_by = processor_factory(handler, state) if function is None else None
+    reference = (imported_processor(handler, state) or (made_by[0] if made_by else "")) if function is None else ""
     accepts_any = name.kind == "str" and name.text == ANY_NAME
     consumer = handler_consumer(
         state,
@@ -139,7 +141,7 @@ def _process(call: Node, args: list[Node], queue: QueueObject, state: Extraction
         queue=queue.name,
         handler=f"process({shorten(state.src.text(args[0]), 30)})" if len(args) > 1 else "process()",
     )
-    consumer = replace(consumer, handler_ref=reference,
+    consumer = replace(consumer, handler_ref=reference, passed_maps=made_by[1] if made_by else (),
                        processor_param=processor_parameter(handler, state, queue.name) if function is None else "")
     if accepts_any:  # process('*', fn): the names are whatever fn routes on
         state.consumers.append(consumer)

@@ -15,6 +15,7 @@ from queuelint.frontends.typescript.state import (
     handler_consumer,
     imported_processor,
     job_options,
+    processor_factory,
     processor_function,
     processor_parameter,
     sandboxed_processor,
@@ -62,9 +63,11 @@ def construction(node: Node, exported: str, state: Extraction) -> QueueObject | 
         handler=_handler_name(processor, args[0], state),
     )
     if function is None:
+        made_by = processor_factory(processor, state)
         consumer = replace(consumer, handler_ref=imported_processor(processor, state)
-                           or sandboxed_processor(processor, state),
-                           processor_param=processor_parameter(processor, state, name))
+                           or sandboxed_processor(processor, state) or (made_by[0] if made_by else ""),
+                           processor_param=processor_parameter(processor, state, name),
+                           passed_maps=made_by[1] if made_by else ())
     if len(args) > 2:  # `new Worker(name, processor, { concurrency, … })`: its top-level keys
         consumer = replace(consumer, options=tuple(o for o in job_options(args[2], state) if "." not in o.key))
     state.consumers.append(consumer)
@@ -78,6 +81,9 @@ def _handler_name(processor: Node | None, queue: Node, state: Extraction) -> str
     worker = f"Worker({shorten(state.src.text(queue), 40)})"
     if processor is None or processor.type in ("null", "undefined"):
         return f"{worker} (no processor: jobs are fetched by hand)"
+    if processor_factory(processor, state) is not None:
+        callee = processor.child_by_field_name("function")
+        return f"the processor {state.src.text(callee) if callee else ''}(…) makes for {worker}"
     if processor.type in ("string", "template_string", "call_expression", "binary_expression"):
         return f"{worker} (sandboxed processor file)"
     return f"the processor of {worker}"

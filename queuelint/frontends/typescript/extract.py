@@ -14,6 +14,7 @@ from tree_sitter import QueryCursor
 
 from queuelint.config import ConsumerSpec
 from queuelint.findings import WHOLE_FILE, Span
+from queuelint.frontends import MADE_BY_CALL
 from queuelint.frontends.typescript import bull, bullmq, calls, custom, nestjs, summaries
 from queuelint.frontends.typescript import handlers as handlers_module
 from queuelint.frontends.typescript.state import (
@@ -540,6 +541,8 @@ def _returns_itself(member: Node, src: SourceText) -> bool:
 
 
 def _handler(root: Node, name: str, state: Extraction) -> Handler:
+    if name.endswith(MADE_BY_CALL):  # a processor factory: only what it returns is the processor
+        return _made_processor(root, name, state)
     function = top_level_function(root, name, state.src)
     if function is None:
         found = handlers_module.handler_map(root, name, state.src, state.function_lookup(root))
@@ -550,6 +553,22 @@ def _handler(root: Node, name: str, state: Extraction) -> Handler:
     facts = handlers_module.analyse(function, state.src, state.function_lookup(function))
     return Handler(name, tuple(facts.routes), facts.accepts_any, facts.router, tuple(facts.returned_errors),
                    tuple(facts.swallowed_errors), tuple(facts.job_calls))
+
+
+def _made_processor(root: Node, name: str, state: Extraction) -> Handler:
+    """The processor a call of factory `name` returns (`dispatcher(handlers) { return async
+    (job) => handlers[job.name](job) }`): read as a processor; a map it looks the job's name up
+    in that is one of the factory's parameters is the one each call passes. A factory that
+    returns no function written out: nothing known, every name."""
+    function = top_level_function(root, name.removesuffix(MADE_BY_CALL), state.src)
+    made = handlers_module.returned_processor(function, state.src) if function is not None else None
+    if made is None:
+        return Handler(name)
+    processor, parameters = made
+    facts = handlers_module.analyse(processor, state.src, state.function_lookup(processor))
+    position = parameters.index(facts.map_ref) if facts.map_ref in parameters else -1
+    return Handler(name, tuple(facts.routes), facts.accepts_any, facts.router, tuple(facts.returned_errors),
+                   tuple(facts.swallowed_errors), tuple(facts.job_calls), map_param=position)
 
 
 def _is_module_level(declarator: Node) -> bool:

@@ -63,6 +63,42 @@ def first_parameter(function: Node, src: SourceText) -> tuple[str | None, set[st
     return None, set()
 
 
+def returned_processor(function: Node, src: SourceText) -> tuple[Node, list[str]] | None:
+    """For a function that returns a function (`dispatcher(handlers) { return async (job) => … }`,
+    `(handlers) => async (job) => …`): that function, and the factory's parameter names."""
+    body = function.child_by_field_name("body")
+    returned: Node | None = None
+    if body is not None and body.type in FUNCTION_TYPES:
+        returned = body
+    elif body is not None and body.type == "statement_block":
+        for statement in body.named_children:
+            if statement.type == "return_statement" and statement.named_children:
+                returned = unwrap(statement.named_children[0])
+    if returned is None or returned.type not in FUNCTION_TYPES:
+        return None
+    params = function.child_by_field_name("parameters") or function.child_by_field_name("parameter")
+    if params is None:
+        return returned, []
+    if params.type == "identifier":
+        return returned, [src.text(params)]
+    names = []
+    for item in (p for p in params.named_children if p.type != "comment"):
+        pattern = item.child_by_field_name("pattern") or item
+        names.append(src.text(pattern) if pattern.type == "identifier" else "")
+    return returned, names
+
+
+def passed_maps(call: Node, src: SourceText) -> tuple[tuple[int, tuple[Route, ...]], ...]:
+    """The keys of each object literal a call passes, by position (spreads: not known)."""
+    found = []
+    for index, argument in enumerate(arguments(call)):
+        literal = unwrap(argument)
+        routes = _keys(literal, src) if literal is not None and literal.type == "object" else None
+        if routes:
+            found.append((index, tuple(routes)))
+    return tuple(found)
+
+
 def second_parameter(function: Node, src: SourceText) -> str | None:
     params = function.child_by_field_name("parameters")
     if params is None:

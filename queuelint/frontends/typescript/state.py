@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from queuelint.findings import Span
+from queuelint.frontends import MADE_BY_CALL
 from queuelint.frontends.typescript import handlers
 from queuelint.frontends.typescript.syntax import (
     CLASS_TYPES,
@@ -28,6 +29,7 @@ from queuelint.model import (
     ModuleDecl,
     Producer,
     QueueDecl,
+    Route,
     Unresolved,
 )
 
@@ -283,6 +285,26 @@ def imported_processor(node: Node | None, state: Extraction) -> str:
     if imported is None or imported.module in LIBRARY_MODULES or imported.imported == "*":
         return ""
     return imported.local
+
+
+def processor_factory(node: Node | None, state: Extraction) -> tuple[str, tuple[tuple[int, tuple[Route, ...]], ...]] | None:
+    """`dispatcher({ welcome: sendWelcome })`: a call of a project function (of this file or
+    imported) that makes the processor, and the keys of the object literals it passes; read
+    where the function is written (see `flow.handlers`). Not a path a sandboxed processor is
+    in (`path.join(…)`), nor a call on an object."""
+    node = unwrap(node)
+    if node is None or node.type != "call_expression":
+        return None
+    callee = node.child_by_field_name("function")
+    if callee is None or callee.type != "identifier" or state.src.text(callee) in PATH_JOINS:
+        return None
+    name = state.src.text(callee)
+    imported = state.imports.get(name)
+    if imported is not None and (imported.module in LIBRARY_MODULES or imported.imported == "*"):
+        return None
+    if imported is None and state.function_lookup(node)(name) is None:
+        return None
+    return name + MADE_BY_CALL, handlers.passed_maps(node, state.src)
 
 
 def processor_function(node: Node | None, state: Extraction) -> Node | None:
