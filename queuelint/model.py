@@ -273,6 +273,7 @@ class CallSite:
     target: str  # empty when the callee cannot be located (a call on a local variable)
     args: tuple[Argument, ...]
     callee: Span | None = None  # the callee's name (`schedule` of a call over several lines)
+    within: str = ""  # the function or method the call is written in (`Mailer.send`), where known
 
 
 @dataclass(frozen=True)

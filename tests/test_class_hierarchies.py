@@ -162,3 +162,62 @@ export async function checkout(id: string) {
         ("src/use.ts", 7, "commands", "ping"),  # the base's own default
         ("src/use.ts", 8, "audit", "RefundCard"),
     }
+
+
+def test_a_base_class_method_reading_a_field_its_subclass_sets_through_super(tmp_path: Path) -> None:
+    """`this.instance.createWorker(this.topic, processor)` in a base class's method, reached
+    through `this.initWorker(…)` in a subclass whose constructor passes `super(Topic.Mail, …)`:
+    the worker is on the subclass's topic, with the processor the subclass hands in (through
+    every layer); `this.topic = topic` in the constructor counts as a parameter property does."""
+    bull = """
+import { Queue, Worker, Processor } from 'bullmq';
+export class BullService {
+  private worker: Worker;
+  public createWorker(topic: string, processor: Processor) { this.worker = new Worker(topic, processor); }
+}
+"""
+    base = """
+import { BullService } from './bull.service';
+export class WorkerBase {
+  private instance: BullService;
+  constructor(public readonly topic: string, bull: BullService) { this.instance = bull; }
+  public initWorker(processor: any) { this.createWorker(processor); }
+  public createWorker(processor: any) { this.instance.createWorker(this.topic, processor); }
+}
+export class PlainBase {
+  private topic: string;
+  private instance = new BullService();
+  constructor(topic: string) { this.topic = topic; }
+  public start(processor: any) { this.instance.createWorker(this.topic, processor); }
+}
+"""
+    workers = """
+import { WorkerBase, PlainBase } from './worker-base';
+import { BullService } from './bull.service';
+import { Topic } from './topics';
+export class MailWorker extends WorkerBase {
+  constructor() {
+    super(Topic.Mail, new BullService());
+    this.initWorker(async (job) => { if (job.name === 'welcome') return; throw new Error(job.name); });
+  }
+}
+export class ReportWorker extends PlainBase {
+  constructor() {
+    super(Topic.Reports);
+    this.start(async (job) => { if (job.name === 'daily') return; throw new Error(job.name); });
+  }
+}
+"""
+    producers = """
+import { Queue } from 'bullmq';
+export const go = () => Promise.all([new Queue('mail').add('welcome', {}), new Queue('mail').add('reset', {}),
+                                     new Queue('reports').add('daily', {})]);
+"""
+    files = {"src/bull.service.ts": bull, "src/worker-base.ts": base, "src/workers.ts": workers, "src/topics.ts": TOPICS,
+             "src/producers.ts": producers}
+    write_project(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert {(s.queue.value, tuple(name.value for _, name in s.routes)) for s in result.graph.consumer_sites} == {
+        ("mail", ("welcome",)), ("reports", ("daily",))}
+    assert found(tmp_path, run(tmp_path)) == {("src/producers.ts", 3, "QL102")}  # 'reset' on 'mail'

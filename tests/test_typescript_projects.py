@@ -389,3 +389,25 @@ def test_a_processor_factory_not_followed_handles_every_name(tmp_path: Path) -> 
                                              new Queue('c').add('z', {})]);
     """})
     assert found(tmp_path, diagnostics) == {("src/dispatch.ts", 17, "QL202")}  # the `catch` that logs
+
+
+def test_a_library_class_held_by_a_constant(tmp_path: Path) -> None:
+    """`const QueueClass = pro ? Queue : require('bullmq-pro').QueuePro; new QueueClass('mail')`,
+    `const W = Worker`: the library's class, under a name of the module's own. One branch a
+    class of the project's own (`require('./fake')`) is not known to be a queue."""
+    diagnostics = run(tmp_path, {"src/mail.ts": """
+        import { Queue, Worker } from 'bullmq';
+        const pro = process.env.PRO === '1';
+        const W = Worker;
+        export const worker = new W('mail', async (job) => { if (job.name === 'welcome') return; throw new Error(job.name); });
+        export function send() {
+          const QueueClass = !pro ? Queue : require('@taskforcesh/bullmq-pro').QueuePro;
+          return new QueueClass('mail').add('welcom', {});
+        }
+        export function maybe() {
+          const Local = pro ? Queue : require('./fake').FakeQueue;
+          return new Local('mail').add('other', {});
+        }
+    """})
+    # 'welcom' (so 'welcome' is never produced); 'other' is not on a queue known.
+    assert found(tmp_path, diagnostics) == {("src/mail.ts", 8, "QL102"), ("src/mail.ts", 5, "QL103")}

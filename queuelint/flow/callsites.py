@@ -200,7 +200,7 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[Producer
     _to_fixed_point(producers, calls, discovered,
                     lambda p, path, sites: _producer_at_calls(p, path, sites, resolver, supers))
     _to_fixed_point(consumers, calls, discovered, lambda c, path, sites: [
-        found for found in (_consumer_at_call(c, path, site_path, site, resolver) for site_path, site in sites)
+        found for found in (_consumer_at_call(c, path, site_path, site, resolver, supers) for site_path, site in sites)
         if found is not None] or None)
     # A configured producer that is also a wrapper the code shows is found twice: keep one.
     for path, items in producers.items():
@@ -336,7 +336,7 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
             queue = supers.bound(queue, site, site_path)  # `this.queue` made from what `super(…)` passed
         job = producer.job
         if _reads_this(job, function) or _reads_this(queue, function):  # `this.jobName` of the call's object
-            job, queue = (_bound_this(e, function, site, site_path, resolver) for e in (job, producer.queue))
+            job, queue = (_bound_this(e, function, site, site_path, resolver, supers) for e in (job, producer.queue))
             if not _reads_this(producer.job, function):
                 job = producer.job
             found = _queue_at_call(queue, producer.library, function, path, site_path, site, resolver)
@@ -381,18 +381,24 @@ def _derived(before: tuple[str, ...], read: set[str], *paths: str) -> tuple[str,
 
 
 def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallSite,
-                      resolver: Resolver) -> tuple[str, Consumer] | None:
+                      resolver: Resolver, supers: Supers | None = None) -> tuple[str, Consumer] | None:
     """The worker a call to a registration helper amounts to (`createWorker('mail', fn)`),
     anchored at the call; its processor is the argument the helper hands the worker, read
     where it is defined when it is a named function."""
     function = wrapped_function(consumer) or ""
     with resolver.recording() as read:
-        found = _queue_at_call(consumer.queue, consumer.library, function, path, site_path, site, resolver)
+        if _reads_this(consumer.queue, function):  # `this.topic` of the object the method is called on
+            bound = _bound_this(consumer.queue, function, site, site_path, resolver, supers)
+            found = (bound, consumer.library) if bound.kind in ("str", "param") else \
+                _queue_at_call(bound, consumer.library, function, path, site_path, site, resolver)
+        else:
+            found = _queue_at_call(consumer.queue, consumer.library, function, path, site_path, site, resolver)
     if found is None:
         return None
     queue, library = found
     handler_ref, handler = consumer.handler_ref, f"{consumer.handler} (through `{site.name}`)"
     written: Handler | None = None
+    processor_param = ""
     if consumer.processor_param:
         passed = _argument(site, consumer.processor_param)
         written = _argument_handler(site, consumer.processor_param)
@@ -400,10 +406,12 @@ def _consumer_at_call(consumer: Consumer, path: str, site_path: str, site: CallS
             handler_ref, handler = passed.text, passed.text
         elif written is not None:
             handler = f"processor passed to `{site.name}`"
+        elif passed.kind == "param" and passed.reason == site.within and "." not in passed.text:
+            processor_param = passed.text  # the caller's own parameter: named at its calls
     with resolver.recording() as named:
         routes = tuple(_route_at_call(route, function, path, site, resolver) for route in consumer.routes)
     made = replace(consumer, span=site.span, library=library, queue=queue, handler=handler,
-                   handler_ref=handler_ref, processor_param="", routes=routes,
+                   handler_ref=handler_ref, processor_param=processor_param, routes=routes,
                    derived_from=_derived(consumer.derived_from, read | named, path, site_path))
     if written is not None:  # the processor written out at the call: what it routes on and how it fails
         made = replace(made, routes=written.routes, accepts_any=written.accepts_any, router=written.router,
@@ -442,6 +450,8 @@ def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_pat
     """The queue a call to `function` (defined in `path`) gives a producer or consumer of it,
     as an expression of the call site's file (`site_path`), and the queue's library; None
     when it is an object that turns out not to be a queue."""
+    if queue.kind == "param" and queue.text.startswith("this.") and site.within and queue.reason == site.within:
+        return queue, library  # the field of the object the caller runs on: known at its calls
     passed = _passed_queue(queue)
     if passed is not None and passed.reason == function:  # the queue object the caller passes
         return Expr("queue_name", queue.text, parts=(_argument(site, passed.text),)), library
@@ -475,21 +485,28 @@ def _reads_this(expr: Expr, function: str) -> bool:
         or any(_reads_this(part, function) for part in expr.parts)
 
 
-def _bound_this(expr: Expr, function: str, site: CallSite, site_path: str, resolver: Resolver) -> Expr:
+def _bound_this(expr: Expr, function: str, site: CallSite, site_path: str, resolver: Resolver,
+                supers: Supers | None = None) -> Expr:
     """`expr` with each `this.x` of `function` replaced by what the class of the call's object
     (or a class it extends) gives `x`, `this.constructor.name` by that class's name; unknown,
     saying why, when the object's class or the value is not known."""
     if expr.kind == "param" and expr.reason == function and expr.text.startswith("this."):
-        return _field_of_receiver(expr.text.removeprefix("this."), site, site_path, resolver)
+        return _field_of_receiver(expr.text.removeprefix("this."), site, site_path, resolver, supers)
     if expr.parts:
-        return replace(expr, parts=tuple(_bound_this(part, function, site, site_path, resolver) for part in expr.parts))
+        return replace(expr, parts=tuple(_bound_this(part, function, site, site_path, resolver, supers)
+                                         for part in expr.parts))
     return expr
 
 
-def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Resolver) -> Expr:
+def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Resolver,
+                       supers: Supers | None = None) -> Expr:
+    """What `this.field` is on the object a call is made on: a field the class (or a class it
+    extends) gives a value; a constructor's parameter, as the `super(…)` of the object's class
+    passes it; for `this.method()` inside a class's own method, the same object's field, known
+    at that method's calls (a `param` of it)."""
     kind, _, name = site.target.partition(":")
-    cls = resolver.definition(name.rpartition(".")[0], site_path) if kind in ("member", "instance", "static", "self") \
-        else None
+    owner = name if kind == "new" else name.rpartition(".")[0]
+    cls = resolver.definition(owner, site_path) if kind in ("member", "instance", "static", "self", "new") else None
     why = f"`this.{field}` depends on the object's class, not known at this call"
     if cls is None:
         return Expr.unknown(f"this.{field}", why)
@@ -499,7 +516,13 @@ def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Res
         facts = resolver.facts(cls[0])
         if facts is None:
             break
-        if any(bound == f"{cls[1]}.{field}" for bound, _ in facts.bindings):
+        bound = next((value for key, value in facts.bindings if key == f"{cls[1]}.{field}"), None)
+        if bound is not None and bound.kind == "param" and bound.reason.endswith(".constructor"):
+            passed = supers.bound(bound, site, site_path) if supers is not None else Expr.unknown("")
+            if passed.kind != "unknown" or kind != "self" or not site.within:
+                return passed if passed.text or passed.kind != "unknown" else Expr.unknown(f"this.{field}", why)
+            break  # the class's own method: the object may be of any class extending it
+        if bound is not None:
             reference = Expr("ref", f"{cls[1]}.{field}")
             return _fixed(resolver.name(reference, cls[0]), reference)
         base = next((b for c, b in facts.bases if c == cls[1]), None)
@@ -507,6 +530,8 @@ def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Res
         if found is None:
             break
         cls = found
+    if kind == "self" and "." in site.within:  # passed on: the field of the object the caller runs on
+        return Expr("param", f"this.{field}", site.within, parts=(Expr.unknown(f"this.{field}"),))
     return Expr.unknown(f"this.{field}", why)
 
 

@@ -6,10 +6,12 @@ keys of an object literal), and a target saying how to find the callee across fi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tree_sitter import QueryCursor
 
 from queuelint.frontends.typescript.handlers import analyse, first_parameter
-from queuelint.frontends.typescript.state import LIBRARY_MODULES, Extraction
+from queuelint.frontends.typescript.state import LIBRARY_MODULES, Extraction, of_this
 from queuelint.frontends.typescript.summaries import QUEUE_CONSTRUCTORS
 from queuelint.frontends.typescript.syntax import (
     CLASS_TYPES,
@@ -22,7 +24,7 @@ from queuelint.frontends.typescript.syntax import (
     query,
     unwrap,
 )
-from queuelint.frontends.typescript.values import expr_of, lookup_local
+from queuelint.frontends.typescript.values import expr_of, lookup_local, named_function
 from queuelint.model import Argument, CallSite, Expr, Field, Handler
 
 CALL_QUERY = """
@@ -44,8 +46,12 @@ def call_sites(root: Node, state: Extraction, dialect: str, wanted: frozenset[st
         target = _target(call, state, field_types)
         args = arguments(call)
         name = state.src.text(captures["name"][0])
-        found.append(CallSite(state.src.span(call), name, target or "", tuple(_argument(a, state) for a in args),
-                              state.src.span(captures["name"][0])))
+        within = named_function(call, state.src)
+        passed = tuple(_argument(a, state) for a in args)
+        if "." in within:  # `this.topic` in a method: the field of the object it is called on
+            passed = tuple(replace(a, value=of_this(a.value, within)) if a.value is not None else a for a in passed)
+        found.append(CallSite(state.src.span(call), name, target or "", passed,
+                              state.src.span(captures["name"][0]), within=within))
     return tuple(found)
 
 
@@ -115,7 +121,8 @@ def _instance_class(function: Node | None, state: Extraction) -> str | None:
 
 
 def _field_types(cls: Node, state: Extraction) -> dict[str, str]:
-    """`private readonly jobs: JobService` (constructor parameters and fields) -> {jobs: JobService}."""
+    """`private readonly jobs: JobService` (constructor parameters and fields) -> {jobs: JobService};
+    a field made where it is declared (`private jobs = new JobService()`) is of the class made."""
     src = state.src
     types: dict[str, str] = {}
     body = cls.child_by_field_name("body")
@@ -123,6 +130,13 @@ def _field_types(cls: Node, state: Extraction) -> dict[str, str]:
         candidates: list[tuple[Node | None, Node | None]] = []
         if member.type == "public_field_definition":
             candidates.append((member.child_by_field_name("name"), member.child_by_field_name("type")))
+            made = unwrap(member.child_by_field_name("value"))
+            constructor = made.child_by_field_name("constructor") if made is not None \
+                and made.type == "new_expression" else None
+            field = member.child_by_field_name("name")
+            if constructor is not None and constructor.type == "identifier" and field is not None \
+                    and member.child_by_field_name("type") is None:
+                types[src.text(field)] = src.text(constructor)
         elif member.type == "method_definition" and src.text(member.child_by_field_name("name")) == "constructor":
             params = member.child_by_field_name("parameters")
             for param in params.named_children if params is not None else []:

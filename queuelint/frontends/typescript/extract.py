@@ -449,12 +449,45 @@ def _bind_static_members(name: str, declaration: Node, src: SourceText, bindings
     if body is None:
         return
     for member in body.named_children:
+        if member.type == "method_definition" and src.text(member.child_by_field_name("name")) == "constructor":
+            _bind_constructor_fields(name, member, src, bindings)
         if member.type != "public_field_definition":
             continue
         key = property_name(member.child_by_field_name("name"), src)
         value = member.child_by_field_name("value")
         if key is not None and value is not None:
             _bind(f"{name}.{key}", value, src, bindings, depth=1)
+
+
+def _bind_constructor_fields(name: str, constructor: Node, src: SourceText, bindings: list[tuple[str, Expr]]) -> None:
+    """`constructor(public readonly topic: Topic)` and `this.topic = topic`: a field that is
+    the constructor's parameter, known for an object whose class (or a class extending it)
+    passes it (`super(Topic.Mail)`, see `flow.callsites.Supers`)."""
+    params = constructor.child_by_field_name("parameters")
+    positions: dict[str, int] = {}
+    for index, param in enumerate(p for p in (params.named_children if params is not None else []) if p.type != "comment"):
+        pattern = param.child_by_field_name("pattern")
+        if pattern is None or pattern.type != "identifier":
+            continue
+        positions[src.text(pattern)] = index
+        if any(child.type in ("accessibility_modifier", "readonly") for child in param.children):
+            bindings.append((f"{name}.{src.text(pattern)}", _constructor_parameter(name, index, src.text(pattern))))
+    body = constructor.child_by_field_name("body")
+    for statement in body.named_children if body is not None else []:
+        assignment = statement.named_children[0] if statement.type == "expression_statement" \
+            and statement.named_children else None
+        if assignment is None or assignment.type != "assignment_expression":
+            continue
+        target, value = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+        field = dotted_name(target, src) or ""
+        if field.startswith("this.") and field.count(".") == 1 and value is not None and value.type == "identifier" \
+                and src.text(value) in positions:
+            key = field.removeprefix("this.")
+            bindings.append((f"{name}.{key}", _constructor_parameter(name, positions[src.text(value)], key)))
+
+
+def _constructor_parameter(cls: str, index: int, written: str) -> Expr:
+    return Expr("param", str(index), f"{cls}.constructor", parts=(Expr.unknown(written),))
 
 
 # --- queue code ----------------------------------------------------------------------

@@ -73,13 +73,16 @@ class Extraction:
     module_queues: dict[str, QueueObject] = field(default_factory=dict)
     api_uses: list[ApiUse] = field(default_factory=list)
 
-    def library_symbol(self, node: Node | None) -> tuple[str, str] | None:
-        """For a name imported from a queue library: (module, exported name)."""
+    def library_symbol(self, node: Node | None, depth: int = 0) -> tuple[str, str] | None:
+        """For a name imported from a queue library: (module, exported name); also a constant
+        that holds one (`const QueueClass = pro ? Queue : require('bullmq-pro').QueuePro`)."""
         name = dotted_name(node, self.src)
-        if name is None:
+        if name is None or node is None:
             return None
         head, _, rest = name.partition(".")
         imported = self.imports.get(head)
+        if imported is None and not rest and depth < 4:
+            return self._aliased_symbol(node, name, depth)
         if imported is None or imported.module not in LIBRARY_MODULES:
             return None
         if imported.imported == "*":
@@ -87,6 +90,25 @@ class Extraction:
         if rest:
             return None
         return imported.module, imported.imported
+
+    def _aliased_symbol(self, node: Node, name: str, depth: int) -> tuple[str, str] | None:
+        """A constant bound to a library's class, or to one of two where the other is the
+        same class or a class of another package (a drop-in such as a `-pro` edition)."""
+        binding = lookup_local(node, name, self.src)
+        value = unwrap(binding.value) if binding.kind in ("const", "module") else None
+        if value is None:
+            return None
+        if value.type != "ternary_expression":
+            return self.library_symbol(value, depth + 1) if value.type == "identifier" else None
+        branches = [unwrap(value.child_by_field_name(side)) for side in ("consequence", "alternative")]
+        symbols = [self.library_symbol(branch, depth + 1) if branch is not None else None for branch in branches]
+        found = next((symbol for symbol in symbols if symbol is not None), None)
+        if found is None:
+            return None
+        for branch, symbol in zip(branches, symbols, strict=True):
+            if symbol is None and not _package_export(branch, self.src):
+                return None
+        return found
 
     def queue_object(self, receiver: Node | None) -> QueueObject | None:
         """The queue a call receiver denotes: a variable, `this.field`, or nothing known."""
@@ -244,6 +266,18 @@ def handler_consumer(
 PATH_JOINS = ("path.join", "path.resolve", "join", "resolve")
 
 
+def _package_export(node: Node | None, src: SourceText) -> bool:
+    """`require('some-package').Name`: a class of another installed package (not a path)."""
+    if node is None or node.type != "member_expression":
+        return False
+    call = unwrap(node.child_by_field_name("object"))
+    if call is None or call.type != "call_expression" or src.text(call.child_by_field_name("function") or call) != "require":
+        return False
+    args = arguments(call)
+    module = unwrap(args[0]) if args else None
+    return module is not None and module.type == "string" and not src.text(module)[1:-1].startswith(".")
+
+
 def sandboxed_processor(node: Node | None, state: Extraction) -> str:
     """`SANDBOX` + the file a sandboxed processor names beside this one
     (`path.join(__dirname, 'resize.js')`, `` `${__dirname}/resize.js` ``), or "". A bare
@@ -373,20 +407,20 @@ def add_producer(state: Extraction, anchor: Node, library: str, call: str, queue
     spans = tuple(state.src.span(a) for a in arguments or ())
     method = named_function(anchor, state.src)
     if "." in method:  # `this.jobName` in a base class's method: what the object's class says, at each call
-        job, queue = _of_this(job, method), _of_this(queue, method)
+        job, queue = of_this(job, method), of_this(queue, method)
     state.producers.append(Producer(state.src.span(anchor), library, call, queue, job, job_options(options, state),
                                     arguments=spans, guard=_parameter_guard(anchor, queue, job, state),
                                     within=named_function(anchor, state.src)))
 
 
-def _of_this(expr: Expr, method: str) -> Expr:
+def of_this(expr: Expr, method: str) -> Expr:
     """`this.jobName` (or `this.constructor.name`) read in `method`: a value of the object the
     method is called on, known at each call whose object's class is known."""
     if expr.kind == "unknown" and expr.text.startswith("this.") and expr.text.count(".") == 1 + expr.text.startswith(
             "this.constructor."):
         return Expr("param", expr.text, method, parts=(expr,))
     if expr.parts and expr.kind in ("call", "concat", "queue_name"):
-        return replace(expr, parts=tuple(_of_this(part, method) for part in expr.parts))
+        return replace(expr, parts=tuple(of_this(part, method) for part in expr.parts))
     return expr
 
 
