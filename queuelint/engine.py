@@ -719,6 +719,12 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
         for language in languages:
             of_language = [f for f in store.facts.values() if frontends.language_of(f.path) == language]
             relays, private = callsites.relay_functions(of_language)
+            # And the functions their calls are written in, a layer further out each round.
+            outer, outer_private = callsites.relay_callers(
+                {p: r for p, r in expanded.relays.items() if frontends.language_of(p) == language}, of_language)
+            relays |= outer
+            for path, functions in outer_private.items():
+                private[path] = private.get(path, set()) | functions
             if language == "python":  # their calls found without reading the callers in full
                 wanted_relays = frozenset(relays).union(*private.values()) | searched_relays
                 if wanted_relays != searched_relays:

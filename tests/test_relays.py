@@ -223,3 +223,73 @@ def test_python_methods_called_on_self_and_helpers_imported_where_they_are_used(
         ("app/models.py", 9, "celery", "app.tasks.rebuild", "Component.queue_rebuild"),
         ("app/models.py", 17, "celery", "app.tasks.rebuild", "schedule_rebuild"),
     }
+
+
+def test_callers_of_callers_are_listed_a_few_layers_out(tmp_path: Path) -> None:
+    """`signUp` calls `onboard`, which calls `sendWelcome`, which adds the job: each call is a
+    place the job is put on the queue from, up to three functions out (the fourth is not
+    listed), through methods and recursion alike, in TypeScript and Python."""
+    mailer = """
+    import { Queue } from 'bullmq';
+    const mail = new Queue('mail');
+    export async function sendWelcome(userId: string) { await mail.add('welcome', { userId }); }
+    """
+    onboarding = """
+    import { sendWelcome } from './mailer';
+    export async function onboard(id: string, retry = 0) {
+      await sendWelcome(id);
+      if (retry > 0) await onboard(id, retry - 1);
+    }
+    export class Accounts {
+      async create(id: string) { await onboard(id); }
+    }
+    """
+    routes = """
+    import { onboard, Accounts } from './onboarding';
+    export async function signUp(id: string) { await onboard(id); }
+    export async function invite(id: string) { await new Accounts().create(id); }
+    export async function main() { await signUp('x'); await invite('y'); }
+    """
+    tasks = """
+    from celery import shared_task
+
+    @shared_task
+    def send_receipt(order_id):
+        pass
+
+    def notify_customer(order_id):
+        send_receipt.delay(order_id)
+    """
+    checkout = """
+    from app.tasks import notify_customer
+
+    def complete(order):
+        notify_customer(order.id)
+
+    class Checkout:
+        def finish(self, order):
+            complete(order)
+    """
+    api = """
+    from app.checkout import complete
+
+    def handle(request):
+        complete(request.order)
+
+    def top(request):
+        handle(request)
+    """
+    assert relays(tmp_path, {"src/mailer.ts": mailer, "src/onboarding.ts": onboarding, "src/routes.ts": routes,
+                             "app/__init__.py": "", "app/tasks.py": tasks, "app/checkout.py": checkout,
+                             "app/api.py": api}) == {
+        ("src/onboarding.ts", 4, "mail", "welcome", "sendWelcome"),
+        ("src/onboarding.ts", 5, "mail", "welcome", "onboard > sendWelcome"),  # calls itself: listed once
+        ("src/onboarding.ts", 8, "mail", "welcome", "onboard > sendWelcome"),
+        ("src/routes.ts", 3, "mail", "welcome", "onboard > sendWelcome"),
+        ("src/routes.ts", 4, "mail", "welcome", "Accounts.create > onboard > sendWelcome"),
+        ("src/routes.ts", 5, "mail", "welcome", "signUp > onboard > sendWelcome"),  # cut: a fourth layer
+        ("app/checkout.py", 5, "celery", "app.tasks.send_receipt", "notify_customer"),
+        ("app/checkout.py", 9, "celery", "app.tasks.send_receipt", "complete > notify_customer"),
+        ("app/api.py", 5, "celery", "app.tasks.send_receipt", "complete > notify_customer"),
+        ("app/api.py", 8, "celery", "app.tasks.send_receipt", "handle > complete > notify_customer"),
+    }

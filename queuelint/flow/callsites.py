@@ -16,7 +16,7 @@ absence claims open, see `graph.open_consumers`).
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import NamedTuple, TypeVar
@@ -160,12 +160,20 @@ class Relay(NamedTuple):
     """A call of a function a producer is written in (`new ExportTask().schedule(props)` of
     `BaseTask.schedule`, which adds the job): a place the job is put on the queue from. It
     adds the wrapper's job, so findings stay at the wrapper; the graph lists it as a producer
-    reached through `via`."""
+    reached through `via`. A call of a function such a call is written in is one too, a layer
+    further out (`via` names each function between, outermost first)."""
 
     span: Span
     via: str
     wrapper_path: str
     wrapper: Producer
+    within: str = ""  # the function the call is written in: its own calls are the next layer
+    layer: int = 1
+
+
+# How many functions out from a producer its callers are listed (the function it is written
+# in, that function's callers, theirs): beyond, a call is rarely made to put the job on a queue.
+MAX_RELAY_LAYERS = 3
 
 
 class Expanded(NamedTuple):
@@ -218,21 +226,55 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[Producer
 
 def relays(producers: dict[str, list[Producer]], calls: dict[Function, list[tuple[str, CallSite]]]
            ) -> dict[str, list[Relay]]:
-    """The calls of each function a producer of its own name and queue is written in (one
-    layer: a caller's callers may call it for other reasons)."""
+    """The calls of each function a producer of its own name and queue is written in, and of
+    the functions those calls are written in, up to `MAX_RELAY_LAYERS` (not out of test code:
+    a test's functions are called by the test runner)."""
     found: dict[str, list[Relay]] = defaultdict(list)
     seen: set[tuple[str, int, str, Span]] = set()  # a call found by both readers of a module
-    for path, items in producers.items():
-        for producer in items:
-            if not producer.within or wrapped_function(producer):
+    pending: deque[tuple[Function, str, Producer, str, int]] = deque(
+        ((path, producer.within), path, producer, producer.within, 1)
+        for path, items in producers.items() for producer in items
+        if producer.within and not wrapped_function(producer))
+    expanded: set[tuple[Function, Span]] = set()
+    while pending:
+        function, path, producer, via, layer = pending.popleft()  # layer by layer, in the order found
+        for site_path, site in calls.get(function, []):
+            key = (site_path, site.span.line, function[1], producer.span)
+            if (site_path == path and site.span == producer.span) or key in seen:
                 continue
-            for site_path, site in calls.get((path, producer.within), []):
-                key = (site_path, site.span.line, producer.within, producer.span)
-                if (site_path == path and site.span == producer.span) or key in seen:
-                    continue
-                seen.add(key)
-                found[site_path].append(Relay(site.callee or site.span, producer.within, path, producer))
+            seen.add(key)
+            found[site_path].append(Relay(site.callee or site.span, via, path, producer, site.within, layer))
+            caller = (site_path, site.within)
+            if layer < MAX_RELAY_LAYERS and site.within and (caller, producer.span) not in expanded \
+                    and caller != function and not TEST_FILE.search(os.path.basename(site_path)):
+                expanded.add((caller, producer.span))
+                pending.append((caller, path, producer, f"{site.within} > {via}", layer + 1))
     return dict(found)
+
+
+def relay_callers(found: Mapping[str, list[Relay]], facts: Iterable[FileFacts]) -> tuple[set[str], dict[str, set[str]]]:
+    """The functions relay calls are written in, whose own calls are the next layer: those
+    other modules can call, and, per file, those only their own module can (as
+    `relay_functions`)."""
+    files = {f.path: f for f in facts}
+    exported: set[str] = set()
+    private: dict[str, set[str]] = defaultdict(set)
+    for path, items in found.items():
+        file = files.get(path)
+        python = path.endswith(".py")  # a Python caller is found without reading its module in full
+        if (file is None and not python) or TEST_FILE.search(os.path.basename(path)):
+            continue
+        public = {local for _, local in file.exports} if file is not None and not python else None
+        for relay in items:
+            caller = relay.within
+            if not caller or relay.layer >= MAX_RELAY_LAYERS:
+                continue
+            reachable = "." not in caller if public is None else (caller in public or caller.partition(".")[0] in public)
+            if reachable:
+                exported.add(caller)
+            else:
+                private[path].add(caller)
+    return exported, dict(private)
 
 
 Site = TypeVar("Site", Producer, Consumer)

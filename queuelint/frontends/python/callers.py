@@ -48,7 +48,7 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
                     modules[alias.asname] = alias.name
     lines = data.splitlines()
     found: list[CallSite] = []
-    for node, owner in _calls(tree):
+    for node, owner, within in _calls(tree):
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
             if not owner or f"{owner}.{func.attr}" not in wanted:  # `self.queue_mails()` in its class
@@ -69,17 +69,26 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
             continue
         span = Span(path, func.lineno, _column(lines, func.lineno, func.col_offset), func.lineno,
                     _column(lines, func.lineno, func.end_col_offset or func.col_offset))
-        found.append(CallSite(span, name, target, (), span))
+        found.append(CallSite(span, name, target, (), span, within=within))
     return tuple(found)
 
 
-def _calls(tree: ast.Module) -> list[tuple[ast.Call, str]]:
-    """Every call, with the top-level class it is written in ("" outside one)."""
-    found: list[tuple[ast.Call, str]] = []
+def _calls(tree: ast.Module) -> list[tuple[ast.Call, str, str]]:
+    """Every call, with the top-level class it is written in ("" outside one), and the
+    top-level function or method of such a class (`Mailer.send`) it is written in."""
+    found: list[tuple[ast.Call, str, str]] = []
     for statement in tree.body:
-        owner = statement.name if isinstance(statement, ast.ClassDef) else ""
-        found.extend((node, owner) for node in ast.walk(statement) if isinstance(node, ast.Call))
+        if isinstance(statement, ast.ClassDef):
+            for item in statement.body:
+                within = f"{statement.name}.{item.name}" if isinstance(item, FUNCTIONS) else ""
+                found.extend((node, statement.name, within) for node in ast.walk(item) if isinstance(node, ast.Call))
+            continue
+        within = statement.name if isinstance(statement, FUNCTIONS) else ""
+        found.extend((node, "", within) for node in ast.walk(statement) if isinstance(node, ast.Call))
     return found
+
+
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _column(lines: list[bytes], line: int, offset: int) -> int:

@@ -223,7 +223,9 @@ class Visitor(cst.CSTVisitor):
             if isinstance(a.value, cst.Dict) else Argument(state.span(a.value), state.expr(a.value))
             for a in node.args if a.keyword is None and not a.star
         ]
-        state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args), state.span(node.func)))
+        within = next((function for function, _ in reversed(state.scopes) if function), "")
+        state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args), state.span(node.func),
+                                    within=within))
 
 
 def _target_names(target: cst.BaseExpression) -> list[str]:
