@@ -107,14 +107,21 @@ def whole_module_queues(facts: Iterable[FileFacts]) -> set[bytes]:
     return words
 
 
+# How a module sends an actor (or RQ `@job` function) it imports: `send_welcome.send(…)`,
+# `.message(…)` in a pipeline or group, `.delay(…)`; a bound `.send` handed on is one too.
+SENDS = (b".send", b".send_with_options", b".message", b".message_with_options", b".delay")
+
+
 def sent_actors(facts: Iterable[FileFacts]) -> set[bytes]:
-    """Dramatiq actors (and RQ `@job` functions) a module defines: a module importing one
-    sends it with `.send(…)` / `.delay(…)` and need not name the library (`.send(` alone is
-    every Django signal's and socket's, too common a word to look for everywhere)."""
+    """The words a module sending a Dramatiq actor (or RQ `@job` function) another module
+    defines uses: the actor's name and how it is sent (`send_welcome.send`). The module need
+    not name the library; `.send(` alone is every Django signal's and socket's, and an actor's
+    name alone (`account`, `request`) is every other module's word too."""
     from queuelint.model import ACTOR_QUEUE  # not imported by a run answered from the last one
 
-    return {name.removesuffix(ACTOR_QUEUE).encode() for file in facts if file.language == "python"
-            for name, _ in file.bindings if name.endswith(ACTOR_QUEUE) and "." not in name.removesuffix(ACTOR_QUEUE)}
+    names = {name.removesuffix(ACTOR_QUEUE).encode() for file in facts if file.language == "python"
+             for name, _ in file.bindings if name.endswith(ACTOR_QUEUE) and "." not in name.removesuffix(ACTOR_QUEUE)}
+    return {name + send for name in names for send in SENDS}
 
 
 def queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,

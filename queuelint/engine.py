@@ -713,6 +713,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
     searched_words: dict[str, set[bytes]] = {language: set() for language in languages}
     relay_calls: dict[str, tuple[CallSite, ...]] = {}
     searched_relays: frozenset[str] = frozenset()
+    searched_private: set[tuple[str, str]] = set()
     expanded = callsites.expand(store.facts.values(), resolver, specs)
     for _ in range(callsites.MAX_ROUNDS):
         changed = False
@@ -726,10 +727,17 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
             for path, functions in outer_private.items():
                 private[path] = private.get(path, set()) | functions
             if language == "python":  # their calls found without reading the callers in full
-                wanted_relays = frozenset(relays).union(*private.values()) | searched_relays
-                if wanted_relays != searched_relays:
-                    changed, searched_relays = True, wanted_relays
-                    relay_calls = _python_relay_calls(frozenset(relays), private, files, store, workers)
+                # Only the functions not searched for before: each layer adds a few.
+                new_exported = frozenset(relays) - searched_relays
+                new_private = {path: names for path, functions in private.items()
+                               if (names := {f for f in functions if (path, f) not in searched_private})}
+                if new_exported or new_private:
+                    changed = True
+                    searched_relays |= new_exported
+                    searched_private |= {(path, f) for path, names in new_private.items() for f in names}
+                    found_calls = _python_relay_calls(new_exported, new_private, files, store, workers)
+                    for path, calls in found_calls.items():
+                        relay_calls[path] = relay_calls.get(path, ()) + calls
                 relays, private = set(), {}
             functions = ({function for path, function in expanded.discovered if frontends.language_of(path) == language}
                          | callsites.wrapper_functions(of_language) | relays)

@@ -460,10 +460,14 @@ def _build(tp: Any) -> Decoder:
 
             return decode_items
         items = [_decoder(arg) for arg in args]
+        leaves = [_leaf_kinds(arg) for arg in args]  # checked as a plain leaf field is
 
         def decode_fixed(data: Any) -> tuple[Any, ...]:
-            if type(data) is not list:
+            if type(data) is not list or len(data) != len(items):
                 raise _wrong(data, (list,))
+            for value, kinds in zip(data, leaves, strict=True):
+                if kinds is not None and not isinstance(value, kinds):
+                    raise _wrong(value, kinds)
             return tuple(decode(value) for decode, value in zip(items, data, strict=True))
 
         return decode_fixed

@@ -261,6 +261,17 @@ export class P extends WorkerHost {
         from_json(FileFacts, data)
 
 
+def test_facts_of_another_shape_inside_a_pair_are_refused() -> None:
+    """A pair (`exports`: `[local, exported]`) holding another kind of value, or of another
+    length, is refused when read, not left for a later stage to fail on."""
+    data = to_json(facts("export const mail = 'mail';\n"))
+    assert data["exports"] == [["mail", "mail"]]
+    for pair in (["mail", {}], ["mail"], ["mail", "mail", "mail"]):
+        data["exports"] = [pair]
+        with pytest.raises(TypeError):
+            from_json(FileFacts, data)
+
+
 def test_early_return_guard_before_a_switch_adds_its_name() -> None:
     f = facts("""
 import { Worker } from 'bullmq';
