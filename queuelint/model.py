@@ -198,6 +198,9 @@ ASSUMED_UNSET = "taken as not set"
 # The reason a `queue_name` expression carries where a queue object or its name may stand
 # (RQ's `@job(URGENT)` or `@job("urgent")`): what `parts[0]` names, as an object or a string.
 QUEUE_OR_NAME = "a queue or its name"
+# ... where `parts[0]` may be a queue object, or a plain object whose `name` (`parts[1]`) is
+# the queue's name (`spec.name` of `{ name: 'repo-index', … }` passed in).
+QUEUE_OR_NAMED = "a queue or an object naming one"
 
 # The reason a `queue_name` expression carries where it stands for an actor's name under an
 # in-house decorator: the use site's keyword the decorator passes on as `actor_name`, else the

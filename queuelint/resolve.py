@@ -16,7 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from queuelint.model import ACTOR_NAME, ASSUMED_UNSET, QUEUE_OR_NAME, WHOLE_MODULE, Expr, FileFacts
+from queuelint.model import (
+    ACTOR_NAME,
+    ASSUMED_UNSET,
+    QUEUE_OR_NAME,
+    QUEUE_OR_NAMED,
+    WHOLE_MODULE,
+    Expr,
+    FileFacts,
+)
 from queuelint.modules import ModuleLocator
 
 MAX_DEPTH = 24
@@ -263,7 +271,7 @@ class Resolver:
             return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")
         if expr.kind == "queue_name" and expr.parts:
             found = self._object(expr.parts[0], path, depth + 1)
-            if found is not None and len(expr.parts) > 1:
+            if found is not None and len(expr.parts) > 1 and expr.reason != QUEUE_OR_NAMED:
                 # A decorator's registry, given the use site's keywords (`choice` parts): the queue
                 # is the keyword the decorator's binding names (`queue_name`, or the factory's own
                 # parameter it passes on), else the decorator's own.
@@ -289,6 +297,8 @@ class Resolver:
                 return self._evaluate(found[0].parts[0], found[1], depth + 1)
             if expr.reason == QUEUE_OR_NAME:  # not a queue object: the name itself
                 return self._evaluate(expr.parts[0], path, depth + 1)
+            if expr.reason == QUEUE_OR_NAMED and len(expr.parts) > 1:  # not a queue object: its `name`
+                return self._evaluate(expr.parts[1], path, depth + 1)
             if expr.reason:
                 return Name("unknown", text=expr.text, reason=expr.reason)
         if expr.kind == "decorated" and expr.parts:

@@ -928,3 +928,34 @@ export const go = () => Promise.all([queue.add('sync-crm', {}), queue.add('sync-
     # Nothing calls the factory: what it handles is not known, and nothing is claimed.
     write_project(tmp_path, {"src/workers.ts": workers.replace("export const crm = makeWorker('sync-crm');", "")})
     assert found(tmp_path, run(tmp_path)) == set()
+
+
+def test_a_name_read_off_an_object_the_caller_passes(tmp_path: Path) -> None:
+    """`enqueue(spec)` adding `spec.name`, `startWorker(spec)` making `new Worker(spec.name, …)`,
+    called with `QUEUE_SPECS.repoIndex` (an object literal of the project's): its `name`."""
+    specs = """
+export const QUEUE_SPECS = {
+  repoIndex: { name: 'repo-index', attempts: 3 },
+  prune: { name: 'attachment-prune', attempts: 1 },
+} as const;
+"""
+    client = """
+import { Queue, Worker } from 'bullmq';
+type Spec = { name: string };
+const shared = new Queue('repo-index');
+export function enqueue(spec: Spec, data: object) { return shared.add(spec.name, data); }
+export function startWorker(spec: Spec) {
+  return new Worker(spec.name, async (job) => { if (job.name === 'repo-index') return; throw new Error(job.name); });
+}
+"""
+    use = """
+import { enqueue, startWorker } from './client';
+import { QUEUE_SPECS } from './specs';
+export const go = () => enqueue(QUEUE_SPECS.repoIndex, {});
+export const other = () => enqueue(QUEUE_SPECS.prune, {});
+startWorker(QUEUE_SPECS.repoIndex);
+"""
+    files = {"src/specs.ts": specs, "src/client.ts": client, "src/use.ts": use}
+    assert produced(tmp_path, files) == {("src/use.ts", 4, "repo-index", "repo-index"),
+                                         ("src/use.ts", 5, "repo-index", "attachment-prune")}
+    assert found(tmp_path, run(tmp_path)) == {("src/use.ts", 5, "QL102")}

@@ -23,7 +23,7 @@ from typing import NamedTuple, TypeVar
 
 from queuelint.config import ProducerSpec
 from queuelint.findings import Span
-from queuelint.model import CallSite, Consumer, Expr, FileFacts, Handler, Producer, Route
+from queuelint.model import QUEUE_OR_NAMED, CallSite, Consumer, Expr, FileFacts, Handler, Producer, Route
 from queuelint.programs import TEST_FILE
 from queuelint.resolve import Name, Resolver, bind_parameters
 
@@ -504,7 +504,9 @@ def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_pat
         index, _, key = queue.text.partition(".")
         whole = _argument(site, index) if key == "name" else None
         if whole is not None and whole.kind in ("ref", "call"):  # `queue.name` of a queue object passed in
-            return Expr("queue_name", whole.text, parts=(whole,)), library
+            # (or of a plain object that names one, `{ name: 'repo-index', … }`)
+            fallback = (Expr("ref", f"{whole.text}.name"),) if whole.kind == "ref" else ()
+            return Expr("queue_name", whole.text, QUEUE_OR_NAMED, (whole, *fallback)), library
         return _argument(site, queue.text), library
     if queue.kind == "concat" and any(p.kind == "param" and p.reason == function for p in queue.parts):
         # `${service}-${queueName}`: the caller's arguments, the rest resolved where written.
@@ -671,4 +673,6 @@ def _argument_with_span(site: CallSite, position: str) -> tuple[Expr, Span]:
     for field in argument.fields:
         if field.key == key:
             return field.value, field.span
+    if argument.value is not None and argument.value.kind == "ref":  # `SPECS.repoIndex` passed: its `name`
+        return Expr("ref", f"{argument.value.text}.{key}"), argument.span
     return Expr.unknown("", f"the object the call passes has no `{key}`"), argument.span
