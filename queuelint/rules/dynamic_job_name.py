@@ -62,6 +62,10 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 continue
             yield self.at(site.span, f"{made}: no handler can match it", hint=hint, related=related)
             continue
+        if site.producer.option("repeat") is not None:
+            # A repeatable job: its name (with the repeat options) keys the schedule, so one
+            # per entity is how several schedules are kept apart, and no job fails.
+            continue
         why = ("its consumers take every name, so no job fails today" if closed
                else "no job fails as long as its workers take every name")
         found = self.at(site.span, f"{made}: every job gets a name of its own, so the name says nothing of what "
