@@ -303,10 +303,10 @@ class Resolver:
                 return Name("unknown", text=expr.text, reason=expr.reason)
         if expr.kind == "decorated" and expr.parts:
             maker = self._object(expr.parts[0], path, depth + 1)
-            kind = maker[0].reason if maker is not None else ""
-            for case in expr.parts[1:]:
-                if case.parts and case.parts[0].text in (kind, "*"):
-                    return self._evaluate(case.parts[1], path, depth + 1)
+            if maker is not None:  # not known at all (an object of another package): neither case
+                for case in expr.parts[1:]:
+                    if case.parts and case.parts[0].text in (maker[0].reason, "*"):
+                        return self._evaluate(case.parts[1], path, depth + 1)
             return Name("unknown", text=expr.text, reason=f"what `{expr.parts[0].text}` makes is not known")
         if expr.kind == "choice":
             chosen = self._chosen(expr, path, depth + 1)

@@ -991,3 +991,41 @@ def test_celery_sends_once_the_transaction_commits(tmp_path: Path) -> None:
     assert result.graph is not None
     assert {(Path(s.path).name, s.span.line, s.job.value) for s in result.graph.producers() if s.job.is_value} == {
         ("models.py", 5, "shop.tasks.reindex"), ("models.py", 6, "shop.tasks.reindex")}
+
+
+def test_an_actor_decorator_of_another_package_and_the_standard_library_s_calls_are_not_guessed(tmp_path: Path) -> None:
+    """`@broker.actor(actor_name=…, queue_name=…)` on an object made by another installed
+    package (a Flask extension): what it makes is not known, so its actors' sends are neither
+    named nor queued by a guess (not as the function's path on `default`). And
+    `unittest.mock.call.apply_async(…)` in a test is no Celery producer."""
+    from queuelint import engine
+    from queuelint.config import Settings
+
+    files = {
+        "app/__init__.py": "from vendor_ext.dramatiq import FlaskDramatiq\n\ndramatiq = FlaskDramatiq()\n",
+        "app/tasks.py": """
+            from app import dramatiq
+
+            @dramatiq.actor(actor_name="alerts.publish", queue_name="alerts")
+            def publish(alert_id):
+                return alert_id
+
+            def later(alert_id):
+                publish.send(alert_id)
+        """,
+        "tests/test_tasks.py": """
+            from unittest.mock import call
+            from app.tasks import later
+
+            def test_later(mocker):
+                sent = mocker.patch("app.tasks.publish.send")
+                later(1)
+                assert call.apply_async(alert_id=1) not in sent.call_args_list
+        """,
+    }
+    assert found(tmp_path, run(tmp_path, files)) == set()
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    # The send stays a producer whose queue and name are not known (listed as not followed).
+    assert [(s.path.rsplit("/", 1)[-1], s.queue.is_value, s.job.is_value) for s in result.graph.producers()] \
+        == [("tasks.py", False, False)]

@@ -9,6 +9,7 @@ sits on one queue, `celery`: the registry a worker consults ("Received unregiste
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
 import libcst as cst
@@ -147,11 +148,15 @@ def _on_an_app(name: str, state: PyState) -> bool:
 
 
 def _may_be_task(receiver: str, state: PyState) -> bool:
-    """`send_email.delay()`: the receiver is a task of this module or an imported name."""
+    """`send_email.delay()`: the receiver is a task of this module or an imported name, not
+    one of the standard library's (`unittest.mock.call.apply_async(…)` in a test)."""
     root = receiver.split(".", 1)[0]
     if state.local(root) is not None or root in ("self", "cls"):
         return False
-    return root in state.imports or root in state.definitions
+    imported = state.imports.get(root)
+    if imported is not None and imported.module.split(".", 1)[0] in sys.stdlib_module_names:
+        return False
+    return imported is not None or root in state.definitions
 
 
 def schedule(target: str, value: cst.BaseExpression, state: PyState) -> None:
