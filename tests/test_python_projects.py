@@ -1029,3 +1029,47 @@ def test_an_actor_decorator_of_another_package_and_the_standard_library_s_calls_
     # The send stays a producer whose queue and name are not known (listed as not followed).
     assert [(s.path.rsplit("/", 1)[-1], s.queue.is_value, s.job.is_value) for s in result.graph.producers()] \
         == [("tasks.py", False, False)]
+
+
+def test_an_rq_queue_made_by_a_function_of_the_project(tmp_path: Path) -> None:
+    """`def get_queue(name="default"): return Queue(name, …)`: `q = get_queue()` then
+    `q.enqueue(…)`, and `get_queue("high").enqueue(…)`, in modules that never name RQ, are
+    producers of the queue each call makes; a function returning something else is not one."""
+    from queuelint import engine
+    from queuelint.config import Settings
+
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": """
+            from redis import Redis
+            from rq import Queue
+
+            redis_conn = Redis()
+
+            def get_queue(name="default"):
+                return Queue(name, connection=redis_conn)
+
+            def get_client(name="default"):
+                return redis_conn
+        """,
+        "app/jobs.py": "def worker_function(event, *args):\n    return event\n",
+        "app/recruit.py": """
+            from app.db import get_client, get_queue
+            from app.jobs import worker_function
+
+            def submit(assignment_id):
+                q = get_queue()
+                q.enqueue(worker_function, "Submitted", assignment_id)
+
+            def urgent():
+                get_queue("high").enqueue(worker_function, "Urgent")
+
+            def other():
+                get_client().enqueue(worker_function)
+        """,
+    }
+    run(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert sorted((s.span.line, s.queue.value, s.job.value) for s in result.graph.producers()) == [
+        (7, "default", "app.jobs.worker_function"), (10, "high", "app.jobs.worker_function")]

@@ -130,6 +130,8 @@ class Visitor(cst.CSTVisitor):
         state.scopes.append((function, names))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        if len(self.state.scopes) == 1 and not self.state.classes:  # its parameters still in scope
+            rq.factory(original_node, self.state)
         self.state.scopes.pop()
 
     def visit_For(self, node: cst.For) -> None:

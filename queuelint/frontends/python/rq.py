@@ -18,9 +18,13 @@ ENQUEUE = {"enqueue": 0, "enqueue_call": 0, "enqueue_in": 1, "enqueue_at": 1, "e
 
 def construction(target: str, node: cst.Call, state: PyState) -> bool:
     """`q = Queue('high', connection=…)` (or django-rq's `get_queue('high')`): remember which
-    variable is which queue."""
+    variable is which queue. `q = get_queue()` of a project function: a queue if what that
+    function returns turns out to be one (see `factory`)."""
     name = _queue_made(node, state)
     if name is None:
+        made = project_call(node, state)
+        if made is not None:
+            state.variables[target] = ("", made)
         return False
     state.variables[target] = (LIBRARY, name)
     if not state.scopes and not state.classes:  # a module's queue, for `@job(URGENT)` elsewhere
@@ -28,15 +32,47 @@ def construction(target: str, node: cst.Call, state: PyState) -> bool:
     return True
 
 
-def _queue_made(node: cst.Call, state: PyState) -> Expr | None:
+def _queue_made(node: cst.Call, state: PyState, declared: bool = True) -> Expr | None:
     """The name of the queue `Queue('high')` or django-rq's `get_queue('high')` makes."""
     symbol = state.library_of(callee(node))
     if symbol not in ((LIBRARY, "Queue"), (LIBRARY, "get_queue")):
         return None
     name_node = argument(node, 0, "name")
     name = state.expr(name_node) if name_node is not None else Expr.literal("default")
-    state.queues.append(QueueDecl(state.span(name_node or node), LIBRARY, "instance", name))
+    if declared:
+        state.queues.append(QueueDecl(state.span(name_node or node), LIBRARY, "instance", name))
     return name
+
+
+def factory(function: cst.FunctionDef, state: PyState) -> None:
+    """`def get_queue(name="default"): return Queue(name, connection=redis)`, a module's own
+    function: its summary (what it returns, with its parameters, and their defaults), for the
+    calls of it to be evaluated against. Read while its parameters are in scope."""
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+    returned = [small.value for statement in body if isinstance(statement, cst.SimpleStatementLine)
+                for small in statement.body if isinstance(small, cst.Return)]
+    if len(returned) != 1 or not isinstance(returned[0], cst.Call):
+        return
+    name = _queue_made(returned[0], state, declared=False)
+    if name is None:
+        return
+    params = [p for p in function.params.params if p.name.value not in ("self", "cls")]
+    defaults = tuple(state.expr(p.default) if p.default is not None else Expr.unknown(p.name.value) for p in params)
+    state.bindings.append((function.name.value, Expr("function", function.name.value,
+                                                     parts=(Expr("queue", LIBRARY, parts=(name,)), *defaults))))
+
+
+def project_call(node: cst.Call, state: PyState) -> Expr | None:
+    """`get_queue("high")` of a function the module defines or imports (not a library's): the
+    call, as the flow stage evaluates it against the function's summary."""
+    name = dotted_name(node.func)
+    if name is None or "." in name or state.library_of(name) is not None \
+            or (name not in state.definitions and name not in state.imports):
+        return None
+    if any(a.keyword is not None or a.star for a in node.args):
+        return None  # arguments bound by position only
+    text = cst.Module([]).code_for_node(node)[:60]
+    return Expr("call", text, parts=(Expr("ref", name), *(state.expr(a.value) for a in node.args)))
 
 
 def call(node: cst.Call, state: PyState) -> None:
@@ -49,9 +85,12 @@ def call(node: cst.Call, state: PyState) -> None:
     known = state.variables.get(receiver or "")
     if isinstance(node.func.value, cst.Call):  # `get_queue('high').enqueue(…)`
         made = _queue_made(node.func.value, state)
-        known = (LIBRARY, made) if made is not None else None
-    if known is None or known[0] != LIBRARY:
+        called = project_call(node.func.value, state) if made is None else None
+        known = (LIBRARY, made) if made is not None else ("", called) if called is not None else None
+    if known is None or known[0] not in (LIBRARY, ""):
         return
+    # A project function's result: a queue (and RQ's) only if the flow stage finds it is one.
+    library, queue = (LIBRARY, known[1]) if known[0] else ("", Expr("queue_name", known[1].text, parts=(known[1],)))
     target: cst.BaseExpression | None
     label = leaf
     if leaf == "enqueue_job":  # `queue.enqueue_job(Job.create(func, …))`: the job built before
@@ -76,7 +115,7 @@ def call(node: cst.Call, state: PyState) -> None:
         job = state.expr(target)  # a dotted path, perhaps built at run time (`f"app.exports.{fmt}"`)
     else:
         job = _function_path(target, state)
-    state.add_producer(target, LIBRARY, label, known[1], job)
+    state.add_producer(target, library, label, queue, job)
 
 
 def job_created(target: str, node: cst.Call, state: PyState) -> bool:
