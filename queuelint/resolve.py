@@ -489,7 +489,13 @@ class Resolver:
                 return None
             if reexport.imported == "*":  # export * as ns from './x'
                 return self._lookup_export(target, dotted[1:], depth + 1)
-            return self._lookup_export(target, [reexport.imported, *dotted[1:]], depth + 1)
+            found = self._lookup_export(target, [reexport.imported, *dotted[1:]], depth + 1) if target != path else None
+            if found is None and len(dotted) > 1 and path.endswith("__init__.py"):
+                # `from pkg import job_queue` in pkg/__init__.py: the submodule itself
+                submodule = self.module_path(f"{reexport.module}.{reexport.imported}", path)
+                if submodule is not None and submodule != path:
+                    found = self._lookup_export(submodule, dotted[1:], depth + 1)
+            return found
         for reexport in facts.reexports:
             if reexport.exported == "*":
                 target = self.module_path(reexport.module, path)

@@ -1073,3 +1073,34 @@ def test_an_rq_queue_made_by_a_function_of_the_project(tmp_path: Path) -> None:
     assert result.graph is not None
     assert sorted((s.span.line, s.queue.value, s.job.value) for s in result.graph.producers()) == [
         (7, "default", "app.jobs.worker_function"), (10, "high", "app.jobs.worker_function")]
+
+
+def test_tasks_reached_through_a_package_that_imports_its_submodules(tmp_path: Path) -> None:
+    """`from app import tasks` then `tasks.jobs.reindex.delay()`, where `app/tasks/__init__.py`
+    says `from app.tasks import jobs, mail`: the submodule the package imports (and one it
+    does not import, by its file)."""
+    from queuelint import engine
+    from queuelint.config import Settings
+
+    files = {
+        "app/__init__.py": "",
+        "app/celery_app.py": "from celery import Celery\n\ncelery = Celery('app')\n",
+        "app/tasks/__init__.py": "from app.tasks import jobs, mail\n\nRETRIES = 3\n",
+        "app/tasks/jobs.py": "from app.celery_app import celery\n\n@celery.task\ndef reindex(name):\n    pass\n",
+        "app/tasks/mail.py": "from app.celery_app import celery\n\n@celery.task\ndef send(to):\n    pass\n",
+        "app/tasks/extra.py": "from app.celery_app import celery\n\n@celery.task\ndef tidy():\n    pass\n",
+        "app/views.py": """
+            from app import tasks
+            from app.tasks import mail
+
+            def admin(request):
+                tasks.jobs.reindex.delay(request.params["name"])
+                mail.send.delay("a@example.com")
+                tasks.extra.tidy.delay()
+        """,
+    }
+    run(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert sorted((s.span.line, s.job.value) for s in result.graph.producers()) == [
+        (6, "app.tasks.jobs.reindex"), (7, "app.tasks.mail.send"), (8, "app.tasks.extra.tidy")]
