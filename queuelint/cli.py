@@ -51,10 +51,11 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: bool = True,
              facts: Sequence[str] = (), reuse: bool = False, whole_project: bool = False,
-             stdin: bytes | None = None) -> engine.Result:
+             stdin: bytes | None = None, relays: bool = True) -> engine.Result:
     """`whole_project`: analyse the project the paths belong to and keep the findings that
     touch them (`scope`); else analyse the paths alone (a shard's facts, its graph).
-    `stdin`: the text of the one path, read instead of the disk."""
+    `stdin`: the text of the one path, read instead of the disk. `relays`: list the places
+    producers are called from (the graph's; `check` needs none of them)."""
     root = settings.root
     cache_dir = None
     if cache:
@@ -68,15 +69,16 @@ def _analyse(paths: Sequence[str], settings: config.Settings, jobs: int, cache: 
         imported = _imported(facts, root)
         if not whole_project:
             return engine.analyse(paths or ["."], settings, jobs=jobs, cache_dir=cache_dir, imported=imported,
-                                  reuse=reuse)
+                                  reuse=reuse, relays=relays)
         if stdin is not None:
             workspace = engine.Workspace()
             workspace.buffers[os.path.abspath(paths[0])] = stdin
             result = engine.analyse([root], settings, jobs=jobs, workspace=workspace, imported=imported,
-                                    extra=[os.path.abspath(paths[0])])
+                                    extra=[os.path.abspath(paths[0])], relays=relays)
             result.buffers = dict(workspace.buffers)
         else:
-            result = engine.analyse([root], settings, jobs=jobs, cache_dir=cache_dir, imported=imported, reuse=reuse)
+            result = engine.analyse([root], settings, jobs=jobs, cache_dir=cache_dir, imported=imported, reuse=reuse,
+                                    relays=relays)
     except PathError as error:
         _fail(str(error))
     wanted = [os.path.abspath(p) for p in paths or ["."]]
@@ -155,7 +157,7 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     settings = _settings(config_path, select, ignore, paths, fail_on="never" if exit_zero else fail_on,
                          stdin=stdin is not None)
     result = _analyse(paths, settings, jobs or pool.default_jobs(), cache=not no_cache and stdin is None,
-                      facts=facts, reuse=True, whole_project=True, stdin=stdin)
+                      facts=facts, reuse=True, whole_project=True, stdin=stdin, relays=False)
     colour = {"always": True, "never": False}.get(color, False if os.environ.get("NO_COLOR") else None)
     if statistics:
         from queuelint.reporters import statistics as counts

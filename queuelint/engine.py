@@ -466,7 +466,7 @@ class FactStore:
 
 def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: Workspace | None = None,
             cache_dir: str | None = None, imported: Sequence[FileFacts] = (), reuse: bool = False,
-            extra: Sequence[str] = ()) -> Result:
+            extra: Sequence[str] = (), relays: bool = True) -> Result:
     """`imported`: facts exported elsewhere (`queuelint extract`), joined into the graph.
     `reuse`: give back the last run's findings when nothing that decides them changed (the
     result then has no graph). `extra`: open buffers of the workspace analysed even where
@@ -479,9 +479,10 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
         missing = [path for path in extra if path not in found.files and frontends.language_of(path)]
         if missing:
             found = replace(found, files=[*found.files, *missing])
-        return _analyse(found, paths, settings, options, jobs, workspace, None, salt, imported)
+        return _analyse(found, paths, settings, options, jobs, workspace, None, salt, imported, relays=relays)
     if not (reuse and cache_dir and not imported):
-        return _analyse(discover(paths, settings), paths, settings, options, jobs, None, cache_dir, salt, imported)
+        return _analyse(discover(paths, settings), paths, settings, options, jobs, None, cache_dir, salt, imported,
+                        relays=relays)
     # Before any file is read (`_reuse` reads changed ones): files modified after this are not
     # trusted on their stat by the next run, whatever this one read of them.
     started_ns = time.time_ns()
@@ -504,7 +505,7 @@ def analyse(paths: Sequence[str], settings: Settings, jobs: int = 1, workspace: 
             if reused is not None:
                 return reused
         result = _analyse(found, paths, settings, options, jobs, workspace, cache_dir, salt, imported, extracted,
-                          started_ns)
+                          started_ns, relays=relays)
     cache = result.fact_cache
     # Not saved with files skipped (unreadable, minified): the next run analyses again, and
     # names them again.
@@ -603,7 +604,8 @@ def _read_again(path: str, data: bytes, options: frontends.Options, before: str,
 
 def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options, jobs: int,
              workspace: Workspace | None, cache_dir: str | None, salt: str, imported: Sequence[FileFacts],
-             extracted: Mapping[str, Entry] | None = None, started_ns: int | None = None) -> Result:
+             extracted: Mapping[str, Entry] | None = None, started_ns: int | None = None,
+             relays: bool = True) -> Result:
     """`extracted`: facts-cache entries already made by this run (see `_reuse`), which started
     at `started_ns`."""
     cache = FactCache(cache_dir, salt, started_ns) if cache_dir else None
@@ -613,14 +615,14 @@ def _analyse(found: Discovered, paths: Sequence[str], settings: Settings, option
     store = FactStore(options, workspace, cache)
     workers = Workers(jobs)
     try:
-        return _analyse_with(found, paths, settings, options, workspace, imported, cache, store, workers)
+        return _analyse_with(found, paths, settings, options, workspace, imported, cache, store, workers, relays)
     finally:
         workers.close()
 
 
 def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, options: frontends.Options,
                   workspace: Workspace | None, imported: Sequence[FileFacts], cache: FactCache | None,
-                  store: FactStore, workers: Workers) -> Result:
+                  store: FactStore, workers: Workers, relays: bool = True) -> Result:
     # Resolution and the graph are imported here: a run answered by `_reuse` needs neither.
     from queuelint.graph import QueueGraph
     from queuelint.resolve import Resolver
@@ -648,7 +650,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
     analysed += users
     roots = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
     resolver = Resolver(store.load, workspace.locator(roots) if workspace is not None else ModuleLocator(roots))
-    expanded = _through_wrappers(store, found.files, resolver, settings.producers, workers)
+    expanded = _through_wrappers(store, found.files, resolver, settings.producers, workers, relays)
     workers.close()  # the last phase that reads many files
     from queuelint.flow import decorated, handlers  # not imported by a run answered from the last one
 
@@ -661,7 +663,7 @@ def _analyse_with(found: Discovered, paths: Sequence[str], settings: Settings, o
                    or f.api_uses]
     queue_files += [f for f in imported if f.path not in local]
     graph = QueueGraph(queue_files, resolver, producers, consumers, _project_root(settings.root, roots),
-                       job_functions, expanded.relays)
+                       job_functions, expanded.relays if relays else None)
     context = RuleContext(graph, settings)
     diagnostics: list[Diagnostic] = []
     for rule in REGISTRY:
@@ -700,7 +702,7 @@ def _project_root(configured: str, checked: list[str]) -> str:
 
 
 def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver,
-                      specs: tuple[ProducerSpec, ...], workers: Workers | None = None) -> Expanded:
+                      specs: tuple[ProducerSpec, ...], workers: Workers | None = None, relays: bool = True) -> Expanded:
     """Producers and consumers per file: configured producers at their call sites, and
     wrappers and registration helpers expanded at theirs (whose files are found and re-read
     on demand). A wrapper is looked for in files of its own language only: a TypeScript
@@ -719,16 +721,16 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
         changed = False
         for language in languages:
             of_language = [f for f in store.facts.values() if frontends.language_of(f.path) == language]
-            relays, private = callsites.relay_functions(of_language)
-            # And the functions their calls are written in, a layer further out each round.
-            outer, outer_private = callsites.relay_callers(
-                {p: r for p, r in expanded.relays.items() if frontends.language_of(p) == language}, of_language)
-            relays |= outer
-            for path, functions in outer_private.items():
-                private[path] = private.get(path, set()) | functions
+            relayed, private = callsites.relay_functions(of_language) if relays else (set(), {})
+            if relays:  # and the functions their calls are written in, a layer further out each round
+                outer, outer_private = callsites.relay_callers(
+                    {p: r for p, r in expanded.relays.items() if frontends.language_of(p) == language}, of_language)
+                relayed |= outer
+                for path, functions in outer_private.items():
+                    private[path] = private.get(path, set()) | functions
             if language == "python":  # their calls found without reading the callers in full
                 # Only the functions not searched for before: each layer adds a few.
-                new_exported = frozenset(relays) - searched_relays
+                new_exported = frozenset(relayed) - searched_relays
                 new_private = {path: names for path, functions in private.items()
                                if (names := {f for f in functions if (path, f) not in searched_private})}
                 if new_exported or new_private:
@@ -738,9 +740,9 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
                     found_calls = _python_relay_calls(new_exported, new_private, files, store, workers)
                     for path, calls in found_calls.items():
                         relay_calls[path] = relay_calls.get(path, ()) + calls
-                relays, private = set(), {}
+                relayed, private = set(), {}
             functions = ({function for path, function in expanded.discovered if frontends.language_of(path) == language}
-                         | callsites.wrapper_functions(of_language) | relays)
+                         | callsites.wrapper_functions(of_language) | relayed)
             wanted = searched[language] | {callsites.short_name(f) for f in functions.union(*private.values())}
             # A method is called on the class or on a class extending it (`new ExportTask().schedule()`).
             words = callsites.search_words(functions, of_language)

@@ -142,7 +142,7 @@ class QueuelintServer(LanguageServer):
         for path in set(self._buffer_lines) - set(buffers):
             del self._buffer_lines[path]
         started = time.perf_counter()
-        result = engine.analyse([self.root], self.settings, jobs=1, workspace=self.workspace_state)
+        result = engine.analyse([self.root], self.settings, jobs=1, workspace=self.workspace_state, relays=False)
         elapsed = (time.perf_counter() - started) * 1000
         self.window_log_message(types.LogMessageParams(types.MessageType.Log,
             f"queuelint: {result.files_analysed} files, {len(result.diagnostics)} findings, "

@@ -133,6 +133,11 @@ def test_findings_stay_at_the_wrapper_and_the_summary_counts_the_calls(tmp_path:
     result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
     assert result.coverage.producer_calls == 2
     assert "1 producer called from 2 places through the functions they are in" in result.coverage.line()
+    # No finding depends on them: a run for the findings alone (`check`, the language server)
+    # does not look for them, and finds the same.
+    quick = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1, relays=False)
+    assert quick.graph is not None and quick.graph.relay_sites == [] and quick.coverage.producer_calls == 0
+    assert [d.code for d in quick.diagnostics] == [d.code for d in result.diagnostics]
 
 
 def test_python_helpers_called_by_name_alias_relative_import_or_through_their_module(tmp_path: Path) -> None:

@@ -27,15 +27,21 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
     """Calls of the names in `wanted`, each with a target: `from:module:name` for a function
     imported by name (relative modules keep their dots), `local:name` for one of the module's
     own; nothing for a module that does not parse."""
+    words = tuple(name.rpartition(".")[2].encode() for name in wanted)
     try:
-        tree = ast.parse(data, filename=path)
+        tree = ast.parse(_relevant(data, words), filename=path)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return ()
+        try:  # the cut was not at statement boundaries (a string at column 0): the whole module
+            tree = ast.parse(data, filename=path)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return ()
+    lines = data.splitlines()
     imported: dict[str, tuple[str, str]] = {}
     modules: dict[str, str] = {}  # a local name for a module (`from app import mail`, `import app.mail as mail`)
     # Imports inside functions too (`from app.mail import notify` where it is used, to break a
     # cycle): taken for the module's, as a name is rarely imported twice for different things.
-    for statement in ast.walk(tree):
+    # Only the statements whose text says `import` are walked for them.
+    for statement in (node for top in tree.body if _mentions(top, lines, (b"import",)) for node in ast.walk(top)):
         if isinstance(statement, ast.ImportFrom):
             module = "." * statement.level + (statement.module or "")
             for alias in statement.names:
@@ -46,9 +52,8 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
             for alias in statement.names:
                 if alias.asname:
                     modules[alias.asname] = alias.name
-    lines = data.splitlines()
     found: list[CallSite] = []
-    for node, owner, within in _calls(tree):
+    for node, owner, within in _calls(tree, lines, words):
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
             if not owner or f"{owner}.{func.attr}" not in wanted:  # `self.queue_mails()` in its class
@@ -73,19 +78,57 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
     return tuple(found)
 
 
-def _calls(tree: ast.Module) -> list[tuple[ast.Call, str, str]]:
-    """Every call, with the top-level class it is written in ("" outside one), and the
-    top-level function or method of such a class (`Mailer.send`) it is written in."""
+def _calls(tree: ast.Module, lines: list[bytes], words: tuple[bytes, ...]) -> list[tuple[ast.Call, str, str]]:
+    """Every call in a statement whose text names one of `words`, with the top-level class it
+    is written in ("" outside one), and the top-level function or method of such a class
+    (`Mailer.send`) it is written in. A statement that names none of them is not walked: most
+    of a module is not."""
     found: list[tuple[ast.Call, str, str]] = []
     for statement in tree.body:
+        if not _mentions(statement, lines, words):
+            continue
         if isinstance(statement, ast.ClassDef):
             for item in statement.body:
+                if not _mentions(item, lines, words):
+                    continue
                 within = f"{statement.name}.{item.name}" if isinstance(item, FUNCTIONS) else ""
                 found.extend((node, statement.name, within) for node in ast.walk(item) if isinstance(node, ast.Call))
             continue
         within = statement.name if isinstance(statement, FUNCTIONS) else ""
         found.extend((node, "", within) for node in ast.walk(statement) if isinstance(node, ast.Call))
     return found
+
+
+# Lines at column 0 that go on the statement before (`else:` of a module-level `if`, a closing bracket).
+CONTINUING = (b"else", b"elif", b"except", b"finally", b")", b"]", b"}", b"#")
+
+
+def _relevant(data: bytes, words: tuple[bytes, ...]) -> bytes:
+    """The module with each top-level statement that names none of `words` (nor `import`)
+    blanked out, line for line, so that positions stay: most of a module need not be parsed.
+    A statement starts at a line at column 0 (its decorators with it)."""
+    lines = data.split(b"\n")
+    starts = [i for i, line in enumerate(lines) if line[:1] not in (b"", b" ", b"\t", b"\r")
+              and not line.startswith(CONTINUING) and not (i and lines[i - 1].startswith(b"@"))]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    kept = (*words, b"import")
+    out: list[bytes] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        chunk = lines[start:end]
+        if any(word in line for line in chunk for word in kept):
+            out.extend(chunk)
+        else:
+            out.extend(b"" for _ in chunk)
+    return b"\n".join(out)
+
+
+def _mentions(statement: ast.stmt, lines: list[bytes], words: tuple[bytes, ...]) -> bool:
+    """Whether the lines a statement spans (its decorators too) hold one of `words`."""
+    first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
+    text = b"\n".join(lines[first - 1 : statement.end_lineno or statement.lineno])
+    return any(word in text for word in words)
 
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
