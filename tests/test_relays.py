@@ -26,6 +26,17 @@ export default class ExportTask extends BaseTask<{ id: string }> {
   async perform() {}
 }
 """
+# A Celery task, and a helper that sends it.
+NOTIFY_TASKS = """
+    from celery import shared_task
+
+    @shared_task
+    def send_receipt(order_id):
+        pass
+
+    def notify_customer(order_id):
+        send_receipt.delay(order_id)
+    """
 # A layer between: the call names only the subclass of a subclass.
 ZIP_EXPORT_TASK = """
 import ExportTask from './ExportTask';
@@ -141,16 +152,7 @@ def test_findings_stay_at_the_wrapper_and_the_summary_counts_the_calls(tmp_path:
 
 
 def test_python_helpers_called_by_name_alias_relative_import_or_through_their_module(tmp_path: Path) -> None:
-    tasks = """
-    from celery import shared_task
-
-    @shared_task
-    def send_receipt(order_id):
-        pass
-
-    def notify_customer(order_id):
-        send_receipt.delay(order_id)
-    """
+    tasks = NOTIFY_TASKS
     checkout = """
     from app.mail.tasks import notify_customer as notify
     from .tasks import notify_customer
@@ -255,16 +257,7 @@ def test_callers_of_callers_are_listed_a_few_layers_out(tmp_path: Path) -> None:
     export async function invite(id: string) { await new Accounts().create(id); }
     export async function main() { await signUp('x'); await invite('y'); }
     """
-    tasks = """
-    from celery import shared_task
-
-    @shared_task
-    def send_receipt(order_id):
-        pass
-
-    def notify_customer(order_id):
-        send_receipt.delay(order_id)
-    """
+    tasks = NOTIFY_TASKS
     checkout = """
     from app.tasks import notify_customer
 
