@@ -932,7 +932,8 @@ export const go = () => Promise.all([queue.add('sync-crm', {}), queue.add('sync-
 
 def test_a_name_read_off_an_object_the_caller_passes(tmp_path: Path) -> None:
     """`enqueue(spec)` adding `spec.name`, `startWorker(spec)` making `new Worker(spec.name, …)`,
-    called with `QUEUE_SPECS.repoIndex` (an object literal of the project's): its `name`."""
+    called with `QUEUE_SPECS.repoIndex` (an object literal of the project's), directly or
+    through a function that hands the object on: its `name`."""
     specs = """
 export const QUEUE_SPECS = {
   repoIndex: { name: 'repo-index', attempts: 3 },
@@ -956,6 +957,18 @@ export const other = () => enqueue(QUEUE_SPECS.prune, {});
 startWorker(QUEUE_SPECS.repoIndex);
 """
     files = {"src/specs.ts": specs, "src/client.ts": client, "src/use.ts": use}
+    assert produced(tmp_path, files) == {("src/use.ts", 4, "repo-index", "repo-index"),
+                                         ("src/use.ts", 5, "repo-index", "attachment-prune")}
+    assert found(tmp_path, run(tmp_path)) == {("src/use.ts", 5, "QL102")}
+
+    # Handed on whole through another layer (`trigger(spec)` calling `enqueue(spec, …)`).
+    layered = client + """
+export function trigger(spec: Spec) { return enqueue(spec, {}); }
+export function boot(spec: Spec) { return startWorker(spec); }
+"""
+    calls = use.replace("enqueue(", "trigger(").replace("startWorker(", "boot(").replace(
+        "import { enqueue, startWorker }", "import { trigger, boot }")
+    files = {"src/specs.ts": specs, "src/client.ts": layered, "src/use.ts": calls}
     assert produced(tmp_path, files) == {("src/use.ts", 4, "repo-index", "repo-index"),
                                          ("src/use.ts", 5, "repo-index", "attachment-prune")}
     assert found(tmp_path, run(tmp_path)) == {("src/use.ts", 5, "QL102")}

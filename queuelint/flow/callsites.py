@@ -674,5 +674,9 @@ def _argument_with_span(site: CallSite, position: str) -> tuple[Expr, Span]:
         if field.key == key:
             return field.value, field.span
     if argument.value is not None and argument.value.kind == "ref":  # `SPECS.repoIndex` passed: its `name`
-        return Expr("ref", f"{argument.value.text}.{key}"), argument.span
+        return Expr("ref", f"{argument.value.text}.{key}", argument.value.reason), argument.span
+    if argument.value is not None and argument.value.kind == "param" and "." not in argument.value.text:
+        # the caller's own parameter handed on whole: its field, named at the caller's calls
+        value = argument.value
+        return Expr("param", f"{value.text}.{key}", value.reason, value.parts), argument.span
     return Expr.unknown("", f"the object the call passes has no `{key}`"), argument.span
