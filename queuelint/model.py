@@ -207,6 +207,11 @@ QUEUE_OR_NAMED = "a queue or an object naming one"
 # last part (the function's name).
 ACTOR_NAME = "the actor's name"
 
+# The reason a `ref` carries when it was made independent of the file it is read in (an
+# argument handed on through several calls: an object whose fields are read further in, such
+# as `spec.name`): the file it is written in follows.
+LOCATED = "written in "
+
 # What a CommonJS module is as a whole (`module.exports = queue`): the export `require()` gives.
 WHOLE_MODULE = "module.exports"
 # The binding of a Dramatiq actor's queue: `fn.send()` produces onto `fn` + this.

@@ -19,6 +19,7 @@ from typing import Literal
 from queuelint.model import (
     ACTOR_NAME,
     ASSUMED_UNSET,
+    LOCATED,
     QUEUE_OR_NAME,
     QUEUE_OR_NAMED,
     WHOLE_MODULE,
@@ -70,6 +71,11 @@ class Name:
 
 Loader = Callable[[str], "FileFacts | None"]
 QUOTED_LENGTH = 60
+
+
+def _where(reference: Expr, path: str) -> str:
+    """The file a reference is read in: the one it was written in, when it carries it."""
+    return reference.reason.removeprefix(LOCATED) if reference.reason.startswith(LOCATED) else path
 
 
 def _quoted(code: str) -> str:
@@ -224,7 +230,7 @@ class Resolver:
         if expr.kind == "dynamic":
             return Name("dynamic", text=expr.text, reason=expr.reason, family=self._family(expr.parts, path, depth))
         if expr.kind == "ref":
-            found = self._lookup(path, expr.text.split("."), depth + 1)
+            found = self._lookup(_where(expr, path), expr.text.split("."), depth + 1)
             if found is None:
                 return Name("unknown", text=expr.text, reason=f"{_quoted(expr.text)} could not be resolved")
             target, where = found
@@ -353,7 +359,7 @@ class Resolver:
                 expr = chosen
                 continue
             if expr.kind == "ref":
-                found = self._lookup(path, expr.text.split("."), depth + seen)
+                found = self._lookup(_where(expr, path), expr.text.split("."), depth + seen)
             elif expr.kind == "call":
                 found = self._returned(expr, path, depth + seen)
             else:
@@ -404,7 +410,12 @@ class Resolver:
         def argument(position: str) -> Expr:
             """The argument at `position`, bound when the summary uses it (and only then)."""
             index, _, key = position.partition(".")
-            if key or not index.isdigit():
+            if not index.isdigit():
+                return Expr.unknown("", f"`{key}` of an argument of `{summary.text}` is not followed")
+            if key:  # `spec.name` of an object the caller passes (made independent of its file)
+                whole = argument(index)
+                if whole.kind == "ref" and whole.reason.startswith(LOCATED):
+                    return Expr("ref", f"{whole.text}.{key}", whole.reason)
                 return Expr.unknown("", f"`{key}` of an argument of `{summary.text}` is not followed")
             if int(index) >= len(passed):
                 defaults = summary.parts[1:]
@@ -424,11 +435,16 @@ class Resolver:
     def _bound(self, argument: Expr, path: str, depth: int) -> Expr:
         """An argument made independent of the file it is written in: its value, or a queue
         object it denotes, or what is not known about it."""
+        if argument.kind == "param":  # the caller's own parameter: bound at the caller's calls
+            return argument
         found = self._object(argument, path, depth) if argument.kind in ("ref", "call") else None
         if found is not None:
             name = self._evaluate(found[0].parts[0], found[1], depth + 1)
             return Expr("queue", found[0].text, parts=(as_expr(name),))
-        return as_expr(self._evaluate(argument, path, depth))
+        value = self._evaluate(argument, path, depth)
+        if not value.is_value and argument.kind == "ref":  # an object, say: its fields read further in
+            return Expr("ref", argument.text, LOCATED + _where(argument, path))
+        return as_expr(value)
 
     def _file_bindings(self, path: str) -> dict[str, Expr] | None:
         if path not in self._bindings:

@@ -972,3 +972,45 @@ export function boot(spec: Spec) { return startWorker(spec); }
     assert produced(tmp_path, files) == {("src/use.ts", 4, "repo-index", "repo-index"),
                                          ("src/use.ts", 5, "repo-index", "attachment-prune")}
     assert found(tmp_path, run(tmp_path)) == {("src/use.ts", 5, "QL102")}
+
+
+def test_an_object_handed_through_layers_to_a_memoised_getter(tmp_path: Path) -> None:
+    """`jobs.trigger(QUEUE_SPECS.repoIndex)` on a parameter declared `jobs: JobManager`, whose
+    `trigger(spec)` calls `this.client.enqueue(spec)`, which adds on `this.getQueue(spec)`: a
+    queue memoised in a `Map` under `spec.name` (`let queue = …get(n); if (!queue) queue = new
+    Queue(n)`, the `queue` of that method only). The queue and the name are the object's."""
+    specs = "export const QUEUE_SPECS = { repoIndex: { name: 'repo-index' }, prune: { name: 'prune' } } as const;\n"
+    client = """
+import { Queue } from 'bullmq';
+type Spec = { name: string };
+export class Client {
+  private readonly queues = new Map<string, Queue>();
+  getQueue(spec: Spec): Queue {
+    const queueName = spec.name;
+    let queue = this.queues.get(queueName);
+    if (!queue) { queue = new Queue(queueName); this.queues.set(queueName, queue); }
+    return queue;
+  }
+  async enqueue(spec: Spec, data: object) {
+    const queue = this.getQueue(spec);
+    return queue.add(spec.name, data);
+  }
+}
+"""
+    manager = """
+import { Client } from './client';
+type Spec = { name: string };
+export class JobManager {
+  constructor(private readonly client: Client) {}
+  trigger(spec: Spec, data: object) { return this.client.enqueue(spec, data); }
+}
+"""
+    use = """
+import { JobManager } from './manager';
+import { QUEUE_SPECS } from './specs';
+export const go = (jobs: JobManager) => jobs.trigger(QUEUE_SPECS.repoIndex, {});
+export const tidy = (jobs: JobManager) => jobs.trigger(QUEUE_SPECS.prune, {});
+"""
+    files = {"src/specs.ts": specs, "src/client.ts": client, "src/manager.ts": manager, "src/use.ts": use}
+    assert produced(tmp_path, files) == {("src/use.ts", 4, "repo-index", "repo-index"),
+                                         ("src/use.ts", 5, "prune", "prune")}

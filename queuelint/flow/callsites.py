@@ -515,6 +515,8 @@ def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_pat
             else _fixed(resolver.name(part, path), part) for part in queue.parts)), library
     if _mentions(queue, function):  # `getQueue(name).process(fn)`: evaluated with the caller's arguments
         queue = bind_parameters(queue, function, lambda position: resolver.bound(_argument(site, position), site_path))
+        if site.within and _mentions(queue, site.within):  # the caller's own parameter: at the caller's calls
+            return queue, library
     if not library:  # a queue object made or imported in the wrapper's file
         found = resolver.queue_object(queue, path)
         if found is None:

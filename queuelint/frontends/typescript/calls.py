@@ -80,6 +80,9 @@ def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]
             return None if imported.module in LIBRARY_MODULES else f"import:{path}"
         return f"local:{path}"
     cls = enclosing(call, CLASS_TYPES)
+    declared = _parameter_type(function, parts[0], state) if len(parts) == 2 and parts[0] != "this" else None
+    if declared is not None:  # `(jobs: JobManager) => jobs.trigger(…)`: a method of the declared class
+        return f"member:{declared}.{parts[1]}"
     if len(parts) == 2 and parts[0] != "this":  # `WorkerManager.register(…)`: a static method
         imported = state.imports.get(parts[0])
         if imported is not None and imported.module in LIBRARY_MODULES:
@@ -96,6 +99,31 @@ def _target(call: Node, state: Extraction, field_types: dict[int, dict[str, str]
         declared = field_types[cls.id].get(parts[1])
         return f"member:{declared}.{parts[2]}" if declared else None
     return None
+
+
+def _parameter_type(function: Node | None, name: str, state: Extraction) -> str | None:
+    """The class a function's parameter is declared as (`jobs: JobManager`), if one of the
+    project's (not a queue library's)."""
+    receiver = unwrap(function.child_by_field_name("object")) if function is not None \
+        and function.type == "member_expression" else None
+    if receiver is None or receiver.type != "identifier":
+        return None
+    binding = lookup_local(receiver, name, state.src)
+    if binding.kind != "param" or binding.function is None or not binding.param.isdigit():
+        return None
+    params = binding.function.child_by_field_name("parameters")
+    items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
+    if int(binding.param) >= len(items):
+        return None
+    annotation = items[int(binding.param)].child_by_field_name("type")
+    declared = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+    if declared is not None and declared.type == "generic_type":
+        declared = declared.child_by_field_name("name")
+    if declared is None or declared.type != "type_identifier":
+        return None
+    written = state.src.text(declared)
+    imported = state.imports.get(written)
+    return None if imported is not None and imported.module in LIBRARY_MODULES else written
 
 
 def _instance_class(function: Node | None, state: Extraction) -> str | None:

@@ -539,9 +539,7 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
         elif assigned is not None and owner and assigned.startswith(owner + ".") and cls is not None:
             state.fields[(cls.id, assigned.removeprefix(owner + "."))] = obj  # a static field
         elif assigned is not None and "." not in assigned:
-            # `queue = new Queue(…)`: the variable is usually declared further out (`let queue;`
-            # at the top, assigned in an `init()`), so it is the module's.
-            state.variables[(0, assigned)] = obj
+            state.assign(assigned, parent, obj)  # `queue = new Queue(…)`: where `queue` is declared
     elif parent.type in ("public_field_definition", "field_definition"):
         cls = enclosing(parent, CLASS_TYPES)
         key = property_name(parent.child_by_field_name("name") or parent.child_by_field_name("property"), src)

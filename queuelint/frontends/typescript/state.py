@@ -19,7 +19,7 @@ from queuelint.frontends.typescript.syntax import (
     property_name,
     unwrap,
 )
-from queuelint.frontends.typescript.values import expr_of, lookup_local, named_function
+from queuelint.frontends.typescript.values import declared_in_block, expr_of, lookup_local, named_function
 from queuelint.model import (
     ApiUse,
     Consumer,
@@ -143,6 +143,19 @@ class Extraction:
         if scope is not None and scope.type in FUNCTION_TYPES:
             scope = scope.child_by_field_name("body")
         self.variables[(_scope_id(scope), name)] = obj
+
+    def assign(self, name: str, at: Node, obj: QueueObject) -> None:
+        """`queue = new Queue(…)`: the variable the block declaring `name` around `at` holds
+        (`let queue = cache.get(n); if (!queue) queue = new Queue(n)` in one function is not
+        the `queue` of another); the module's when no block around declares it (`let queue;`
+        at the top, assigned in an `init()`)."""
+        scope: Node | None = at
+        while scope is not None:
+            scope = enclosing(scope, SCOPES)
+            if scope is not None and scope.type != "program" and declared_in_block(scope, name, self.src) is not None:
+                self.variables[(_scope_id(scope), name)] = obj
+                return
+        self.variables[(0, name)] = obj
 
     def function_lookup(self, near: Node) -> handlers.FunctionLookup:
         """Resolve `this.method` and plain function names to same-file definitions."""

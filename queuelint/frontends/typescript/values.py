@@ -88,7 +88,7 @@ def lookup_local(node: Node, name: str, src: SourceText) -> Binding:
             if left is not None and name in _declared_names(left, src):
                 return Binding("mutable", None)
         elif parent.type in SCOPES:
-            found = _declared_in_block(parent, name, src)
+            found = declared_in_block(parent, name, src)
             if found is not None:
                 if parent.type == "program":
                     return Binding("module", found.value)
@@ -97,7 +97,7 @@ def lookup_local(node: Node, name: str, src: SourceText) -> Binding:
     return Binding("module", None)
 
 
-def _declared_in_block(block: Node, name: str, src: SourceText) -> Binding | None:
+def declared_in_block(block: Node, name: str, src: SourceText) -> Binding | None:
     for statement in block.named_children:
         decl = statement
         if decl.type == "export_statement":
