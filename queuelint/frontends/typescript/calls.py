@@ -11,7 +11,7 @@ from dataclasses import replace
 from tree_sitter import QueryCursor
 
 from queuelint.frontends.typescript.handlers import analyse, first_parameter
-from queuelint.frontends.typescript.state import LIBRARY_MODULES, Extraction, of_this
+from queuelint.frontends.typescript.state import LIBRARY_MODULES, Extraction, declared_parameter_type, of_this
 from queuelint.frontends.typescript.summaries import QUEUE_CONSTRUCTORS
 from queuelint.frontends.typescript.syntax import (
     CLASS_TYPES,
@@ -106,22 +106,11 @@ def _parameter_type(function: Node | None, name: str, state: Extraction) -> str 
     project's (not a queue library's)."""
     receiver = unwrap(function.child_by_field_name("object")) if function is not None \
         and function.type == "member_expression" else None
-    if receiver is None or receiver.type != "identifier":
+    if receiver is None or receiver.type != "identifier" or state.src.text(receiver) != name:
         return None
-    binding = lookup_local(receiver, name, state.src)
-    if binding.kind != "param" or binding.function is None or not binding.param.isdigit():
+    written = declared_parameter_type(receiver, state)
+    if written is None or "." in written:
         return None
-    params = binding.function.child_by_field_name("parameters")
-    items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
-    if int(binding.param) >= len(items):
-        return None
-    annotation = items[int(binding.param)].child_by_field_name("type")
-    declared = annotation.named_children[0] if annotation is not None and annotation.named_children else None
-    if declared is not None and declared.type == "generic_type":
-        declared = declared.child_by_field_name("name")
-    if declared is None or declared.type != "type_identifier":
-        return None
-    written = state.src.text(declared)
     imported = state.imports.get(written)
     return None if imported is not None and imported.module in LIBRARY_MODULES else written
 

@@ -21,6 +21,7 @@ from queuelint.frontends.typescript.state import (
     LIBRARY_MODULES,
     Extraction,
     QueueObject,
+    declared_parameter_type,
     top_level_function,
 )
 from queuelint.frontends.typescript.syntax import (
@@ -42,7 +43,7 @@ from queuelint.frontends.typescript.syntax import (
     string_value,
     unwrap,
 )
-from queuelint.frontends.typescript.values import expr_of, lookup_local
+from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import (
     RESULT_READ,
     WHOLE_MODULE,
@@ -653,18 +654,7 @@ def _followed_queue(receiver: Node, state: Extraction) -> QueueObject | None:
 
 def _declared_queue_type(name: Node, state: Extraction) -> str | None:
     """The library of a parameter declared as its `Queue` (`queue: Queue<ImageJob>`, `q: Bull.Queue`)."""
-    binding = lookup_local(name, state.src.text(name), state.src)
-    if binding.kind != "param" or binding.function is None or not binding.param.isdigit():
-        return None
-    params = binding.function.child_by_field_name("parameters")
-    items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
-    if int(binding.param) >= len(items):
-        return None
-    annotation = items[int(binding.param)].child_by_field_name("type")
-    declared = annotation.named_children[0] if annotation is not None and annotation.named_children else None
-    if declared is not None and declared.type == "generic_type":
-        declared = declared.child_by_field_name("name")
-    written = state.src.text(declared) if declared is not None else ""
+    written = declared_parameter_type(name, state) or ""
     head, _, leaf = written.rpartition(".")
     imported = state.imports.get(head or written)
     if imported is None or imported.module not in LIBRARY_MODULES:

@@ -279,6 +279,23 @@ def handler_consumer(
 PATH_JOINS = ("path.join", "path.resolve", "join", "resolve")
 
 
+def declared_parameter_type(name: Node, state: Extraction) -> str | None:
+    """The type a parameter is declared as where `name` (an identifier) reads it, as written
+    (`JobManager`, `Bull.Queue`; a generic's name without its arguments)."""
+    binding = lookup_local(name, state.src.text(name), state.src)
+    if binding.kind != "param" or binding.function is None or not binding.param.isdigit():
+        return None
+    params = binding.function.child_by_field_name("parameters")
+    items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
+    if int(binding.param) >= len(items):
+        return None
+    annotation = items[int(binding.param)].child_by_field_name("type")
+    declared = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+    if declared is not None and declared.type == "generic_type":
+        declared = declared.child_by_field_name("name")
+    return state.src.text(declared) if declared is not None else None
+
+
 def _package_export(node: Node | None, src: SourceText) -> bool:
     """`require('some-package').Name`: a class of another installed package (not a path)."""
     if node is None or node.type != "member_expression":
