@@ -277,7 +277,7 @@ class Resolver:
             return Name("unknown", text=written, reason=f"`{written}` is a parameter of `{expr.reason}`")
         if expr.kind == "queue_name" and expr.parts:
             found = self._object(expr.parts[0], path, depth + 1)
-            if found is not None and len(expr.parts) > 1 and expr.reason != QUEUE_OR_NAMED:
+            if found is not None and len(expr.parts) > 1 and expr.parts[1].kind == "choice":
                 # A decorator's registry, given the use site's keywords (`choice` parts): the queue
                 # is the keyword the decorator's binding names (`queue_name`, or the factory's own
                 # parameter it passes on), else the decorator's own.

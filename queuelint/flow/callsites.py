@@ -398,9 +398,7 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
         if job.kind == "concat" and any(p.kind == "param" and p.reason == function for p in job.parts):
             # `index-${entity}` called with 'product': the caller's arguments, the rest as written.
             passed = [_argument_with_span(site, p.text) for p in job.parts if p.kind == "param" and p.reason == function]
-            job = Expr("concat", job.text, parts=tuple(
-                _argument(site, part.text) if part.kind == "param" and part.reason == function
-                else _fixed(resolver.name(part, path), part) for part in job.parts))
+            job = _concat_at_call(job, function, path, site, resolver)
             derived = _derived(producer.derived_from, read, path, site_path)
             return site_path, replace(producer, span=passed[0][1], library=library, queue=queue, job=job, via=function,
                                       derived_from=derived, within="")
@@ -471,15 +469,16 @@ def _route_at_call(route: Route, function: str, path: str, site: CallSite, resol
     if job.kind == "param":
         value, span = _argument_with_span(site, job.text)
         return Route(value, span)
-    parts = []
-    span = site.span
-    for part in job.parts:
-        if part.kind == "param" and part.reason == function:
-            value, span = _argument_with_span(site, part.text)
-            parts.append(value)
-        else:
-            parts.append(_fixed(resolver.name(part, path), part))
-    return Route(Expr("concat", job.text, parts=tuple(parts)), span)
+    first = next(p for p in job.parts if p.kind == "param" and p.reason == function)
+    return Route(_concat_at_call(job, function, path, site, resolver), _argument_with_span(site, first.text)[1])
+
+
+def _concat_at_call(expr: Expr, function: str, path: str, site: CallSite, resolver: Resolver) -> Expr:
+    """`index-${entity}` (a name or a queue) of `function`, called with 'product': the call's
+    arguments in place of the parameters, the rest resolved where the function is written."""
+    return Expr("concat", expr.text, parts=tuple(
+        _argument(site, part.text) if part.kind == "param" and part.reason == function
+        else _fixed(resolver.name(part, path), part) for part in expr.parts))
 
 
 def _argument_handler(site: CallSite, position: str) -> Handler | None:
@@ -510,9 +509,7 @@ def _queue_at_call(queue: Expr, library: str, function: str, path: str, site_pat
         return _argument(site, queue.text), library
     if queue.kind == "concat" and any(p.kind == "param" and p.reason == function for p in queue.parts):
         # `${service}-${queueName}`: the caller's arguments, the rest resolved where written.
-        return Expr("concat", queue.text, parts=tuple(
-            _argument(site, part.text) if part.kind == "param" and part.reason == function
-            else _fixed(resolver.name(part, path), part) for part in queue.parts)), library
+        return _concat_at_call(queue, function, path, site, resolver), library
     if _mentions(queue, function):  # `getQueue(name).process(fn)`: evaluated with the caller's arguments
         queue = bind_parameters(queue, function, lambda position: resolver.bound(_argument(site, position), site_path))
         if site.within and _mentions(queue, site.within):  # the caller's own parameter: at the caller's calls
@@ -564,9 +561,9 @@ def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Res
             break
         bound = next((value for key, value in facts.bindings if key == f"{cls[1]}.{field}"), None)
         if bound is not None and bound.kind == "param" and bound.reason.endswith(".constructor"):
-            passed = supers.bound(bound, site, site_path) if supers is not None else Expr.unknown("")
-            if passed.kind != "unknown" or kind != "self" or not site.within:
-                return passed if passed.text or passed.kind != "unknown" else Expr.unknown(f"this.{field}", why)
+            passed = supers.bound(bound, site, site_path) if supers is not None else Expr.unknown(f"this.{field}", why)
+            if passed.kind != "unknown" or kind != "self" or "." not in site.within:
+                return passed
             break  # the class's own method: the object may be of any class extending it
         if bound is not None:
             reference = Expr("ref", f"{cls[1]}.{field}")
