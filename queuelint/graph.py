@@ -121,6 +121,8 @@ class QueueGraph:
         if not producer.library:  # a call on an imported object: a producer only if that is a queue
             found = self.resolver.queue_object(producer.queue, path)
             if found is None:
+                if producer.queue.reason:  # the front-end's words for a site worth listing
+                    self.unresolved.append((producer.span, producer.queue.reason))
                 return
             producer = replace(producer, library=found[1])
         site = ProducerSite(producer, path, self.resolver.name(producer.queue, path),

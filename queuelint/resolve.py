@@ -481,6 +481,11 @@ class Resolver:
             if imported.local != head:
                 continue
             target = self.module_path(imported.module, path)
+            if target is None and imported.imported != "*" and path.endswith(".py") and len(dotted) > 1:
+                # `from app.core import queue`, `app/core` a directory without `__init__.py`
+                joined = imported.module + ("" if imported.module.endswith(".") else ".") + imported.imported
+                submodule = self.module_path(joined, path)
+                return self._lookup_export(submodule, dotted[1:], depth + 1) if submodule is not None else None
             if target is None:
                 return None
             if imported.imported == "*":  # `const q = require('./queue')`: the module, or what it is as a whole

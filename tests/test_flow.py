@@ -1014,3 +1014,203 @@ export const tidy = (jobs: JobManager) => jobs.trigger(QUEUE_SPECS.prune, {});
     files = {"src/specs.ts": specs, "src/client.ts": client, "src/manager.ts": manager, "src/use.ts": use}
     assert produced(tmp_path, files) == {("src/use.ts", 4, "repo-index", "repo-index"),
                                          ("src/use.ts", 5, "prune", "prune")}
+
+
+ARQ_POOLS = """
+from arq import create_pool
+from arq.connections import RedisSettings
+
+_reports = None
+
+
+async def reports_pool():
+    global _reports
+    if _reports is None:
+        _reports = await create_pool(RedisSettings(), default_queue_name="reports")
+    return _reports
+
+
+async def fresh_pool():
+    return await create_pool(RedisSettings())
+
+
+class Pools:
+    main = None
+
+    @classmethod
+    async def start(cls):
+        cls.main = await create_pool(RedisSettings())
+"""
+ARQ_WORKERS = """
+async def send_mail(ctx, user_id): ...
+async def build_report(ctx): ...
+async def prune(ctx): ...
+
+class WorkerSettings:
+    functions = [send_mail, prune]
+
+class ReportWorker:
+    functions = [build_report]
+    queue_name = "reports"
+"""
+
+
+def test_arq_pools_followed_from_files_that_do_not_import_arq(tmp_path: Path) -> None:
+    # Every way the object reaches the call: a getter's result held in a local, a FastAPI
+    # dependency, a class attribute set by a classmethod, a module variable declared with its
+    # type in a directory without `__init__.py`, and a getter called inline.
+    state = """
+from typing import Optional
+from arq.connections import ArqRedis
+
+pool: Optional[ArqRedis] = None
+"""
+    routes = """
+from fastapi import Depends
+from app.core import state
+from app.pools import Pools, fresh_pool, reports_pool
+
+
+async def report():
+    pool = await reports_pool()
+    await pool.enqueue_job("build_report")
+
+
+async def urgent(pool=Depends(reports_pool)):
+    await pool.enqueue_job("build_report", _queue_name="urgent")
+
+
+async def tidy():
+    await Pools.main.enqueue_job("prune")
+
+
+async def welcome(user_id):
+    await state.pool.enqueue_job("send_mail", user_id)
+    await (await fresh_pool()).enqueue_job("send_mail", user_id)
+"""
+    files = {"app/__init__.py": "", "app/pools.py": ARQ_POOLS, "app/workers.py": ARQ_WORKERS,
+             "app/core/state.py": state, "app/api/routes.py": routes}
+    assert produced(tmp_path, files) == {
+        ("app/api/routes.py", 9, "reports", "build_report"),
+        ("app/api/routes.py", 13, "urgent", "build_report"),
+        ("app/api/routes.py", 17, "arq:queue", "prune"),
+        ("app/api/routes.py", 21, "arq:queue", "send_mail"),
+        ("app/api/routes.py", 22, "arq:queue", "send_mail"),
+    }
+
+
+def test_an_arq_pool_known_by_its_type_alone_claims_no_absence(tmp_path: Path) -> None:
+    # `state.pool` is declared `ArqRedis` but made elsewhere, perhaps with another default
+    # queue: a misspelt name on it is not reported; on a pool made in the project it is.
+    state = """
+from arq.connections import ArqRedis
+
+pool: "ArqRedis | None" = None
+"""
+    calls = """
+from app import state
+from app.pools import fresh_pool
+
+
+async def go():
+    await state.pool.enqueue_job("send_mial", 1)
+    pool = await fresh_pool()
+    await pool.enqueue_job("prnue")
+"""
+    diagnostics = run(tmp_path, {"app/__init__.py": "", "app/pools.py": ARQ_POOLS, "app/workers.py": ARQ_WORKERS,
+                                 "app/state.py": state, "app/calls.py": calls})
+    assert {(path, line, code) for path, line, code in found(tmp_path, diagnostics)
+            if code in ("QL102", "QL105")} == {("app/calls.py", 9, "QL102")}
+
+
+def test_enqueue_job_on_objects_the_code_does_not_say_are_arq_pools(tmp_path: Path) -> None:
+    # A project's own client, a function returning something else, a parameter: none is
+    # arq's; the ones the analysis tried to follow are listed, and nothing is reported.
+    client = """
+class Client:
+    async def enqueue_job(self, name, *args): ...
+
+client = Client()
+
+
+def get_client():
+    return client
+"""
+    calls = """
+from app.client import client, get_client
+
+
+async def go(thing):
+    await client.enqueue_job("send_mail")
+    await get_client().enqueue_job("send_mail")
+    await thing.enqueue_job("send_mail")
+"""
+    files = {"app/__init__.py": "", "app/client.py": client, "app/calls.py": calls, "app/workers.py": ARQ_WORKERS}
+    write_project(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None and not result.internal_errors
+    assert [s for s in result.graph.producers() if s.path.endswith("calls.py")] == []
+    listed = {span.line for span, _ in result.graph.unresolved if span.path.endswith("calls.py")}
+    assert listed == {6, 7, 8}
+    assert [d for d in result.diagnostics if d.code in ("QL102", "QL301")] == []
+
+
+def test_rq_queues_defined_in_one_module_and_used_in_others(tmp_path: Path) -> None:
+    queues = """
+from redis import Redis
+from rq import Queue
+
+redis = Redis()
+high = Queue("high", connection=redis)
+
+
+class Queues:
+    low = Queue("low", connection=redis)
+"""
+    views = """
+import django_rq
+from app import queues
+from app.queues import Queues, high
+from app.jobs import resize
+
+
+def go(image_id, other):
+    high.enqueue(resize, image_id)
+    queues.high.enqueue(resize, image_id)
+    Queues.low.enqueue_in(60, resize, image_id)
+    django_rq.enqueue(resize, image_id)
+    other.enqueue(resize, image_id)
+"""
+    files = {"app/__init__.py": "", "app/queues.py": queues, "app/jobs.py": "def resize(image_id): ...\n",
+             "app/views.py": views}
+    assert produced(tmp_path, files) == {
+        ("app/views.py", 9, "high", "app.jobs.resize"),
+        ("app/views.py", 10, "high", "app.jobs.resize"),
+        ("app/views.py", 11, "low", "app.jobs.resize"),
+        ("app/views.py", 12, "default", "app.jobs.resize"),
+    }
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert {span.line for span, _ in result.graph.unresolved if span.path.endswith("views.py")} == {13}
+
+
+def test_enqueue_on_a_project_object_that_is_not_an_rq_queue(tmp_path: Path) -> None:
+    # A module that does not use RQ calling its own `enqueue`: not a producer, not listed.
+    outbox = """
+class Outbox:
+    def enqueue(self, message): ...
+
+outbox = Outbox()
+"""
+    calls = """
+from app.outbox import outbox
+
+
+def go():
+    outbox.enqueue("hello")
+"""
+    files = {"app/__init__.py": "", "app/outbox.py": outbox, "app/calls.py": calls}
+    write_project(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None and not result.internal_errors
+    assert list(result.graph.producers()) == [] and result.graph.unresolved == []

@@ -8,13 +8,17 @@ from dataclasses import replace
 import libcst as cst
 
 from queuelint.findings import Span
+from queuelint.frontends.python import objects, rq
 from queuelint.frontends.python.state import PyState, callee
-from queuelint.frontends.python.syntax import dotted_name, keywords, positional, string_value
-from queuelint.model import Expr, Unresolved
+from queuelint.frontends.python.syntax import code, dotted_name, keywords, positional, string_value
+from queuelint.model import ASSUMED_UNSET, Expr, Unresolved
 
 LIBRARY = "arq"
 DEFAULT_QUEUE = "arq:queue"
 # Attributes only an arq worker's settings class has, besides `functions`.
+POOL_KIND = "arq-pool"
+POOL_MAKERS = frozenset({(LIBRARY, "create_pool"), (LIBRARY, "ArqRedis")})
+QUEUE_KEYWORD = "_queue_name"  # where `enqueue_job` names a queue other than its pool's
 SETTINGS_ATTRIBUTES = frozenset({"redis_settings", "queue_name", "cron_jobs", "job_timeout", "max_jobs", "on_startup"})
 
 
@@ -23,22 +27,135 @@ def call(node: cst.Call, state: PyState) -> None:
     if state.library_of(name) == (LIBRARY, "Worker"):
         _worker(node, state)
         return
-    if name is None or name.rsplit(".", 1)[-1] != "enqueue_job" or not isinstance(node.func, cst.Attribute):
+    if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "enqueue_job":
         return
     args = positional(node)
     function = args[0] if args else (keywords(node)["function"].value if "function" in keywords(node) else None)
     if function is None:
         return
-    if not _from_arq(node.func.value, state):
-        # A project's own `enqueue_job`, RQ's, CKAN's: not arq's unless the object comes from arq.
-        state.unresolved.append(Unresolved(state.span(node), f"`{_code(node.func)}(…)` is not known to be arq's: the "
-                                                             "file does not import arq and the object does not come "
-                                                             "from it"))
-        return
     options = state.options_of(node)
-    queue = next((o.value for o in options if o.key == "_queue_name" and o.value is not None),
+    if not _from_arq(node.func.value, state):
+        # A project's own `enqueue_job`, RQ's, CKAN's: not arq's unless the object comes from
+        # arq. Where the code says what the object is, the flow stage decides.
+        followed = objects.receiver(node.func.value, state)
+        if rq.created_job(function, state) is not None:
+            return  # `queue.enqueue_job(job)` of an RQ job made before: RQ's (see `rq.call`)
+        if followed is None:
+            written = code(state.module, node.func, 50)
+            state.unresolved.append(Unresolved(state.span(node), f"`{written}(…)` is not known to be arq's: the file "
+                                                                 "does not import arq and what the object is is not "
+                                                                 "stated"))
+            return
+        # The pool's queue, unless the call names one (`_queue_name`, the keyword `pool` names).
+        given = tuple(Expr("choice", o.key, parts=(Expr.literal(o.key), o.value)) for o in options
+                      if o.key == QUEUE_KEYWORD and o.value is not None)
+        receiver = code(state.module, node.func.value, 50)
+        queue = Expr("queue_name", receiver, f"`{receiver}.enqueue_job(…)`: `{followed.text}` is not known to be an "
+                                             "arq pool", (followed, *given))
+        state.add_producer(function, "", "enqueue_job", queue, state.expr(function), options)
+        return
+    queue = next((o.value for o in options if o.key == QUEUE_KEYWORD and o.value is not None),
                  Expr.literal(DEFAULT_QUEUE))
     state.add_producer(function, LIBRARY, "enqueue_job", queue, state.expr(function), options)
+
+
+def pool(name: Expr) -> Expr:
+    """An `ArqRedis` pool: it enqueues on `name` unless a call names `_queue_name`."""
+    return Expr("queue", LIBRARY, POOL_KIND, (name, Expr.literal(QUEUE_KEYWORD)))
+
+
+def pool_made(node: cst.BaseExpression | None, state: PyState) -> Expr | None:
+    """`await create_pool(settings, default_queue_name=…)`, `ArqRedis(…)`: the pool made."""
+    while isinstance(node, cst.Await):
+        node = node.expression
+    if not isinstance(node, cst.Call) or state.library_of(callee(node)) not in POOL_MAKERS:
+        return None
+    default = keywords(node).get("default_queue_name")
+    return pool(state.expr(default.value) if default is not None else Expr.literal(DEFAULT_QUEUE))
+
+
+def typed_pool(annotation: cst.BaseExpression | None, state: PyState, what: str) -> Expr | None:
+    """A pool known by its declared type alone (`pool: ArqRedis | None`, `-> ArqRedis`): where
+    it is made is not seen, so its default queue is taken as arq's, and no absence is claimed
+    on it."""
+    if annotation is None:
+        return None
+    for node in _type_names(annotation):
+        if state.library_of(dotted_name(node)) == (LIBRARY, "ArqRedis"):
+            return pool(Expr("str", DEFAULT_QUEUE, f"the default queue of `{what}` (typed `ArqRedis`; where it is "
+                                                   f"made is not seen) {ASSUMED_UNSET}"))
+    return None
+
+
+def _type_names(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The names in a type: `ArqRedis`, `Optional[ArqRedis]`, `ArqRedis | None`, `"ArqRedis"`."""
+    if isinstance(annotation, (cst.Name, cst.Attribute)):
+        return [annotation]
+    if isinstance(annotation, cst.BinaryOperation):
+        return _type_names(annotation.left) + _type_names(annotation.right)
+    if isinstance(annotation, cst.Subscript):
+        return [name for element in annotation.slice if isinstance(element.slice, cst.Index)
+                for name in _type_names(element.slice.value)]
+    text = string_value(annotation)
+    if text is not None:
+        try:
+            return _type_names(cst.parse_expression(text))
+        except cst.ParserSyntaxError:
+            return []
+    return []
+
+
+def bind_pool(name: str, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None,
+              state: PyState) -> bool:
+    """A module's (or a class's) name holding a pool: made there, or declared with its type."""
+    made = pool_made(value, state) or typed_pool(annotation, state, name)
+    if made is None:
+        return False
+    state.bindings.append((name, made))
+    return True
+
+
+def pool_getter(function: cst.FunctionDef, state: PyState) -> None:
+    """`async def get_pool() -> ArqRedis`, or one returning `await create_pool(…)` or the
+    module's pool (`return _pool`): a summary its calls are evaluated against."""
+    returned = typed_pool(function.returns.annotation if function.returns is not None else None, state,
+                          f"{function.name.value}()")
+    if returned is None:
+        values = [value for value in _returned_values(function.body)
+                  if not (isinstance(value, cst.Name) and value.value == "None")]
+        if len(values) != 1:
+            return
+        returned = pool_made(values[0], state)
+        name = dotted_name(values[0])
+        if returned is None and name is not None and _holds_pool(name, state):
+            returned = Expr("ref", name)  # the module's pool (`return _pool`, `return Holder.pool`)
+        if returned is None:
+            return
+    state.bindings.append((function.name.value, Expr("function", function.name.value, parts=(returned,))))
+
+
+def _holds_pool(name: str, state: PyState) -> bool:
+    """Whether a name of this module was bound to a pool (made here, or declared one)."""
+    return any(bound == name and made.kind == "queue" and made.reason == POOL_KIND for bound, made in state.bindings)
+
+
+def _returned_values(body: cst.BaseSuite) -> list[cst.BaseExpression]:
+    """What a function's `return` statements return (not those of functions defined in it)."""
+    found: list[cst.BaseExpression] = []
+
+    class Returns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            if node.value is not None:
+                found.append(node.value)
+
+    body.visit(Returns())
+    return found
 
 
 def _from_arq(receiver: cst.BaseExpression, state: PyState) -> bool:
@@ -53,10 +170,6 @@ def _from_arq(receiver: cst.BaseExpression, state: PyState) -> bool:
         return isinstance(index, cst.Index) and string_value(index.value) == "redis"
     return False
 
-
-def _code(node: cst.BaseExpression) -> str:
-    text = " ".join(cst.Module([]).code_for_node(node).split())
-    return text if len(text) <= 50 else text[:49] + "…"
 
 
 def worker_settings(cls: cst.ClassDef, state: PyState) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from queuelint.findings import Span
-from queuelint.frontends.python import arq, bullmq_py, celery, decorators, dramatiq, results, rq
+from queuelint.frontends.python import arq, bullmq_py, celery, decorators, dramatiq, objects, results, rq
 from queuelint.frontends.python.handlers import analyse, job_parameter
 from queuelint.frontends.python.inputs import IMPORTED_LIBRARY, read_text
 from queuelint.frontends.python.slicing import slice_source
@@ -128,11 +128,21 @@ class Visitor(cst.CSTVisitor):
         names.update({p.name.value: Expr.unknown(p.name.value) for p in node.params.kwonly_params})
         names.setdefault("self", Expr.unknown("self"))
         state.scopes.append((function, names))
+        for param in declared:
+            given = objects.dependency(param, state)
+            if given is not None:  # `pool = Depends(get_pool)`: what `get_pool` returns
+                state.objects[(function, param.name.value)] = given
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         if len(self.state.scopes) == 1 and not self.state.classes:  # its parameters still in scope
             rq.factory(original_node, self.state)
+            arq.pool_getter(original_node, self.state)
         self.state.scopes.pop()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        if self.state.scopes:
+            declared = self.state.globals_declared.setdefault(self.state.function_id(), set())
+            declared.update(item.name.value for item in node.names)
 
     def visit_For(self, node: cst.For) -> None:
         # `for account in accounts:` in a function: a local holding data, not a module name.
@@ -175,10 +185,13 @@ class Visitor(cst.CSTVisitor):
                 or rq.job_created(name, node.value, state)
             ):
                 continue
+            if _holds_object(name, node.value, None, state):
+                continue
             if "." in name:
                 continue
             if state.scopes:
                 state.scopes[-1][1][name] = state.expr(node.value)
+                objects.remember_local(name, node.value, state)
             elif not state.classes:
                 made = decorators.alias(node.value, state)
                 if made is not None:  # `task = shared_task`, `retryable = app.task(bind=True)`
@@ -191,9 +204,12 @@ class Visitor(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         name = dotted_name(node.target)
+        if name is not None and _holds_object(name, node.value, node.annotation.annotation, self.state):
+            return
         if name is not None and node.value is not None and "." not in name:
             if self.state.scopes:
                 self.state.scopes[-1][1][name] = self.state.expr(node.value)
+                objects.remember_local(name, node.value, self.state)
             elif not self.state.classes:
                 _bind(name, node.value, self.state)
                 if isinstance(node.value, (cst.List, cst.Tuple)):
@@ -228,6 +244,25 @@ class Visitor(cst.CSTVisitor):
         within = next((function for function, _ in reversed(state.scopes) if function), "")
         state.calls.append(CallSite(state.span(node), parts[-1], target, tuple(args), state.span(node.func),
                                     within=within))
+
+
+def _holds_object(name: str, value: cst.BaseExpression | None, annotation: cst.BaseExpression | None,
+                  state: PyState) -> bool:
+    """A name of the module or of a module-level class given a queue-library object (an arq
+    pool): at module level, in a class body, through `global`, or as `Holder.pool = …`."""
+    scope = state.function_id() if state.scopes else ""
+    head, _, rest = name.partition(".")
+    if not state.scopes:
+        if len(state.classes) > 1 or "." in name:
+            return False
+        owned = f"{state.classes[0]}.{name}" if state.classes else name
+    elif not rest and head in state.globals_declared.get(scope, ()):
+        owned = name
+    elif rest and "." not in rest and (head in state.class_defs or (head == "cls" and state.classes)):
+        owned = f"{state.classes[-1] if head == 'cls' else head}.{rest}"
+    else:
+        return False
+    return arq.bind_pool(owned, value, annotation, state)
 
 
 def _target_names(target: cst.BaseExpression) -> list[str]:

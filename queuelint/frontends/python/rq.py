@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from queuelint.frontends.python import objects
+from queuelint.frontends.python.objects import project_call
 from queuelint.frontends.python.state import PyState, callee
-from queuelint.frontends.python.syntax import argument, dotted_name, keywords, positional
-from queuelint.model import ACTOR_QUEUE, QUEUE_OR_NAME, RQ_DECORATOR, RQ_JOB_KIND, Expr, QueueDecl
+from queuelint.frontends.python.syntax import argument, code, dotted_name, keywords, positional
+from queuelint.model import ACTOR_QUEUE, QUEUE_OR_NAME, RQ_DECORATOR, RQ_JOB_KIND, Expr, QueueDecl, Unresolved
 
 LIBRARY = "rq"
 KIND = RQ_JOB_KIND
@@ -27,8 +29,10 @@ def construction(target: str, node: cst.Call, state: PyState) -> bool:
             state.variables[target] = ("", made)
         return False
     state.variables[target] = (LIBRARY, name)
-    if not state.scopes and not state.classes:  # a module's queue, for `@job(URGENT)` elsewhere
-        state.bindings.append((target, Expr("queue", LIBRARY, parts=(name,))))
+    if not state.scopes and len(state.classes) <= 1 and "." not in target:
+        # A module's queue (for `@job(URGENT)` and `high.enqueue(…)` elsewhere), or a class's.
+        owned = f"{state.classes[0]}.{target}" if state.classes else target
+        state.bindings.append((owned, Expr("queue", LIBRARY, parts=(name,))))
     return True
 
 
@@ -62,19 +66,6 @@ def factory(function: cst.FunctionDef, state: PyState) -> None:
                                                      parts=(Expr("queue", LIBRARY, parts=(name,)), *defaults))))
 
 
-def project_call(node: cst.Call, state: PyState) -> Expr | None:
-    """`get_queue("high")` of a function the module defines or imports (not a library's): the
-    call, as the flow stage evaluates it against the function's summary."""
-    name = dotted_name(node.func)
-    if name is None or "." in name or state.library_of(name) is not None \
-            or (name not in state.definitions and name not in state.imports):
-        return None
-    if any(a.keyword is not None or a.star for a in node.args):
-        return None  # arguments bound by position only
-    text = cst.Module([]).code_for_node(node)[:60]
-    return Expr("call", text, parts=(Expr("ref", name), *(state.expr(a.value) for a in node.args)))
-
-
 def call(node: cst.Call, state: PyState) -> None:
     if not isinstance(node.func, cst.Attribute):
         return
@@ -83,20 +74,35 @@ def call(node: cst.Call, state: PyState) -> None:
         return
     receiver = dotted_name(node.func.value)
     known = state.variables.get(receiver or "")
+    if _from_django_rq(receiver, state):  # `django_rq.enqueue(fn, …)`: its default queue
+        known = (LIBRARY, Expr.literal("default"))
     if isinstance(node.func.value, cst.Call):  # `get_queue('high').enqueue(…)`
         made = _queue_made(node.func.value, state)
         called = project_call(node.func.value, state) if made is None else None
         known = (LIBRARY, made) if made is not None else ("", called) if called is not None else None
+    if known is None and not isinstance(node.func.value, cst.Call):
+        # `high.enqueue(…)` with `high` imported, or a class's (`Queues.low`): a queue only if
+        # the flow stage finds one where it is defined.
+        followed = objects.receiver(node.func.value, state) if receiver not in state.variables else None
+        known = ("", followed) if followed is not None and followed.kind == "ref" else None
+    if known is None and LIBRARY in state.libraries and receiver not in ("self", "cls"):
+        written = code(state.module, node.func, 50)
+        state.unresolved.append(Unresolved(state.span(node), f"`{written}(…)`: what the object is, is not stated, "
+                                                             "so it is not known to be an RQ queue"))
     if known is None or known[0] not in (LIBRARY, ""):
         return
     # A project function's result: a queue (and RQ's) only if the flow stage finds it is one.
-    library, queue = (LIBRARY, known[1]) if known[0] else ("", Expr("queue_name", known[1].text, parts=(known[1],)))
+    # Listed where it is not followed, in a module using RQ (elsewhere `enqueue` is anyone's).
+    unfollowed = f"`{known[1].text}.{leaf}(…)`: `{known[1].text}` is not known to be an RQ queue" \
+        if LIBRARY in state.libraries else ""
+    library, queue = (LIBRARY, known[1]) if known[0] else \
+        ("", Expr("queue_name", known[1].text, unfollowed, (known[1],)))
     target: cst.BaseExpression | None
     label = leaf
     if leaf == "enqueue_job":  # `queue.enqueue_job(Job.create(func, …))`: the job built before
         args = positional(node)
         given = args[0] if args else (keywords(node)["job"].value if "job" in keywords(node) else None)
-        created = _created_job(given, state) if given is not None else None
+        created = created_job(given, state) if given is not None else None
         if created is None:
             return
         node = created
@@ -118,6 +124,13 @@ def call(node: cst.Call, state: PyState) -> None:
     state.add_producer(target, library, label, queue, job)
 
 
+def _from_django_rq(receiver: str | None, state: PyState) -> bool:
+    """`django_rq` itself, imported under any name (its module-level `enqueue`)."""
+    imported = state.imports.get(receiver or "")
+    return imported is not None and imported.module == "django_rq" and imported.imported == "*"
+
+
+
 def job_created(target: str, node: cst.Call, state: PyState) -> bool:
     """`job = Job.create(send_mail, …)`: remembered for the `enqueue_job(job)` that follows."""
     if not _creates_a_job(node, state):
@@ -131,7 +144,7 @@ def _creates_a_job(node: cst.BaseExpression, state: PyState) -> bool:
         and state.library_of(callee(node)) is not None
 
 
-def _created_job(given: cst.BaseExpression, state: PyState) -> cst.Call | None:
+def created_job(given: cst.BaseExpression, state: PyState) -> cst.Call | None:
     """The `Job.create(…)` call a job given to `enqueue_job` comes from, written inline or
     assigned to a local name before."""
     if isinstance(given, cst.Call) and _creates_a_job(given, state):

@@ -20,12 +20,13 @@ from functools import lru_cache
 # Text that makes a top-level statement worth parsing in full.
 MARKERS = ("celery", "CELERY", "task", "delay(", "apply_async(", "_on_commit(", ".s(", ".si(", "send_task", "signature(",
            "beat_schedule", "task_routes", "dramatiq", "actor", "send(", "send_with_options", "enqueue",
-           "WorkerSettings", "functions", "cron", "Queue", "Worker", "bullmq", "job.name", "rq")
+           "WorkerSettings", "functions", "cron", "Queue", "Worker", "bullmq", "job.name", "rq", "create_pool")
 KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign)
 # Inside a kept class, a method is kept when it can produce or handle: module-level words
 # (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
 METHOD_MARKERS = ("delay(", "apply_async(", "delay_on_commit(", "apply_async_on_commit(", ".s(", ".si(", ".chunks(", ".starmap(", "send_task", "signature(", "send(",
-                  "send_with_options", ".message(", "message_with_options", "enqueue", "job.name", "bullmq")
+                  "send_with_options", ".message(", "message_with_options", "enqueue", "job.name", "bullmq",
+                  "create_pool", "ArqRedis")
 # The same, for words that are also parts of others: `app.task` / `@shared_task(` / `@actor`, not
 # `tasks.py` in a mocked path, a direct call `cleanup_task()` or a `factory`.
 METHOD_WORDS = re.compile(r"\.task\b|\b(?:shared_)?task\(|@task\b|\bactor\b")

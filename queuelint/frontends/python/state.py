@@ -59,6 +59,10 @@ class PyState:
     local_tasks: dict[tuple[str, str], tuple[Expr, Expr]] = field(default_factory=dict)
     # In-house task decorators defined in this module (`task = shared_task`), see `decorators`.
     decorator_aliases: dict[str, Expr] = field(default_factory=dict)
+    # What a local holds, by (function, name), where the code says (see `objects`).
+    objects: dict[tuple[str, str], Expr] = field(default_factory=dict)
+    # Names a function declares `global`: its assignments to them bind the module's.
+    globals_declared: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def libraries(self) -> set[str]:
