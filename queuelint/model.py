@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar, Union
 from queuelint.findings import Span
 
 ExprKind = Literal["str", "ref", "concat", "queue", "queue_name", "param", "module_member", "call", "function",
-                   "function_path", "choice", "decorated", "given", "dynamic", "unknown"]
+                   "function_path", "choice", "decorated", "given", "pick", "table", "dynamic", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,10 @@ class Expr:
       other) and the value it gives.
     - ``given``: the keyword ``text`` a decorator factory's use site passes, else
       ``parts[0]`` (the parameter's default); bound with :meth:`Expr.given_by`.
+    - ``pick``: the entry of the container ``parts[0]`` (a ``ref``) under the key ``parts[1]``
+      (`queues[QueueName.Mail]`, `QUEUES[name]` with `name` a parameter), once the key is known.
+    - ``table``: an object literal's entries whose keys are computed (`[QueueName.Mail]: …`),
+      each a ``choice`` of two parts (the key, the value); bound under the object's name.
     - ``dynamic``: a per-call value (time, randomness, ids, request data); ``reason`` says which.
     - ``unknown``: something not understood statically; never reported as a mismatch.
       ``reason``, when set, says why in words (the text is then no code to quote).

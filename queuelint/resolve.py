@@ -319,6 +319,12 @@ class Resolver:
             if chosen is None:
                 return Name("unknown", text=expr.text, reason=f"no case of `{expr.text}` is known to be taken")
             return self._evaluate(chosen, path, depth + 1)
+        if expr.kind == "pick":
+            picked = self._picked(expr, path, depth + 1)
+            if picked is None:
+                return Name("unknown", text=expr.text, reason=f"which entry {_quoted(expr.text)} is, is not known")
+            result = self._evaluate(picked[0], picked[1], depth + 1)
+            return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
         if expr.kind == "call":
             returned = self._returned(expr, path, depth + 1)
             if returned is None:
@@ -362,12 +368,24 @@ class Resolver:
                 found = self._lookup(_where(expr, path), expr.text.split("."), depth + seen)
             elif expr.kind == "call":
                 found = self._returned(expr, path, depth + seen)
+            elif expr.kind == "pick":
+                found = self._picked(expr, path, depth + seen)
             else:
                 return None
             if found is None:
                 return None
             expr, path = found
         return None
+
+    def _picked(self, pick: Expr, path: str, depth: int) -> tuple[Expr, str] | None:
+        """The entry a `pick` denotes, once its key is known: looked up as `container.key`."""
+        if len(pick.parts) != 2 or pick.parts[0].kind != "ref":
+            return None
+        key = self._evaluate(pick.parts[1], path, depth + 1)
+        if not key.is_value:
+            return None
+        container = pick.parts[0]
+        return self._lookup(_where(container, path), [*container.text.split("."), key.value], depth + 1)
 
     def _chosen(self, choice: Expr, path: str, depth: int) -> Expr | None:
         """The result of the case a `choice` takes, when its subject and that case are known."""
@@ -400,7 +418,7 @@ class Resolver:
     def _call_result(self, call: Expr, path: str, depth: int) -> tuple[Expr, str] | None:
         if depth > MAX_DEPTH or not call.parts:
             return None
-        found = self._lookup(path, call.parts[0].text.split("."), depth + 1)
+        found = self._lookup(_where(call.parts[0], path), call.parts[0].text.split("."), depth + 1)
         if found is None or found[0].kind != "function" or not found[0].parts:
             return None
         summary, where = found
@@ -437,7 +455,7 @@ class Resolver:
         object it denotes, or what is not known about it."""
         if argument.kind == "param":  # the caller's own parameter: bound at the caller's calls
             return argument
-        found = self._object(argument, path, depth) if argument.kind in ("ref", "call") else None
+        found = self._object(argument, path, depth) if argument.kind in ("ref", "call", "pick") else None
         if found is not None:
             name = self._evaluate(found[0].parts[0], found[1], depth + 1)
             return Expr("queue", found[0].text, parts=(as_expr(name),))
@@ -475,6 +493,11 @@ class Resolver:
             if rest == ["name"] and expr.kind in ("queue", "call"):  # `mailQueue.name`
                 found = self._object(expr, path, depth + 1)
                 return (found[0].parts[0], found[1]) if found is not None else None
+            if expr.kind == "table" and len(rest) == 1:  # `[QueueName.Mail]: …`, keys computed
+                for case in expr.parts:
+                    key = self._evaluate(case.parts[0], path, depth + 1) if len(case.parts) == 2 else None
+                    if key is not None and key.is_value and key.value == rest[0]:
+                        return case.parts[1], path
             return None
         head = dotted[0]
         for imported in facts.imports:
@@ -578,6 +601,16 @@ def _merged(pieces: list[str | None]) -> tuple[str | None, ...]:
             continue
         merged.append(piece)
     return tuple(merged)
+
+
+def located(expr: Expr, path: str) -> Expr:
+    """`expr` with each name in it made to be looked up in `path` wherever it is evaluated
+    (an expression of one file carried to another, its parameters bound there)."""
+    if expr.kind == "ref":
+        return expr if expr.reason.startswith(LOCATED) else Expr("ref", expr.text, LOCATED + path)
+    if not expr.parts or expr.kind in ("function", "param"):
+        return expr
+    return Expr(expr.kind, expr.text, expr.reason, tuple(located(part, path) for part in expr.parts))
 
 
 def as_expr(name: Name) -> Expr:

@@ -1214,3 +1214,67 @@ def go():
     result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
     assert result.graph is not None and not result.internal_errors
     assert list(result.graph.producers()) == [] and result.graph.unresolved == []
+
+
+CONTAINERS = """
+import { Queue } from 'bullmq';
+export enum QueueName { Mail = 'mail', Sms = 'sms', Audit = 'audit' }
+export const queues = {
+  mail: new Queue(QueueName.Mail),
+  [QueueName.Sms]: new Queue(QueueName.Sms),
+  nested: { audit: new Queue(QueueName.Audit) },
+};
+export function queueFor(name: QueueName) { return queues[name]; }
+"""
+
+
+def test_queues_held_in_an_exported_object_and_picked_by_key(tmp_path: Path) -> None:
+    # A container of queues, read by a static key, by a computed (enum) key, one level down,
+    # through a getter indexing it by its parameter, and destructured or aliased.
+    use = """
+import { queues, queueFor, QueueName } from './queues';
+export async function go() {
+  await queues.mail.add('welcome', {});
+  await queues[QueueName.Sms].add('code', {});
+  await queues.nested.audit.add('login', {});
+  await queueFor(QueueName.Mail).add('again', {});
+  const { mail } = queues;
+  await mail.add('destructured', {});
+  const sms = queues[QueueName.Sms];
+  await sms.add('aliased', {});
+}
+"""
+    assert produced(tmp_path, {"src/queues.ts": CONTAINERS, "src/use.ts": use}) == {
+        ("src/use.ts", 4, "mail", "welcome"),
+        ("src/use.ts", 5, "sms", "code"),
+        ("src/use.ts", 6, "audit", "login"),
+        ("src/use.ts", 7, "mail", "again"),
+        ("src/use.ts", 9, "mail", "destructured"),
+        ("src/use.ts", 11, "sms", "aliased"),
+    }
+
+
+def test_job_names_picked_from_a_table_by_a_computed_key(tmp_path: Path) -> None:
+    # `{ [Kind.Invoice]: 'render-invoice' }` read by a key known at the call: the name is the
+    # entry; a key from the request is not known, and not reported as dynamic.
+    names = """
+export enum Kind { Invoice = 'invoice', Receipt = 'receipt' }
+export const JOB_FOR = { [Kind.Invoice]: 'render-invoice', [Kind.Receipt]: 'render-receipt' };
+"""
+    use = """
+import { Queue } from 'bullmq';
+import { JOB_FOR, Kind } from './names';
+const documents = new Queue('documents');
+export async function render(kind: Kind) { return documents.add(JOB_FOR[kind], {}); }
+export const invoice = () => render(Kind.Invoice);
+export async function fromRequest(req: { body: { kind: Kind } }) {
+  return documents.add(JOB_FOR[req.body.kind], {});
+}
+"""
+    files = {"src/names.ts": names, "src/use.ts": use}
+    assert produced(tmp_path, files) == {("src/use.ts", 6, "documents", "render-invoice")}
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    jobs = {s.span.line: s.job for s in result.graph.producers() if s.path.endswith("use.ts")}
+    assert jobs[8].status == "unknown"
+    assert not [d for d in result.diagnostics if d.code == "QL101"]

@@ -25,7 +25,7 @@ from queuelint.config import ProducerSpec
 from queuelint.findings import Span
 from queuelint.model import QUEUE_OR_NAMED, CallSite, Consumer, Expr, FileFacts, Handler, Producer, Route
 from queuelint.programs import TEST_FILE
-from queuelint.resolve import Name, Resolver, bind_parameters
+from queuelint.resolve import Name, Resolver, bind_parameters, located
 
 MAX_ROUNDS = 6
 Function = tuple[str, str]  # (path, function id as in `Expr.reason` of a parameter)
@@ -42,7 +42,8 @@ def wrapped_function(site: Producer | Consumer) -> str | None:
         owner = next((p.reason for p in job.parts if p.kind == "param" and p.reason), None)
         if owner:
             return owner
-    owner = _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
+    owner = _parameter_owner(job) if job is not None else None  # `JOB_FOR[kind]`, `nameOf(kind)`
+    owner = owner or _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
     if owner is None and isinstance(site, Consumer):
         # A task a factory defines, named from its parameter (`@app.task(name=f"reports.{kind}")`).
         owner = next((found for route in site.routes if (found := _name_owner(route.job))), None)
@@ -407,6 +408,21 @@ def _at_call(producer: Producer, path: str, site_path: str, site: CallSite,
             derived = _derived(producer.derived_from, read, path, site_path)
             return site_path, replace(producer, span=anchor, library=library, queue=queue, job=job, via=function,
                                       derived_from=derived, within="")
+        if _mentions(job, function):
+            # `JOB_FOR[kind]`, `nameOf(kind)`: the wrapper's expression, its names looked up where
+            # it is written, its parameters bound to the call's arguments (a parameter of the
+            # caller's own stays, for the caller's calls).
+            anchors: list[Span] = []
+
+            def argument(position: str) -> Expr:
+                value, span = _argument_with_span(site, position)
+                anchors.append(span)
+                return resolver.bound(value, site_path)
+
+            job = bind_parameters(located(job, path), function, argument)
+            derived = _derived(producer.derived_from, read, path, site_path)
+            return site_path, replace(producer, span=anchors[0] if anchors else site.span, library=library, queue=queue,
+                                      job=job, via=function, derived_from=derived, within="")
         # The name is the wrapper's own (only the queue came from the caller): the finding belongs
         # where that name is written, so the producer stays there with the queue made file-independent.
         queue = _fixed(resolver.name(queue, site_path), queue)

@@ -20,7 +20,7 @@ def exported_factories(facts: Iterable[FileFacts]) -> dict[str, set[bytes]]:
         for file in files:
             exports = {local for _, local in file.exports}
             for name, expr in file.bindings:
-                if not _hands_out_queue(expr, factories):
+                if not (_hands_out_queue(expr, factories) or _holds_queues(name, expr)):
                     continue
                 factories.add(name)
                 head = name.split(".", 1)[0]
@@ -31,6 +31,14 @@ def exported_factories(facts: Iterable[FileFacts]) -> dict[str, set[bytes]]:
     return exported
 
 
+def _holds_queues(name: str, expr: Expr) -> bool:
+    """A container of queues: `queues.mail` of `export const queues = { mail: new Queue(…) }`,
+    or its entries under computed keys (a `table`)."""
+    if expr.kind == "queue" and "." in name:
+        return True
+    return expr.kind == "table" and any(len(case.parts) == 2 and case.parts[1].kind == "queue" for case in expr.parts)
+
+
 def _hands_out_queue(expr: Expr, factories: set[str]) -> bool:
     """A summary returning a queue, or a summary or constant holding a call to a factory
     (matched by the function's own name: a cost, not a claim, as the flow stage checks it)."""
@@ -38,7 +46,7 @@ def _hands_out_queue(expr: Expr, factories: set[str]) -> bool:
         return True
     if expr.kind == "function" and expr.parts:
         expr = expr.parts[0]
-        if expr.kind == "queue":
+        if expr.kind in ("queue", "pick"):  # `return queues[name]`: a cost, as the flow stage checks it
             return True
     if expr.kind == "choice":  # `switch (name) { case …: return XQueue.getInstance() }`
         return any(len(case.parts) == 2 and _hands_out_queue(case.parts[1], factories) for case in expr.parts[1:])

@@ -30,6 +30,7 @@ from queuelint.frontends.typescript.syntax import (
     Node,
     SourceText,
     arguments,
+    computed_pairs,
     dialect_for,
     dotted_name,
     enclosing,
@@ -153,7 +154,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         exports=tuple(exports),
         reexports=tuple(reexports),
         bindings=(*bindings, *((name, Expr("queue", obj.library, parts=(obj.name,)))
-                               for name, obj in state.module_queues.items() if obj.kind == "queue")),
+                               for name, obj in state.module_queues.items() if obj.kind == "queue"),
+                  *((name, Expr("table", name, parts=tuple(cases))) for name, cases in state.module_tables.items())),
         classes=tuple(classes),
         methods=tuple(methods),
         bases=tuple(bases),
@@ -423,6 +425,10 @@ def _bind(name: str, value: Node, src: SourceText, bindings: list[tuple[str, Exp
     if node.type == "object":
         for key, item in object_pairs(node, src).items():
             _bind(f"{name}.{key}", item, src, bindings, depth + 1)
+        cases = [Expr("choice", src.text(key), parts=(expr_of(key, src), value)) for key, item in computed_pairs(node)
+                 if (value := expr_of(item, src)).kind in ("str", "ref", "concat")]
+        if cases:  # `{ [JobName.Mail]: 'mail' }`: found by the key's value, once resolved
+            bindings.append((name, Expr("table", name, parts=tuple(cases))))
         return
     expr = expr_of(node, src)
     if expr.kind in ("str", "ref", "concat", "dynamic", "call"):
@@ -541,11 +547,46 @@ def _store_queue_object(node: Node, obj: QueueObject, state: Extraction) -> None
             state.fields[(cls.id, assigned.removeprefix(owner + "."))] = obj  # a static field
         elif assigned is not None and "." not in assigned:
             state.assign(assigned, parent, obj)  # `queue = new Queue(…)`: where `queue` is declared
+    elif parent.type == "pair":
+        _store_entry(parent, obj, state)
     elif parent.type in ("public_field_definition", "field_definition"):
         cls = enclosing(parent, CLASS_TYPES)
         key = property_name(parent.child_by_field_name("name") or parent.child_by_field_name("property"), src)
         if cls is not None and key is not None:
             state.fields[(cls.id, key)] = obj
+
+
+def _store_entry(pair: Node, obj: QueueObject, state: Extraction) -> None:
+    """`export const queues = { mail: new Queue('mail'), [QueueName.Sms]: new Queue(…) }` at
+    module level: the entry, for `queues.mail` and `queues[QueueName.Sms]` elsewhere."""
+    src = state.src
+    keys: list[str] = []
+    computed: Node | None = None
+    node: Node | None = pair
+    while node is not None and node.type == "pair":
+        key = node.child_by_field_name("key")
+        if key is not None and key.type == "computed_property_name" and key.named_children and not keys:
+            computed = key.named_children[0]  # the innermost key only
+            keys.append("")
+        else:
+            name = property_name(key, src)
+            if name is None:
+                return
+            keys.append(name)
+        container = node.parent
+        node = container.parent if container is not None and container.type == "object" else None
+    if node is None or node.type != "variable_declarator" or not _is_module_level(node):
+        return
+    target = node.child_by_field_name("name")
+    if target is None or target.type != "identifier":
+        return
+    path = ".".join([src.text(target), *reversed(keys[1:] if computed is not None else keys)])
+    if computed is None:
+        state.module_queues[path] = obj
+    else:
+        state.module_tables.setdefault(path, []).append(
+            Expr("choice", src.text(computed), parts=(expr_of(computed, src), Expr("queue", obj.library,
+                                                                                    parts=(obj.name,)))))
 
 
 def _commonjs_export_key(assignment: Node, src: SourceText) -> str | None:
@@ -641,12 +682,18 @@ def _followed_queue(receiver: Node, state: Extraction) -> QueueObject | None:
     made = summaries.constructed_queue(node, state) if node.type in ("new_expression", "call_expression") else None
     if made is not None:  # `new Queue('mail').add(…)`
         return QueueObject(made.text, "queue", made.parts[0])
+    if node.type == "subscript_expression":  # `queues[QueueName.Mail]`, `QUEUES[name]`
+        picked = expr_of(node, state.src)
+        return QueueObject("", "queue", Expr("queue_name", picked.text, parts=(picked,))) \
+            if picked.kind == "pick" else None
     if node.type not in ("identifier", "call_expression"):
         return None
     value = expr_of(node, state.src)
     if value.kind == "param":  # `function register(queue: Queue) { queue.process(…) }`: the caller's queue
         library = _declared_queue_type(node, state)
         return QueueObject(library, "queue", Expr("queue_name", path or "", parts=(value,))) if library else None
+    if value.kind in ("ref", "pick") and path is not None and value.text != path:  # `const { mail } = queues`
+        return QueueObject("", "queue", Expr("queue_name", value.text, parts=(value,)))
     if value.kind != "call":
         return None
     return QueueObject("", "queue", Expr("queue_name", value.text, parts=(value,)))

@@ -71,6 +71,9 @@ class Extraction:
     fields: dict[tuple[int, str], QueueObject] = field(default_factory=dict)
     libraries: set[str] = field(default_factory=set)
     module_queues: dict[str, QueueObject] = field(default_factory=dict)
+    # Queues under computed keys of a module's object (`[QueueName.Sms]: new Queue(…)`), by the
+    # object's path: `choice` cases of key and queue (see `Expr` kind `table`).
+    module_tables: dict[str, list[Expr]] = field(default_factory=dict)
     api_uses: list[ApiUse] = field(default_factory=list)
 
     def library_symbol(self, node: Node | None, depth: int = 0) -> tuple[str, str] | None:

@@ -28,7 +28,7 @@ from queuelint.model import Expr
 
 CLASS_DECLARATIONS = frozenset({"class_declaration", "abstract_class_declaration"})
 # What a summary may return: a queue, a name (or what makes one), or a call to follow on.
-SUMMARISED = frozenset({"queue", "str", "concat", "param", "ref", "call", "choice"})
+SUMMARISED = frozenset({"queue", "str", "concat", "param", "ref", "call", "choice", "pick"})
 NOTHING = frozenset({"null", "undefined"})
 # The constructors that make a queue object, per library (a Worker is consumed where made).
 QUEUE_CONSTRUCTORS = {"bull": frozenset({"Queue", "default"}), "bullmq": frozenset({"Queue"})}

@@ -164,6 +164,19 @@ def object_pairs(node: Node | None, src: SourceText) -> dict[str, Node]:
     return pairs
 
 
+def computed_pairs(node: Node | None) -> list[tuple[Node, Node]]:
+    """The pairs of an object literal whose keys are computed (`[QueueName.Mail]: value`):
+    (the key's expression, the value)."""
+    node = unwrap(node)
+    found: list[tuple[Node, Node]] = []
+    for child in node.named_children if node is not None and node.type == "object" else ():
+        key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+        if child.type == "pair" and key is not None and value is not None and key.type == "computed_property_name" \
+                and key.named_children:
+            found.append((key.named_children[0], value))
+    return found
+
+
 def dotted_name(node: Node | None, src: SourceText) -> str | None:
     """`A.B.C` or `A['B']` as a dotted path; None for anything that is not a plain name chain."""
     node = unwrap(node)

@@ -64,7 +64,9 @@ class Binding:
     def __init__(self, kind: str, value: Node | None, param: str = "", function: Node | None = None) -> None:
         self.kind = kind  # const | destructured (from a const's value) | mutable | param | module
         self.value = value
-        self.param = param  # for a parameter: its position, `0` or `0.name` when destructured
+        # For a parameter: its position, `0` or `0.name` when destructured; for a destructured
+        # const: the key it is taken from, where one level of `{ key }` says.
+        self.param = param
         self.function = function  # for a parameter: the function declaring it
 
 
@@ -117,9 +119,26 @@ def declared_in_block(block: Node, name: str, src: SourceText) -> Binding | None
             if target.type == "identifier" and src.text(target) == name:
                 return Binding("const" if is_const else "mutable", declarator.child_by_field_name("value"))
             if target.type != "identifier" and name in _declared_names(target, src):
-                # Destructured: which part is not tracked, but where it comes from is.
-                return Binding("destructured" if is_const else "mutable", declarator.child_by_field_name("value"))
+                # Destructured: where it comes from, and the key it is under when the pattern
+                # is one level of `{ key }` or `{ key: name }`.
+                return Binding("destructured" if is_const else "mutable", declarator.child_by_field_name("value"),
+                               _destructured_key(target, name, src))
     return None
+
+
+def _destructured_key(pattern: Node, name: str, src: SourceText) -> str:
+    """The key `name` is taken from in `{ key }` / `{ key: name }`, or "" for anything deeper."""
+    if pattern.type != "object_pattern":
+        return ""
+    for child in pattern.named_children:
+        if child.type == "shorthand_property_identifier_pattern" and src.text(child) == name:
+            return name
+        if child.type == "pair_pattern":
+            key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+            if key is not None and value is not None and value.type == "identifier" and src.text(value) == name \
+                    and key.type == "property_identifier":
+                return src.text(key)
+    return ""
 
 
 def _declared_names(pattern: Node, src: SourceText) -> set[str]:
@@ -321,6 +340,10 @@ def _identifier(node: Node, src: SourceText, depth: int) -> Expr:
         return value
     if binding.kind == "module":
         return Expr("ref", name)
+    if binding.kind == "destructured" and binding.param and binding.value is not None:
+        whole = expr_of(binding.value, src, depth + 1)  # `const { mail } = queues`: `queues.mail`
+        if whole.kind == "ref":
+            return Expr("ref", f"{whole.text}.{binding.param}")
     source = _request_source(binding, src, depth)
     if source is not None:
         return Expr("dynamic", name, f"request data `{name}` ({source})")
@@ -369,7 +392,7 @@ def _request_parameter(binding: Binding, src: SourceText) -> str | None:
 def _member(node: Node, src: SourceText, depth: int) -> Expr:
     path = dotted_name(node, src)
     if path is None:
-        return Expr.unknown(shorten(src.text(node)))
+        return _picked(node, src, depth)
     root = path.split(".", 1)[0]
     if root == "this":
         return Expr.unknown(path)
@@ -389,6 +412,21 @@ def _member(node: Node, src: SourceText, depth: int) -> Expr:
     if binding.kind == "param":  # `options.name`, with `options` a parameter
         return parameter(binding, path.split(".", 1)[1], path, src)
     return Expr.unknown(path)
+
+
+def _picked(node: Node, src: SourceText, depth: int) -> Expr:
+    """`QUEUES[name]`, `queues[QueueName.Mail]`: an entry of a module's container (a constant or
+    an imported one), picked by a key known once it is resolved (a constant, or a parameter
+    bound at the calls); any other subscript is not known."""
+    container = dotted_name(node.child_by_field_name("object"), src) if node.type == "subscript_expression" else None
+    index = node.child_by_field_name("index")
+    if container is None or index is None or container.split(".", 1)[0] == "this" \
+            or lookup_local(node, container.split(".", 1)[0], src).kind != "module":
+        return Expr.unknown(shorten(src.text(node)))
+    key = expr_of(index, src, depth + 1)
+    if key.kind not in ("ref", "param", "str", "concat"):
+        return Expr.unknown(shorten(src.text(node)))
+    return Expr("pick", shorten(src.text(node)), parts=(Expr("ref", container), key))
 
 
 def _call(node: Node, src: SourceText, depth: int) -> Expr:
