@@ -495,8 +495,8 @@ class Resolver:
                 return (found[0].parts[0], found[1]) if found is not None else None
             if expr.kind == "table" and len(rest) == 1:  # `[QueueName.Mail]: …`, keys computed
                 for case in expr.parts:
-                    key = self._evaluate(case.parts[0], path, depth + 1) if len(case.parts) == 2 else None
-                    if key is not None and key.is_value and key.value == rest[0]:
+                    entry = self._evaluate(case.parts[0], path, depth + 1) if len(case.parts) == 2 else None
+                    if entry is not None and entry.is_value and entry.value == rest[0]:
                         return case.parts[1], path
             return None
         head = dotted[0]

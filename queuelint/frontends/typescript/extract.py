@@ -425,8 +425,8 @@ def _bind(name: str, value: Node, src: SourceText, bindings: list[tuple[str, Exp
     if node.type == "object":
         for key, item in object_pairs(node, src).items():
             _bind(f"{name}.{key}", item, src, bindings, depth + 1)
-        cases = [Expr("choice", src.text(key), parts=(expr_of(key, src), value)) for key, item in computed_pairs(node)
-                 if (value := expr_of(item, src)).kind in ("str", "ref", "concat")]
+        cases = [Expr("choice", src.text(key), parts=(expr_of(key, src), entry)) for key, item in computed_pairs(node)
+                 if (entry := expr_of(item, src)).kind in ("str", "ref", "concat")]
         if cases:  # `{ [JobName.Mail]: 'mail' }`: found by the key's value, once resolved
             bindings.append((name, Expr("table", name, parts=tuple(cases))))
         return
