@@ -42,7 +42,8 @@ class Expr:
       is what any other value gives (`default:`, `case _:`, `else:`).
     - ``function_path``: the dotted import path of the function ``text`` names where it is
       written (`send_mail` imported from `app.jobs`: `app.jobs.send_mail`), as RQ names a job
-      enqueued by reference; found by following the imports.
+      enqueued by reference; found by following the imports. With a part, the function is
+      that part (a parameter of a wrapper, named at each call by what the call passes).
     - ``call``: what calling ``parts[0]`` (a ``ref`` to a function or method) with the
       arguments ``parts[1:]`` returns; ``text`` is the call as written. The flow stage
       evaluates it against the callee's summary.

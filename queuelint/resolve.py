@@ -211,6 +211,18 @@ class Resolver:
             found = self._definition(where, base, 0) if "." not in base else None
         return None
 
+    def instance_method(self, name: str, method: str, path: str) -> tuple[str, str] | None:
+        """Where `method` is defined for the object a module binds to `name` (`publisher =
+        new JobPublisher(…)`, `task_queue = TaskQueue()`, imported or not): the method of the
+        class it was made from."""
+        found = self._lookup(path, name.split("."), 0)
+        if found is None or found[0].kind != "call" or not found[0].parts or found[0].parts[0].kind != "ref":
+            return None
+        made, where = found[0].parts[0], found[1]
+        if "." in made.text:
+            return None
+        return self.method(made.text, method, _where(made, where))
+
     def package_root(self, directory: str) -> str:
         return self._locator.package_root(directory)
 
@@ -266,6 +278,11 @@ class Resolver:
         if expr.kind == "module_member":
             module = self._locator.python_module_name(path)
             return Name("value", f"{module}.{expr.text}" if module else expr.text, expr.text)
+        if expr.kind == "function_path" and expr.parts:  # a function passed in: named at the call
+            function = expr.parts[0]
+            if function.kind != "ref":  # `'app.jobs.resize'` passed as a string, or not known
+                return self._evaluate(function, path, depth + 1)
+            return self._evaluate(Expr("function_path", function.text), _where(function, path), depth + 1)
         if expr.kind == "function_path":
             defined = self._definition(path, expr.text, depth + 1) if "." not in expr.text else None
             module = self._locator.python_module_name(defined[0]) if defined is not None else ""

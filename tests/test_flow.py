@@ -1278,3 +1278,65 @@ export async function fromRequest(req: { body: { kind: Kind } }) {
     jobs = {s.span.line: s.job for s in result.graph.producers() if s.path.endswith("use.ts")}
     assert jobs[8].status == "unknown"
     assert not [d for d in result.diagnostics if d.code == "QL101"]
+
+
+def test_methods_of_an_object_a_module_makes_and_exports(tmp_path: Path) -> None:
+    publisher = """
+import { Queue } from 'bullmq';
+class BasePublisher {
+  protected readonly q = new Queue('events');
+  publish(name: string, data: object) { return this.q.add(name, data); }
+}
+export class AuditPublisher extends BasePublisher {}
+export const publisher = new AuditPublisher();
+"""
+    use = """
+import { publisher as events } from './publisher';
+export const login = () => events.publish('user-login', {});
+"""
+    assert produced(tmp_path, {"src/publisher.ts": publisher, "src/use.ts": use}) == {
+        ("src/use.ts", 3, "events", "user-login")}
+
+
+def test_python_in_house_queue_objects_and_the_functions_handed_to_them(tmp_path: Path) -> None:
+    # An object a module makes (its class keeps an RQ queue, a base class enqueues), a
+    # function wrapping it, and the job function passed by reference or as a dotted path.
+    queueing = """
+from rq import Queue
+
+
+class Enqueuer:
+    def __init__(self):
+        self.queue = Queue("tasks")
+
+    def add(self, func, *args):
+        return self.queue.enqueue(func, *args)
+
+
+class TaskQueue(Enqueuer):
+    pass
+
+
+task_queue = TaskQueue()
+
+
+def later(func, *args):
+    return task_queue.add(func, *args)
+"""
+    views = """
+from app.jobs import resize
+from app.queueing import later, task_queue
+
+
+def go(image_id):
+    task_queue.add(resize, image_id)
+    later(resize, image_id)
+    later("app.jobs.thumbnail", image_id)
+"""
+    files = {"app/__init__.py": "", "app/queueing.py": queueing, "app/views.py": views,
+             "app/jobs.py": "def resize(image_id): ...\n\ndef thumbnail(image_id): ...\n"}
+    assert produced(tmp_path, files) == {
+        ("app/views.py", 7, "tasks", "app.jobs.resize"),
+        ("app/views.py", 8, "tasks", "app.jobs.resize"),
+        ("app/views.py", 9, "tasks", "app.jobs.thumbnail"),
+    }

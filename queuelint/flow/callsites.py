@@ -96,16 +96,22 @@ def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[by
     """The words of `search_word`, and for a method the names of the classes that extend its
     class, through any number of layers, as far as the files read show them."""
     extending: dict[str, set[str]] = defaultdict(set)
+    instances: dict[str, set[str]] = defaultdict(set)  # class -> module names of objects made from it
     for file in facts:
         for cls, base in file.bases:
             extending[base.rpartition(".")[2]].add(cls)
+        for name, expr in file.bindings:
+            if expr.kind == "call" and expr.parts and expr.parts[0].kind == "ref":
+                instances[expr.parts[0].text].add(name.split(".", 1)[0])
     words: set[str] = set()
     for function in functions:
         word = search_word(function)
         pending = [word] if "." in function else []
         words.add(word)
         while pending:
-            for cls in extending.get(pending.pop(), ()):
+            owner = pending.pop()
+            words.update(instances.get(owner, ()))  # `publisher.publish(…)` of `publisher = new Publisher()`
+            for cls in extending.get(owner, ()):
                 if cls not in words:
                     words.add(cls)
                     pending.append(cls)
@@ -361,7 +367,10 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
         type_name, _, method = name.rpartition(".")
         # Defined in the class or a class it extends; a class the project has not seen keeps
         # its name, as a call of a method whose file is not known.
-        return resolver.method(type_name, method, path) or _named(resolver.definition(type_name, path), method)
+        found = resolver.method(type_name, method, path) or _named(resolver.definition(type_name, path), method)
+        if found is None and kind == "static":  # `publisher.publish(…)`: an object a module made
+            found = resolver.instance_method(type_name, method, path)
+        return found
     return None
 
 

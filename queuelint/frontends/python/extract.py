@@ -233,6 +233,8 @@ class Visitor(cst.CSTVisitor):
             target = f"import:{name}" if imported is not None else f"local:{name}"
         elif parts[0] in ("self", "cls") and len(parts) == 2 and state.classes:
             target = f"self:{state.classes[-1]}.{parts[1]}"
+        elif len(parts) == 2 and state.local(parts[0]) is None and state.library_of(name) is None:
+            target = f"static:{name}"  # a class's method, or one of an object a module made
         else:
             target = ""
         args = [
@@ -281,11 +283,17 @@ def _expects_failure(item: cst.BaseExpression) -> bool:
 
 
 def _bind(name: str, value: cst.BaseExpression, state: PyState, depth: int = 0) -> None:
-    """A module constant; dicts are flattened into `NAME.key` entries."""
+    """A module constant; dicts are flattened into `NAME.key` entries. An object made by a
+    project class or function (`task_queue = TaskQueue()`) is bound as that call, for the
+    methods called on it elsewhere."""
     items = dict_items(value)
     if items and depth < 4:
         for key, item in items.items():
             _bind(f"{name}.{key}", item, state, depth + 1)
+        return
+    made = objects.project_call(value, state) if isinstance(value, cst.Call) and not depth else None
+    if made is not None:
+        state.bindings.append((name, made))
         return
     expr = state.expr(value)
     if expr.kind in ("str", "ref", "concat", "dynamic"):
@@ -372,6 +380,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         bindings=tuple(state.bindings),
         # Definitions are looked up by name; their position would cost a position pass per file.
         classes=tuple((name, Span(path, 1, 1, 1, 1)) for name in (*state.definitions, *state.class_defs)),
+        methods=tuple(f"{name}.{method}" for name, cls in state.class_defs.items() for method in _methods(cls)),
+        bases=tuple((name, base) for name, cls in state.class_defs.items() for base in _bases(cls)),
         unresolved=tuple(state.unresolved),
         calls=tuple(state.calls),
         handlers=tuple(_job_function(name, state) for name in sorted(handlers)),
@@ -379,6 +389,17 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         suppressions=tuple(suppressions_in(path, text)),
         problems=tuple(problems),
     )
+
+
+def _methods(cls: cst.ClassDef) -> list[str]:
+    """The methods a class defines in its body, for the calls made on its objects."""
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    return [statement.name.value for statement in body if isinstance(statement, cst.FunctionDef)]
+
+
+def _bases(cls: cst.ClassDef) -> list[str]:
+    """The classes it extends, as written (`Base`, `pkg.Base`), for methods it inherits."""
+    return [name for base in cls.bases if base.keyword is None and (name := dotted_name(base.value)) is not None]
 
 
 def _job_function(name: str, state: PyState) -> Handler:

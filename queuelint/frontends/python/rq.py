@@ -159,6 +159,9 @@ def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:
     reference = dotted_name(target)
     if reference is None:
         return Expr.unknown("")
+    given = state.local(reference) if "." not in reference else None
+    if given is not None and given.kind == "param":  # `def later(func, *a): q.enqueue(func, *a)`
+        return Expr("function_path", reference, parts=(given,))
     if reference in state.definitions:
         return Expr("module_member", reference)
     if "." not in reference and reference in state.imports:

@@ -430,6 +430,11 @@ def _bind(name: str, value: Node, src: SourceText, bindings: list[tuple[str, Exp
         if cases:  # `{ [JobName.Mail]: 'mail' }`: found by the key's value, once resolved
             bindings.append((name, Expr("table", name, parts=tuple(cases))))
         return
+    if node.type == "new_expression":  # `export const publisher = new JobPublisher(…)`: its methods
+        constructor = node.child_by_field_name("constructor")
+        if constructor is not None and constructor.type == "identifier":
+            bindings.append((name, Expr("call", shorten(src.text(node)), parts=(Expr("ref", src.text(constructor)),))))
+        return
     expr = expr_of(node, src)
     if expr.kind in ("str", "ref", "concat", "dynamic", "call"):
         bindings.append((name, expr))
