@@ -1340,3 +1340,64 @@ def go(image_id):
         ("app/views.py", 8, "tasks", "app.jobs.resize"),
         ("app/views.py", 9, "tasks", "app.jobs.thumbnail"),
     }
+
+
+def test_celery_tasks_picked_from_a_dict_or_handed_to_a_function(tmp_path: Path) -> None:
+    tasks = """
+from celery import shared_task
+
+
+@shared_task
+def send_invoice(order_id): ...
+
+
+@shared_task
+def send_receipt(order_id): ...
+
+
+SENDERS = {"invoice": send_invoice, "receipt": send_receipt}
+"""
+    views = """
+from app.tasks import SENDERS, send_invoice
+
+
+def later(task, *args):
+    return task.apply_async(args=args, countdown=60)
+
+
+def notify(kind, order_id):
+    SENDERS[kind].delay(order_id)
+
+
+def go(order_id):
+    SENDERS["invoice"].delay(order_id)
+    notify("receipt", order_id)
+    later(send_invoice, order_id)
+"""
+    files = {"app/__init__.py": "", "app/tasks.py": tasks, "app/views.py": views}
+    assert produced(tmp_path, files) == {
+        ("app/views.py", 14, "celery", "app.tasks.send_invoice"),
+        ("app/views.py", 15, "celery", "app.tasks.send_receipt"),
+        ("app/views.py", 16, "celery", "app.tasks.send_invoice"),
+    }
+
+
+def test_rq_queues_held_in_a_dict(tmp_path: Path) -> None:
+    queues = """
+from rq import Queue
+
+QUEUES = {"high": Queue("high"), "low": Queue("low")}
+"""
+    views = """
+from app.jobs import resize
+from app.queues import QUEUES
+
+
+def go(image_id):
+    QUEUES["high"].enqueue(resize, image_id)
+    QUEUES["low"].enqueue_in(30, resize, image_id)
+"""
+    files = {"app/__init__.py": "", "app/queues.py": queues, "app/views.py": views,
+             "app/jobs.py": "def resize(image_id): ...\n"}
+    assert produced(tmp_path, files) == {("app/views.py", 7, "high", "app.jobs.resize"),
+                                         ("app/views.py", 8, "low", "app.jobs.resize")}

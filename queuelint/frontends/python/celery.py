@@ -31,6 +31,9 @@ REGISTRY = Expr.literal("celery")
 # (`df.apply`, `inspect.signature`) to read as Celery without type information.
 # `delay_on_commit` / `apply_async_on_commit`: Celery's Django task class, sending once the
 # database transaction commits.
+# What sends a task handed to a function as a parameter: `.s()`, `.map()` and the like are
+# also other objects' words.
+SENDS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
 TASK_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit", "s", "si", "chunks",
                           "starmap"})
 SCHEDULE_NAMES = frozenset({"beat_schedule", "CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
@@ -114,7 +117,11 @@ def task_class(cls: cst.ClassDef, state: PyState) -> None:
 
 def call(node: cst.Call, state: PyState) -> None:
     name = callee(node)
-    if name is None:
+    if name is None:  # `TASKS[kind].delay(…)`: a method of what is not a plain name
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in TASK_METHODS:
+            task = _task(node.func.value, None, state)
+            if task is not None:
+                state.add_producer(node.func.value, LIBRARY, node.func.attr.value, REGISTRY, task)
         return
     leaf = name.rsplit(".", 1)[-1]
     if leaf == "send_task" and _on_an_app(name, state):
@@ -129,9 +136,9 @@ def call(node: cst.Call, state: PyState) -> None:
             state.add_producer(args[0], LIBRARY, "signature", REGISTRY, state.expr(args[0]))
     elif leaf in TASK_METHODS and isinstance(node.func, cst.Attribute):
         receiver = dotted_name(node.func.value)
-        if receiver is None or not _may_be_task(receiver, state):
-            return
-        state.add_producer(node.func.value, LIBRARY, leaf, REGISTRY, Expr("ref", receiver))
+        task = _task(node.func.value, receiver, state)
+        if task is not None and (task.kind != "param" or leaf in SENDS):
+            state.add_producer(node.func.value, LIBRARY, leaf, REGISTRY, task)
     elif leaf == "update" and name.endswith("conf.update"):  # app.conf.update(beat_schedule=…)
         for key, arg in keywords(node).items():
             schedule(key, arg.value, state)
@@ -145,6 +152,22 @@ def _on_an_app(name: str, state: PyState) -> bool:
         return False
     root = receiver.split(".", 1)[0]
     return LIBRARY in state.libraries or root in state.imports or (root in ("self", "cls") and receiver.endswith(".app"))
+
+
+def _task(node: cst.BaseExpression, receiver: str | None, state: PyState) -> Expr | None:
+    """The task `.delay()` is called on, as far as the code says: a module's or an imported
+    name, an entry of a dict of tasks (`TASKS[kind]`), or a parameter of a function that is
+    handed a task (`def later(task, *args): task.delay(*args)`, named at its calls)."""
+    if receiver is not None:
+        if _may_be_task(receiver, state):
+            return Expr("ref", receiver)
+        given = state.local(receiver) if "." not in receiver else None
+        return given if given is not None and given.kind == "param" else None
+    if isinstance(node, cst.Subscript):
+        picked = state.expr(node)
+        if picked.kind == "pick" and _may_be_task(picked.parts[0].text, state):
+            return picked
+    return None
 
 
 def _may_be_task(receiver: str, state: PyState) -> bool:

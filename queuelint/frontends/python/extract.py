@@ -291,7 +291,9 @@ def _bind(name: str, value: cst.BaseExpression, state: PyState, depth: int = 0) 
         for key, item in items.items():
             _bind(f"{name}.{key}", item, state, depth + 1)
         return
-    made = objects.project_call(value, state) if isinstance(value, cst.Call) and not depth else None
+    made = rq.queue_value(value, state) if depth else None
+    if made is None and isinstance(value, cst.Call) and not depth:
+        made = objects.project_call(value, state)
     if made is not None:
         state.bindings.append((name, made))
         return

@@ -44,6 +44,9 @@ def receiver(node: cst.BaseExpression, state: PyState) -> Expr | None:
         node = node.expression
     if isinstance(node, cst.Call):
         return project_call(node, state)
+    if isinstance(node, cst.Subscript):  # `QUEUES[name]`: an entry of a module's dict
+        picked = state.expr(node)
+        return picked if picked.kind == "pick" else None
     path = dotted_name(node)
     if path is None:
         return None

@@ -48,6 +48,12 @@ def _queue_made(node: cst.Call, state: PyState, declared: bool = True) -> Expr |
     return name
 
 
+def queue_value(node: cst.BaseExpression, state: PyState) -> Expr | None:
+    """`Queue("high", …)` as a value held by a module's dict (`QUEUES = {"high": Queue(…)}`)."""
+    name = _queue_made(node, state) if isinstance(node, cst.Call) else None
+    return Expr("queue", LIBRARY, parts=(name,)) if name is not None else None
+
+
 def factory(function: cst.FunctionDef, state: PyState) -> None:
     """`def get_queue(name="default"): return Queue(name, connection=redis)`, a module's own
     function: its summary (what it returns, with its parameters, and their defaults), for the
@@ -84,7 +90,7 @@ def call(node: cst.Call, state: PyState) -> None:
         # `high.enqueue(…)` with `high` imported, or a class's (`Queues.low`): a queue only if
         # the flow stage finds one where it is defined.
         followed = objects.receiver(node.func.value, state) if receiver not in state.variables else None
-        known = ("", followed) if followed is not None and followed.kind == "ref" else None
+        known = ("", followed) if followed is not None and followed.kind in ("ref", "pick") else None
     if known is None and LIBRARY in state.libraries and receiver not in ("self", "cls"):
         written = code(state.module, node.func, 50)
         state.unresolved.append(Unresolved(state.span(node), f"`{written}(…)`: what the object is, is not stated, "

@@ -68,7 +68,7 @@ def expr_of(node: cst.BaseExpression | None, local: Locals, depth: int = 0) -> E
         text = cst.Module([]).code_for_node(node)[:60]
         if inner.kind == "dynamic" and inner.reason.startswith("request data"):
             return Expr("dynamic", text, f"request data `{text}`")
-        return Expr.unknown(text)
+        return _picked(node, inner, text, local, depth)
     path = dotted_name(node)
     if path is None:
         return Expr.unknown(cst.Module([]).code_for_node(node)[:60])
@@ -91,6 +91,17 @@ def expr_of(node: cst.BaseExpression | None, local: Locals, depth: int = 0) -> E
     if bound.kind == "param":  # `options.name` with `options` a parameter
         return Expr("param", f"{bound.text}.{rest}", bound.reason, parts=(Expr.unknown(path),))
     return Expr.unknown(path)
+
+
+def _picked(node: cst.Subscript, container: Expr, text: str, local: Locals, depth: int) -> Expr:
+    """`TASKS[kind]`, `QUEUES["high"]`: an entry of a module's dict (its own, or imported),
+    picked by a key known once resolved (a constant, or a parameter bound at the calls)."""
+    if container.kind != "ref" or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return Expr.unknown(text)
+    key = expr_of(node.slice[0].slice.value, local, depth + 1)
+    if key.kind not in ("str", "ref", "param", "concat"):
+        return Expr.unknown(text)
+    return Expr("pick", text, parts=(container, key))
 
 
 def _call(node: cst.Call, local: Locals, depth: int) -> Expr:
