@@ -211,17 +211,23 @@ class Resolver:
             found = self._definition(where, base, 0) if "." not in base else None
         return None
 
-    def instance_method(self, name: str, method: str, path: str) -> tuple[str, str] | None:
-        """Where `method` is defined for the object a module binds to `name` (`publisher =
-        new JobPublisher(…)`, `task_queue = TaskQueue()`, imported or not): the method of the
-        class it was made from."""
+    def instance_of(self, name: str, path: str) -> tuple[Expr, str] | None:
+        """The call a module made the object it binds to `name` with (`publisher = new
+        JobPublisher(…)`, `task_queue = TaskQueue()`, imported or not), and its file."""
         found = self._lookup(path, name.split("."), 0)
-        if found is None or found[0].kind != "call" or not found[0].parts or found[0].parts[0].kind != "ref":
+        if found is None or found[0].kind != "call" or not found[0].parts or found[0].parts[0].kind != "ref" \
+                or "." in found[0].parts[0].text:
             return None
-        made, where = found[0].parts[0], found[1]
-        if "." in made.text:
+        return found
+
+    def instance_method(self, name: str, method: str, path: str) -> tuple[str, str] | None:
+        """Where `method` is defined for the object a module binds to `name`: the method of
+        the class it was made from (or of a class that one extends)."""
+        found = self.instance_of(name, path)
+        if found is None:
             return None
-        return self.method(made.text, method, _where(made, where))
+        made = found[0].parts[0]
+        return self.method(made.text, method, _where(made, found[1]))
 
     def package_root(self, directory: str) -> str:
         return self._locator.package_root(directory)

@@ -1401,3 +1401,62 @@ def go(image_id):
              "app/jobs.py": "def resize(image_id): ...\n"}
     assert produced(tmp_path, files) == {("app/views.py", 7, "high", "app.jobs.resize"),
                                          ("app/views.py", 8, "low", "app.jobs.resize")}
+
+
+def test_an_object_made_with_its_queue_name_and_used_elsewhere(tmp_path: Path) -> None:
+    # The class makes its queue from its constructor's parameter; the objects are made at
+    # module level, one used in its own module, one imported, one made from a subclass that
+    # passes the name on through `super(…)`.
+    service = """
+import { Queue } from 'bullmq';
+export class QueueService {
+  private readonly queue: Queue;
+  constructor(name: string) { this.queue = new Queue(name); }
+  add(job: string, data: object) { return this.queue.add(job, data); }
+}
+export class NamedService extends QueueService {
+  constructor(name: string) { super(name); }
+}
+export const mail = new QueueService('mail');
+export const audit = new NamedService('audit');
+const local = new QueueService('local');
+export const tidy = () => local.add('tidy', {});
+"""
+    use = """
+import { mail, audit } from './service';
+export const welcome = () => mail.add('welcome', {});
+export const record = () => audit.add('record', {});
+"""
+    assert produced(tmp_path, {"src/service.ts": service, "src/use.ts": use}) == {
+        ("src/service.ts", 14, "local", "tidy"),
+        ("src/use.ts", 3, "mail", "welcome"),
+        ("src/use.ts", 4, "audit", "record"),
+    }
+
+
+def test_a_python_object_made_with_its_queue_name(tmp_path: Path) -> None:
+    service = """
+from rq import Queue
+
+
+class QueueService:
+    def __init__(self, name):
+        self.queue = Queue(name)
+
+    def add(self, func, *args):
+        return self.queue.enqueue(func, *args)
+
+
+mail = QueueService("mail")
+"""
+    use = """
+from app.jobs import welcome
+from app.service import mail
+
+
+def go(user_id):
+    mail.add(welcome, user_id)
+"""
+    files = {"app/__init__.py": "", "app/service.py": service, "app/use.py": use,
+             "app/jobs.py": "def welcome(user_id): ...\n"}
+    assert produced(tmp_path, files) == {("app/use.py", 7, "mail", "app.jobs.welcome")}

@@ -35,15 +35,15 @@ def wrapped_function(site: Producer | Consumer) -> str | None:
     """The function whose parameter this producer's name (or queue), or this consumer's
     queue, comes from, if any."""
     job = site.job if isinstance(site, Producer) else None
-    for expr in (job, site.queue, _passed_queue(site.queue)):
+    # The name's first (`index-${entity}`, `JOB_FOR[kind]`, a function passed in): the function
+    # it comes from is the one called; a queue from a constructor is bound through the object.
+    owner = _parameter_owner(job) if job is not None else None
+    if owner:
+        return owner
+    for expr in (site.queue, _passed_queue(site.queue)):
         if expr is not None and expr.kind == "param" and expr.reason:
             return expr.reason
-    if job is not None and job.kind == "concat":  # `index-${entity}`: named at each call
-        owner = next((p.reason for p in job.parts if p.kind == "param" and p.reason), None)
-        if owner:
-            return owner
-    owner = _parameter_owner(job) if job is not None else None  # `JOB_FOR[kind]`, `nameOf(kind)`
-    owner = owner or _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
+    owner = _parameter_owner(site.queue)  # `getQueue(name)`: a call passing one on
     if owner is None and isinstance(site, Consumer):
         # A task a factory defines, named from its parameter (`@app.task(name=f"reports.{kind}")`).
         owner = next((found for route in site.routes if (found := _name_owner(route.job))), None)
@@ -576,6 +576,9 @@ def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Res
     owner = name if kind == "new" else name.rpartition(".")[0]
     cls = resolver.definition(owner, site_path) if kind in ("member", "instance", "static", "self", "new") else None
     why = f"`this.{field}` depends on the object's class, not known at this call"
+    made = resolver.instance_of(owner, site_path) if cls is None and kind == "static" else None
+    if made is not None:  # `mail.add(…)` of `export const mail = new QueueService('mail')`
+        cls = resolver.definition(made[0].parts[0].text, made[1])
     if cls is None:
         return Expr.unknown(f"this.{field}", why)
     if field == "constructor.name":
@@ -585,7 +588,13 @@ def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Res
         if facts is None:
             break
         bound = next((value for key, value in facts.bindings if key == f"{cls[1]}.{field}"), None)
-        if bound is not None and bound.kind == "param" and bound.reason.endswith(".constructor"):
+        if made is not None and bound is not None and bound.kind == "param" \
+                and _constructor_of(bound.reason) == cls[1] and bound.text.isdigit():
+            given = made[0].parts[1:]  # what the object was made with
+            if int(bound.text) < len(given):
+                return _fixed(resolver.name(given[int(bound.text)], made[1]), given[int(bound.text)])
+            return Expr.unknown(f"this.{field}", f"`{made[0].text}` does not pass it")
+        if bound is not None and bound.kind == "param" and _constructor_of(bound.reason):
             passed = supers.bound(bound, site, site_path) if supers is not None else Expr.unknown(f"this.{field}", why)
             if passed.kind != "unknown" or kind != "self" or "." not in site.within:
                 return passed
@@ -603,10 +612,19 @@ def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Res
     return Expr.unknown(f"this.{field}", why)
 
 
+# How a class's constructor is named among its methods: TypeScript's, Python's.
+CONSTRUCTORS = (".constructor", ".__init__")
+
+
+def _constructor_of(function: str) -> str:
+    """The class whose constructor `function` is (`Mail.constructor`, `Mail.__init__`), or ""."""
+    return next((function.removesuffix(suffix) for suffix in CONSTRUCTORS if function.endswith(suffix)), "")
+
+
 def _constructor_parameter(queue: Expr) -> bool:
     """A queue named by a parameter of a class's constructor (`this.queue = new Queue(topic)`)."""
     named = _passed_queue(queue) or queue
-    return named.kind == "param" and named.reason.endswith(".constructor")
+    return named.kind == "param" and bool(_constructor_of(named.reason))
 
 
 class Supers:
@@ -629,12 +647,29 @@ class Supers:
         saying why, when no such call passes a value."""
         named = _passed_queue(queue) or queue
         receiver = self._receiver(site, site_path)
+        kind, _, name = site.target.partition(":")
+        made = self.resolver.instance_of(name.rpartition(".")[0], site_path) \
+            if receiver is None and kind == "static" else None
+        if made is not None:  # `mail.add(…)` of `export const mail = new QueueService('mail')`
+            receiver = self.resolver.definition(made[0].parts[0].text, made[1])
         seen = 0
         while receiver is not None and seen < 8:
             seen += 1
+            if made is not None and _constructor_of(named.reason) == receiver[1] and named.text.isdigit():
+                given = made[0].parts[1:]  # the object's own class: what it was made with
+                if int(named.text) >= len(given):
+                    break
+                argument = given[int(named.text)]
+                if named is not queue:
+                    argument = Expr("queue_name", queue.text, parts=(argument,))
+                return _fixed(self.resolver.name(argument, made[1]), argument)
             found = self.passed.get(receiver)
             if found is not None and found[0][1] == named.reason:
                 argument = _argument(found[1], named.text)
+                if argument.kind == "param" and made is not None and argument.text.isdigit():
+                    named, queue = argument, argument  # passed on from the object's own constructor
+                    receiver = self.resolver.definition(made[0].parts[0].text, made[1])
+                    continue
                 if argument.kind == "param":
                     break  # passed on from the subclass's own constructor: known where it is made
                 if named is not queue:  # a queue object passed up: its name, where it is passed

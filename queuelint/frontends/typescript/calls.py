@@ -123,8 +123,11 @@ def _instance_class(function: Node | None, state: Extraction) -> str | None:
     receiver = unwrap(function.child_by_field_name("object"))
     method = state.src.text(function.child_by_field_name("property"))
     if receiver is not None and receiver.type == "identifier":
-        binding = lookup_local(receiver, state.src.text(receiver), state.src)
+        variable = state.src.text(receiver)
+        binding = lookup_local(receiver, variable, state.src)
         receiver = unwrap(binding.value) if binding.kind in ("const", "module") else None
+        if binding.kind == "module" and receiver is not None and receiver.type == "new_expression":
+            return f"static:{variable}.{method}"  # the module's object: what it was made with is bound
     if receiver is None or receiver.type != "new_expression":
         return None
     constructor = receiver.child_by_field_name("constructor")

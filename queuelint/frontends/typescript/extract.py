@@ -433,7 +433,9 @@ def _bind(name: str, value: Node, src: SourceText, bindings: list[tuple[str, Exp
     if node.type == "new_expression":  # `export const publisher = new JobPublisher(…)`: its methods
         constructor = node.child_by_field_name("constructor")
         if constructor is not None and constructor.type == "identifier":
-            bindings.append((name, Expr("call", shorten(src.text(node)), parts=(Expr("ref", src.text(constructor)),))))
+            given = tuple(expr_of(argument, src) for argument in arguments(node))
+            bindings.append((name, Expr("call", shorten(src.text(node)),
+                                        parts=(Expr("ref", src.text(constructor)), *given))))
         return
     expr = expr_of(node, src)
     if expr.kind in ("str", "ref", "concat", "dynamic", "call"):
