@@ -360,6 +360,9 @@ class ApiUse:
 # `job.waitUntilFinished()`, Bull's `job.finished()`, a `QueueEvents` listener): a handler that
 # returns a failure may then be answering a caller, not hiding an error.
 RESULT_READ = "job-result"
+# The call of a producer made by a BullMQ job scheduler (`upsertJobScheduler`): a schedule, keyed
+# by the scheduler's id, whose jobs are named by its template.
+JOB_SCHEDULER = "upsertJobScheduler"
 
 
 @dataclass(frozen=True)

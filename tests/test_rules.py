@@ -157,3 +157,27 @@ def test_closest_name_is_difflib_s_closest_match(value: str, candidates: list[st
     ordered = tuple(sorted(set(candidates)))
     expected = difflib.get_close_matches(value, ordered, n=1, cutoff=0.75)
     assert _closest(value, ordered) == (expected[0] if expected else None)
+
+
+def test_a_scheduler_per_tenant_is_no_dynamic_job_name_but_is_checked_against_routing(tmp_path: Path) -> None:
+    # Named by their ids: one scheduler per tenant keys the schedules (no QL101 on the catch-all
+    # worker); on a router, names like 'sync-…' that no case handles are a real miss (QL102).
+    catch_all = """
+import { Queue, Worker } from 'bullmq';
+const sync = new Queue('sync');
+export const every = (tenant: string) => sync.upsertJobScheduler(`sync-${tenant}`, { every: 60000 });
+new Worker('sync', async (job) => job.data);
+"""
+    routed = """
+import { Queue, Worker } from 'bullmq';
+const reports = new Queue('reports');
+export const daily = (tenant: string) => reports.upsertJobScheduler(`report-${tenant}`, { every: 60000 });
+new Worker('reports', async (job) => {
+  switch (job.name) {
+    case 'generate': return 1;
+    default: throw new Error(`unknown job ${job.name}`);
+  }
+});
+"""
+    diagnostics = run(tmp_path, {"src/sync.ts": catch_all, "src/reports.ts": routed})
+    assert {(path, code) for path, _, code in found(tmp_path, diagnostics)} == {("src/reports.ts", "QL102")}

@@ -377,3 +377,19 @@ def test_escapes_in_names_are_decoded() -> None:
     facts = extract("src/q.ts", source)
     assert [p.job.text for p in facts.producers] == ["it's", "tabA", "xAB"]
     assert [r.job.text for r in facts.consumers[0].routes] == ["it's", "a\nb"]
+
+
+def test_bullmq_job_schedulers_name_their_jobs_by_template_or_id() -> None:
+    f = facts("""
+import { Queue } from 'bullmq';
+const reports = new Queue('reports');
+const template = { name: 'weekly', data: {} };
+await reports.upsertJobScheduler('daily-report', { pattern: '0 9 * * *' }, { name: 'generate', data: {},
+  opts: { attempts: 2 } });
+await reports.upsertJobScheduler('cleanup', { every: 60000 });
+await reports.upsertJobScheduler('weekly-report', { pattern: '0 9 * * 1' }, template);
+""")
+    jobs = [(p.call, p.job.kind, p.job.text, [o.key for o in p.options]) for p in f.producers]
+    assert jobs == [("upsertJobScheduler", "str", "generate", ["attempts"]),
+                    ("upsertJobScheduler", "str", "cleanup", []),
+                    ("upsertJobScheduler", "unknown", "template", [])]

@@ -22,7 +22,7 @@ from queuelint.frontends.typescript.state import (
 )
 from queuelint.frontends.typescript.syntax import Node, arguments, dotted_name, object_pairs, shorten, unwrap
 from queuelint.frontends.typescript.values import expr_of
-from queuelint.model import RESULT_READ, ApiUse, Expr, QueueDecl
+from queuelint.model import JOB_SCHEDULER, RESULT_READ, ApiUse, Expr, QueueDecl
 
 LIBRARY = "bullmq"
 
@@ -101,6 +101,9 @@ def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -
             for flow in flows.named_children if flows is not None and flows.type == "array" else []:
                 _flow(flow, state)
         return
+    if method == JOB_SCHEDULER:
+        _job_scheduler(call, args, queue, state)
+        return
     if method == "process":  # Bull's API; a BullMQ Queue has no process()
         state.api_uses.append(ApiUse(state.src.span(call), LIBRARY, "queue.process"))
         return
@@ -117,6 +120,19 @@ def queue_call(call: Node, method: str, queue: QueueObject, state: Extraction) -
             if "name" in pairs:
                 add_producer(state, pairs["name"], LIBRARY, "addBulk", queue.name,
                              expr_of(pairs["name"], state.src), pairs.get("opts"))
+
+
+def _job_scheduler(call: Node, args: list[Node], queue: QueueObject, state: Extraction) -> None:
+    """`queue.upsertJobScheduler(id, repeat, { name, data, opts })`: the jobs it makes are
+    named by the template's `name`, else by the scheduler's id (as BullMQ names them)."""
+    template = object_pairs(args[2], state.src) if len(args) > 2 else {}
+    if len(args) > 2 and unwrap(args[2]) is not None and unwrap(args[2]).type != "object":  # type: ignore[union-attr]
+        add_producer(state, args[2], queue.library, JOB_SCHEDULER, queue.name,
+                     Expr.unknown(shorten(state.src.text(args[2])), "the scheduler's template is not written out here"))
+        return
+    named = template.get("name")
+    anchor = named if named is not None else args[0]
+    add_producer(state, anchor, queue.library, JOB_SCHEDULER, queue.name, expr_of(anchor, state.src), template.get("opts"))
 
 
 def _flow(node: Node, state: Extraction) -> None:

@@ -46,6 +46,7 @@ from queuelint.frontends.typescript.syntax import (
 )
 from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import (
+    JOB_SCHEDULER,
     RESULT_READ,
     WHOLE_MODULE,
     ApiUse,
@@ -65,7 +66,8 @@ SUPPRESSION = re.compile(rf"queuelint-disable-(next-line|line|file)\b[ \t:]*((?:
 QUERY = """
 (call_expression
   function: (member_expression object: (_) @receiver property: (property_identifier) @method)
-  (#any-of? @method "add" "addBulk" "process" "registerQueue" "registerQueueAsync" "forRoot" "forRootAsync")) @member_call
+  (#any-of? @method "add" "addBulk" "process" "upsertJobScheduler" "registerQueue" "registerQueueAsync" "forRoot"
+   "forRootAsync")) @member_call
 (new_expression constructor: (_) @constructor) @construction
 (call_expression function: (identifier) @callee) @plain_call
 (class_declaration) @class
@@ -731,5 +733,6 @@ def _member_call(call: Node, receiver: Node, method: str, state: Extraction) -> 
         return
     # An imported object may be a queue of either library: Bull's reading of `add` arguments
     # covers BullMQ's, and the library is taken from the queue's definition once resolved.
-    adapter = bullmq if obj.library == "bullmq" else bull
+    # Job schedulers are BullMQ's alone.
+    adapter = bullmq if obj.library == "bullmq" or method == JOB_SCHEDULER else bull
     adapter.queue_call(call, method, obj, state)
