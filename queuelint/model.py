@@ -225,6 +225,9 @@ ACTOR_QUEUE = ".__queue__"
 # `fn` + this; its queue is bound to `fn` + ACTOR_QUEUE.
 RQ_DECORATOR = ".__rq_job__"
 RQ_JOB_KIND = "rq-job"  # what RQ's `@job` decorator (or an in-house alias of it) makes
+# The call of a producer made by a BullMQ job scheduler (`upsertJobScheduler`): a schedule, keyed
+# by the scheduler's id, whose jobs are named by its template.
+JOB_SCHEDULER = "upsertJobScheduler"
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,13 @@ class Producer:
 
     def option(self, key: str) -> JobOption | None:
         return next((o for o in self.options if o.key == key), None)
+
+    @property
+    def schedules(self) -> bool:
+        """Whether it sets up a schedule (a repeatable job, a job scheduler), whose name (with
+        the repeat options, or the scheduler's id) keys it: one per entity is how several are
+        kept apart."""
+        return self.option("repeat") is not None or self.call == JOB_SCHEDULER
 
 
 @dataclass(frozen=True)
@@ -360,9 +370,6 @@ class ApiUse:
 # `job.waitUntilFinished()`, Bull's `job.finished()`, a `QueueEvents` listener): a handler that
 # returns a failure may then be answering a caller, not hiding an error.
 RESULT_READ = "job-result"
-# The call of a producer made by a BullMQ job scheduler (`upsertJobScheduler`): a schedule, keyed
-# by the scheduler's id, whose jobs are named by its template.
-JOB_SCHEDULER = "upsertJobScheduler"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from queuelint.findings import Diagnostic, Related, Severity
-from queuelint.model import JOB_SCHEDULER
 from queuelint.rules.base import Rule, RuleContext, as_code, rule
 
 if TYPE_CHECKING:
@@ -63,10 +62,7 @@ def check(self: Rule, context: RuleContext) -> Iterator[Diagnostic]:
                 continue
             yield self.at(site.span, f"{made}: no handler can match it", hint=hint, related=related)
             continue
-        if site.producer.option("repeat") is not None or site.producer.call == JOB_SCHEDULER:
-            # A repeatable job, or a job scheduler's: its name (with the repeat options, or the
-            # scheduler's id) keys the schedule, so one per entity is how several schedules are
-            # kept apart, and no job fails.
+        if site.producer.schedules:  # its name keys a schedule: one per entity, and no job fails
             continue
         why = ("its consumers take every name, so no job fails today" if closed
                else "no job fails as long as its workers take every name")
