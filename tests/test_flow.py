@@ -476,11 +476,14 @@ def test_django_rq_queues_and_celery_chunks(tmp_path: Path) -> None:
         "app/views.py": "import django_rq\nfrom django_rq import get_queue\nfrom app.jobs import rebuild\nfrom app.tasks import resize\n\n\n"
                         "def view(paths):\n    get_queue('high').enqueue(rebuild, 'i')\n"
                         "    low = django_rq.get_queue('low')\n    low.enqueue('app.jobs.rebuild', 'j')\n"
-                        "    resize.chunks(zip(paths), 10).apply_async()\n",
+                        "    resize.chunks(zip(paths), 10).apply_async()\n"
+                        "    group(resize.map(paths), resize.signature(('a',))).apply_async()\n",
     }
-    assert produced(tmp_path, files) == {("app/views.py", 8, "high", "app.jobs.rebuild"),
-                                         ("app/views.py", 10, "low", "app.jobs.rebuild"),
-                                         ("app/views.py", 11, "celery", "app.tasks.resize")}
+    files["app/views.py"] = "from celery import group\n" + files["app/views.py"]
+    assert produced(tmp_path, files) == {("app/views.py", 9, "high", "app.jobs.rebuild"),
+                                         ("app/views.py", 11, "low", "app.jobs.rebuild"),
+                                         ("app/views.py", 12, "celery", "app.tasks.resize"),
+                                         ("app/views.py", 13, "celery", "app.tasks.resize")}
 
 
 def test_queues_of_different_libraries_that_share_a_name_are_apart(tmp_path: Path) -> None:

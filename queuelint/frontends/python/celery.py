@@ -35,7 +35,7 @@ REGISTRY = Expr.literal("celery")
 # also other objects' words.
 SENDS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
 TASK_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit", "s", "si", "chunks",
-                          "starmap"})
+                          "starmap", "map", "signature"})
 SCHEDULE_NAMES = frozenset({"beat_schedule", "CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
 ROUTE_NAMES = frozenset({"task_routes", "CELERY_ROUTES", "CELERY_TASK_ROUTES"})
 
