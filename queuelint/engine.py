@@ -763,9 +763,12 @@ def _python_relay_calls(functions: frozenset[str], methods: Mapping[str, set[str
                         store: FactStore, workers: Workers | None) -> dict[str, tuple[CallSite, ...]]:
     """Calls of the Python functions producers are written in, in the modules that name them,
     and of the methods (`self.queue_mails()`) in their own modules."""
+    from queuelint.flow import callsites
     from queuelint.frontends.python.callers import calls_in
 
-    names = {f.encode() for f in functions}
+    # A method (`IngestionService.ingest_file`) by its own name, where that is distinctive enough.
+    names = {f.encode() for f in functions if "." not in f} | {
+        method.encode() for f in functions if "." in f and callsites.distinctive(method := f.rpartition(".")[2])}
     paths = [p for p in files if p.endswith(frontends.PYTHON_SUFFIXES)]
     using = sorted(set(demand.files_using(names, paths, store.cache, workers, store.workspace)) | set(methods))
     work = partial(calls_in, wanted=functions.union(*methods.values()))

@@ -290,7 +290,8 @@ class Resolver:
                 return self._evaluate(function, path, depth + 1)
             return self._evaluate(Expr("function_path", function.text), _where(function, path), depth + 1)
         if expr.kind == "function_path":
-            defined = self._definition(path, expr.text, depth + 1) if "." not in expr.text else None
+            defined = self._definition(path, expr.text, depth + 1) if "." not in expr.text \
+                else self._module_function(path, expr.text, depth + 1)
             module = self._locator.python_module_name(defined[0]) if defined is not None else ""
             if defined is None or not module:
                 return Name("unknown", text=expr.text, reason=f"where `{expr.text}` is defined is not known")
@@ -587,6 +588,25 @@ class Resolver:
             if imported.local == local and imported.imported not in ("*",):
                 target = self.module_path(imported.module, path)
                 return self._exported_definition(target, imported.imported, depth + 1) if target else None
+        return None
+
+    def _module_function(self, path: str, dotted: str, depth: int) -> tuple[str, str] | None:
+        """Where `emails.send_email` (`emails` an imported module, `from app.utils import
+        emails` or `import app.utils.emails as emails`, or `app.utils.emails.send_email` after
+        `import app.utils.emails`) is defined: (path, name)."""
+        facts = self._load(path)
+        head, *rest = dotted.split(".")
+        if facts is None or not rest:
+            return None
+        for imported in facts.imports:
+            if imported.local != head:
+                continue
+            module = imported.module if imported.imported == "*" else \
+                imported.module + ("" if imported.module.endswith(".") else ".") + imported.imported
+            for part in rest[:-1]:
+                module = f"{module}.{part}"
+            target = self.module_path(module, path)
+            return self._definition(target, rest[-1], depth + 1) if target is not None else None
         return None
 
     def _exported_definition(self, path: str, name: str, depth: int) -> tuple[str, str] | None:

@@ -1463,3 +1463,25 @@ def go(user_id):
     files = {"app/__init__.py": "", "app/service.py": service, "app/use.py": use,
              "app/jobs.py": "def welcome(user_id): ...\n"}
     assert produced(tmp_path, files) == {("app/use.py", 7, "mail", "app.jobs.welcome")}
+
+
+def test_rq_functions_named_through_the_module_they_are_imported_with(tmp_path: Path) -> None:
+    views = """
+import app.jobs.thumbs
+from app import jobs as job_modules
+from app.jobs import mail
+from app.queue import queue
+
+
+def go(user_id):
+    queue.enqueue(mail.send_welcome, user_id)
+    queue.enqueue(job_modules.mail.send_welcome, user_id)
+    queue.enqueue(app.jobs.thumbs.render, user_id)
+    queue.enqueue(mail.no_such_function, user_id)
+"""
+    files = {"app/__init__.py": "", "app/jobs/__init__.py": "", "app/jobs/mail.py": "def send_welcome(u): ...\n",
+             "app/jobs/thumbs.py": "def render(u): ...\n",
+             "app/queue.py": "from rq import Queue\n\nqueue = Queue('default')\n", "app/views.py": views}
+    assert produced(tmp_path, files) == {("app/views.py", 9, "default", "app.jobs.mail.send_welcome"),
+                                         ("app/views.py", 10, "default", "app.jobs.mail.send_welcome"),
+                                         ("app/views.py", 11, "default", "app.jobs.thumbs.render")}

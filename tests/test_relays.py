@@ -234,8 +234,8 @@ def test_python_methods_called_on_self_and_helpers_imported_where_they_are_used(
 
 def test_callers_of_callers_are_listed_a_few_layers_out(tmp_path: Path) -> None:
     """`signUp` calls `onboard`, which calls `sendWelcome`, which adds the job: each call is a
-    place the job is put on the queue from, up to three functions out (the fourth is not
-    listed), through methods and recursion alike, in TypeScript and Python."""
+    place the job is put on the queue from, several functions out, through methods and
+    recursion alike, in TypeScript and Python."""
     mailer = """
     import { Queue } from 'bullmq';
     const mail = new Queue('mail');
@@ -285,9 +285,71 @@ def test_callers_of_callers_are_listed_a_few_layers_out(tmp_path: Path) -> None:
         ("src/onboarding.ts", 8, "mail", "welcome", "onboard > sendWelcome"),
         ("src/routes.ts", 3, "mail", "welcome", "onboard > sendWelcome"),
         ("src/routes.ts", 4, "mail", "welcome", "Accounts.create > onboard > sendWelcome"),
-        ("src/routes.ts", 5, "mail", "welcome", "signUp > onboard > sendWelcome"),  # cut: a fourth layer
+        ("src/routes.ts", 5, "mail", "welcome", "signUp > onboard > sendWelcome"),
+        ("src/routes.ts", 5, "mail", "welcome", "invite > Accounts.create > onboard > sendWelcome"),
         ("app/checkout.py", 5, "celery", "app.tasks.send_receipt", "notify_customer"),
         ("app/checkout.py", 9, "celery", "app.tasks.send_receipt", "complete > notify_customer"),
         ("app/api.py", 5, "celery", "app.tasks.send_receipt", "complete > notify_customer"),
         ("app/api.py", 8, "celery", "app.tasks.send_receipt", "handle > complete > notify_customer"),
+    }
+
+
+def test_callers_are_listed_up_to_five_functions_out(tmp_path: Path) -> None:
+    chain = """
+    import { Queue } from 'bullmq';
+    const mail = new Queue('mail');
+    export async function f1() { await mail.add('welcome', {}); }
+    export async function f2() { await f1(); }
+    export async function f3() { await f2(); }
+    export async function f4() { await f3(); }
+    export async function f5() { await f4(); }
+    export async function f6() { await f5(); }
+    export async function f7() { await f6(); }
+    """
+    listed = relays(tmp_path, {"src/chain.ts": chain})
+    assert {line for _, line, _, _, _ in listed} == {5, 6, 7, 8, 9}  # the call in f7 is a sixth layer
+
+
+def test_python_methods_called_on_an_object_a_module_makes_or_a_declared_parameter(tmp_path: Path) -> None:
+    # The service is made once in a module of its own and imported where it is used, or handed
+    # in as a parameter declared with its class (imported only for type checking).
+    service = """
+    from celery import shared_task
+
+
+    @shared_task
+    def index_document(document_id):
+        pass
+
+
+    class IngestionService:
+        def ingest_document(self, document_id):
+            index_document.delay(document_id)
+    """
+    services = """
+    from app.service import IngestionService
+
+    ingestion = IngestionService(database=None)
+    """
+    routes = """
+    from typing import TYPE_CHECKING, Optional
+
+    from app.services import ingestion
+
+    if TYPE_CHECKING:
+        from app.service import IngestionService
+
+
+    def upload(document_id):
+        ingestion.ingest_document(document_id)
+
+
+    def sync(document_id, service: "Optional[IngestionService]" = None):
+        service.ingest_document(document_id)
+    """
+    files = {"app/__init__.py": "", "app/service.py": service, "app/services.py": services,
+             "app/routes.py": routes}
+    assert relays(tmp_path, files) == {
+        ("app/routes.py", 11, "celery", "app.service.index_document", "IngestionService.ingest_document"),
+        ("app/routes.py", 15, "celery", "app.service.index_document", "IngestionService.ingest_document"),
     }

@@ -108,6 +108,9 @@ def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[by
         word = search_word(function)
         pending = [word] if "." in function else []
         words.add(word)
+        method = function.rpartition(".")[2]
+        if "." in function and distinctive(method):  # `service.ingest_file(…)` on an object made elsewhere
+            words.add(method)
         while pending:
             owner = pending.pop()
             words.update(instances.get(owner, ()))  # `publisher.publish(…)` of `publisher = new Publisher()`
@@ -116,6 +119,14 @@ def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[by
                     words.add(cls)
                     pending.append(cls)
     return {w.encode() for w in words}
+
+
+def distinctive(method: str) -> bool:
+    """A method name long and compound enough (`ingest_file_content`, `sendWelcomeEmail`) that
+    the files saying it are few: searched for beside its class, for calls on an object of it
+    that another module made. A cost, not a claim: the flow stage checks each call."""
+    words = len([c for c in method if c == "_" or c.isupper()]) + 1
+    return len(method) >= 10 and words >= 2 and method not in ("constructor", "__init__")
 
 
 def wrapper_functions(facts: Iterable[FileFacts]) -> frozenset[str]:
@@ -155,12 +166,14 @@ def relay_functions(facts: Iterable[FileFacts]) -> tuple[set[str], dict[str, set
 
 def _callable_from_elsewhere(file: FileFacts) -> set[str]:
     """What another module can call, in a way a call site is resolved: TypeScript's exports
-    (a method through its class); Python's top-level functions. A Python method is called on
-    an instance whose class Python does not declare: only `self.method()` in its own module
-    is followed."""
+    (a method through its class); Python's top-level functions, and the methods of its
+    top-level classes (called on an object a module makes, `service = IngestionService(…)`;
+    an object whose class Python does not state is not followed)."""
     if file.language != "python":
         return {local for _, local in file.exports}
-    return {p.within for p in file.producers if "." not in p.within}
+    classes = {name for name, _ in file.classes}
+    return {p.within for p in file.producers if "." not in p.within or (p.within.count(".") == 1
+            and p.within.partition(".")[0] in classes)}
 
 
 class Relay(NamedTuple):
@@ -180,7 +193,7 @@ class Relay(NamedTuple):
 
 # How many functions out from a producer its callers are listed (the function it is written
 # in, that function's callers, theirs): beyond, a call is rarely made to put the job on a queue.
-MAX_RELAY_LAYERS = 3
+MAX_RELAY_LAYERS = 5
 
 
 class Expanded(NamedTuple):
@@ -357,6 +370,11 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
     if kind == "from":  # `from app.mail import notify` read without the module's facts
         module, _, imported = name.rpartition(":")
         return resolver.imported_definition(module, imported, path)
+    if kind == "object":  # `service.ingest(…)` of `from app.init import service`, read the same way
+        module, _, called = name.rpartition(":")
+        obj, _, method = called.rpartition(".")
+        where = resolver.module_path(module, path)
+        return resolver.instance_method(obj, method, where) if where is not None else None
     if kind == "super":  # `super(…)` in a class's constructor: the constructor of the class it extends
         facts = resolver.facts(path)
         base = next((b for c, b in facts.bases if c == name), None) if facts is not None else None

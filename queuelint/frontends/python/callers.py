@@ -26,8 +26,10 @@ def calls_in(paths: list[str], wanted: frozenset[str]) -> list[tuple[CallSite, .
 def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, ...]:
     """Calls of the names in `wanted`, each with a target: `from:module:name` for a function
     imported by name (relative modules keep their dots), `local:name` for one of the module's
-    own; nothing for a module that does not parse."""
+    own, `object:module:obj.method` for a method (`Class.method` wanted) called on an object
+    imported from another module; nothing for a module that does not parse."""
     words = tuple(name.rpartition(".")[2].encode() for name in wanted)
+    methods = {name.rpartition(".")[2] for name in wanted if "." in name}
     try:
         tree = ast.parse(_relevant(data, words), filename=path)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -53,16 +55,22 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
                 if alias.asname:
                     modules[alias.asname] = alias.name
     found: list[CallSite] = []
-    for node, owner, within in _calls(tree, lines, words):
+    for node, owner, within, declared in _calls(tree, lines, words):
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
             if not owner or f"{owner}.{func.attr}" not in wanted:  # `self.queue_mails()` in its class
                 continue
             name, target = func.attr, f"self:{owner}.{func.attr}"
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules:
-            if func.attr not in wanted:  # `mail.notify_customer(…)` on a module imported as `mail`
-                continue
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in modules \
+                and func.attr in wanted:  # `mail.notify_customer(…)` on a module imported as `mail`
             name, target = func.attr, f"from:{modules[func.value.id]}:{func.attr}"
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in declared \
+                and func.attr in methods:  # `service.ingest(…)` with `service: IngestionService`
+            name, target = func.attr, f"member:{declared[func.value.id]}.{func.attr}"
+        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in imported \
+                and func.attr in methods:  # `service.ingest(…)` on an object another module made
+            module, obj = imported[func.value.id]
+            name, target = func.attr, f"object:{module}:{obj}.{func.attr}"
         elif isinstance(func, ast.Name):
             name = func.id
             source = imported.get(name)  # under its own name or an alias (`import notify_customer as notify`)
@@ -78,12 +86,14 @@ def calls_of(path: str, data: bytes, wanted: frozenset[str]) -> tuple[CallSite, 
     return tuple(found)
 
 
-def _calls(tree: ast.Module, lines: list[bytes], words: tuple[bytes, ...]) -> list[tuple[ast.Call, str, str]]:
+def _calls(tree: ast.Module, lines: list[bytes], words: tuple[bytes, ...]
+           ) -> list[tuple[ast.Call, str, str, dict[str, str]]]:
     """Every call in a statement whose text names one of `words`, with the top-level class it
-    is written in ("" outside one), and the top-level function or method of such a class
-    (`Mailer.send`) it is written in. A statement that names none of them is not walked: most
+    is written in ("" outside one), the top-level function or method of such a class
+    (`Mailer.send`) it is written in, and the classes that function's parameters are declared
+    as (`service: IngestionService`). A statement that names none of them is not walked: most
     of a module is not."""
-    found: list[tuple[ast.Call, str, str]] = []
+    found: list[tuple[ast.Call, str, str, dict[str, str]]] = []
     for statement in tree.body:
         if not _mentions(statement, lines, words):
             continue
@@ -92,11 +102,44 @@ def _calls(tree: ast.Module, lines: list[bytes], words: tuple[bytes, ...]) -> li
                 if not _mentions(item, lines, words):
                     continue
                 within = f"{statement.name}.{item.name}" if isinstance(item, FUNCTIONS) else ""
-                found.extend((node, statement.name, within) for node in ast.walk(item) if isinstance(node, ast.Call))
+                declared = _declared(item) if isinstance(item, FUNCTIONS) else {}
+                found.extend((node, statement.name, within, declared) for node in ast.walk(item)
+                             if isinstance(node, ast.Call))
             continue
         within = statement.name if isinstance(statement, FUNCTIONS) else ""
-        found.extend((node, "", within) for node in ast.walk(statement) if isinstance(node, ast.Call))
+        declared = _declared(statement) if isinstance(statement, FUNCTIONS) else {}
+        found.extend((node, "", within, declared) for node in ast.walk(statement) if isinstance(node, ast.Call))
     return found
+
+
+def _declared(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
+    """The class each parameter is declared as, where the annotation names one
+    (`service: IngestionService`, `Optional[IngestionService]`, `"IngestionService | None"`)."""
+    found: dict[str, str] = {}
+    for arg in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs):
+        named = _class_named(arg.annotation) if arg.annotation is not None else None
+        if named is not None:
+            found[arg.arg] = named
+    return found
+
+
+def _class_named(annotation: ast.expr) -> str | None:
+    """The one class a type names, `None` aside: `X`, `Optional[X]`, `X | None`, `"X"`."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if isinstance(annotation, ast.Name):
+        return annotation.id if annotation.id[:1].isupper() else None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [_class_named(side) for side in (annotation.left, annotation.right)
+                 if not (isinstance(side, ast.Constant) and side.value is None)]
+        return sides[0] if len(sides) == 1 else None
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name) \
+            and annotation.value.id == "Optional":
+        return _class_named(annotation.slice)
+    return None
 
 
 # Lines at column 0 that go on the statement before (`else:` of a module-level `if`, a closing bracket).

@@ -293,7 +293,7 @@ def _bind(name: str, value: cst.BaseExpression, state: PyState, depth: int = 0) 
         return
     made = rq.queue_value(value, state) if depth else None
     if made is None and isinstance(value, cst.Call) and not depth:
-        made = objects.project_call(value, state)
+        made = objects.project_call(value, state, made=True)
     if made is not None:
         state.bindings.append((name, made))
         return

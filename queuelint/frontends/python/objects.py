@@ -20,9 +20,11 @@ from queuelint.model import Expr
 DEPENDENCY_MARKERS = frozenset({"Depends", "Security"})
 
 
-def project_call(node: cst.Call, state: PyState) -> Expr | None:
+def project_call(node: cst.Call, state: PyState, made: bool = False) -> Expr | None:
     """`get_queue("high")` of a function the module defines or imports (not a library's): the
-    call, as the flow stage evaluates it against the function's summary."""
+    call, as the flow stage evaluates it against the function's summary. `made`: an object
+    being made (`IngestionService(database=db)`), whose class matters more than its arguments:
+    given by keyword, they are left out."""
     name = dotted_name(node.func)
     if name is None or state.library_of(name) is not None:
         return None
@@ -31,9 +33,9 @@ def project_call(node: cst.Call, state: PyState) -> Expr | None:
         return None
     if "." in name and head in state.definitions:
         return None  # an attribute of a function's result is not followed
-    if any(a.keyword is not None or a.star for a in node.args):
-        return None  # arguments bound by position only
     text = cst.Module([]).code_for_node(node)[:60]
+    if any(a.keyword is not None or a.star for a in node.args):  # arguments bound by position only
+        return Expr("call", text, parts=(Expr("ref", name),)) if made else None
     return Expr("call", text, parts=(Expr("ref", name), *(state.expr(a.value) for a in node.args)))
 
 

@@ -170,9 +170,9 @@ def _function_path(target: cst.BaseExpression, state: PyState) -> Expr:
         return Expr("function_path", reference, parts=(given,))
     if reference in state.definitions:
         return Expr("module_member", reference)
-    if "." not in reference and reference in state.imports:
+    if reference.split(".", 1)[0] in state.imports:  # `send_email`, or `emails.send_email` of a module
         return Expr("function_path", reference)  # named by the module defining it, followed through imports
-    return Expr.unknown(reference, f"`{reference}` is not a function of this module or one it imports by name")
+    return Expr.unknown(reference, f"`{reference}` is not a function of this module or one it imports")
 
 
 def is_job_decorator(decorator: cst.BaseExpression, state: PyState) -> bool:

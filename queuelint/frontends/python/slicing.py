@@ -88,7 +88,7 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset(),
     for statement in tree.body:
         first = min([statement.lineno, *(d.lineno for d in getattr(statement, "decorator_list", []))])
         last = statement.end_lineno or statement.lineno
-        if isinstance(statement, KEEP_ALWAYS):
+        if isinstance(statement, KEEP_ALWAYS) or _imports_only(statement):
             kept.append(statement)
             continue
         segment = "".join(lines[first - 1 : last])
@@ -142,6 +142,19 @@ def slice_source(text: str, extra_markers: frozenset[str] = frozenset(),
             out.append(line if keep[number - 1] else stubs[number])
             numbers.append(number)
     return Sliced("".join(out), tuple(numbers))
+
+
+def _imports_only(statement: ast.stmt) -> bool:
+    """`if TYPE_CHECKING: from … import …`, `try: import x / except ImportError: …`: imports
+    (the names a module's annotations and calls are read through), kept like any import."""
+    if isinstance(statement, ast.If):
+        bodies = [statement.body, statement.orelse]
+    elif isinstance(statement, ast.Try):
+        bodies = [statement.body, *(handler.body for handler in statement.handlers)]
+    else:
+        return False
+    return all(isinstance(item, (ast.Import, ast.ImportFrom, ast.Pass, ast.Assign)) for body in bodies
+               for item in body) and any(isinstance(item, (ast.Import, ast.ImportFrom)) for item in statement.body)
 
 
 def _drop_unless_marked(statement: ast.stmt, lines: list[str], markers: tuple[str, ...], keep: list[bool],
