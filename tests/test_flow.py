@@ -1485,3 +1485,25 @@ def go(user_id):
     assert produced(tmp_path, files) == {("app/views.py", 9, "default", "app.jobs.mail.send_welcome"),
                                          ("app/views.py", 10, "default", "app.jobs.mail.send_welcome"),
                                          ("app/views.py", 11, "default", "app.jobs.thumbs.render")}
+
+
+def test_a_javascript_helper_handed_a_queue_its_caller_made(tmp_path: Path) -> None:
+    # Untyped parameters: the helper's `queue.add(…)` is a producer where the call hands it a
+    # queue (made in a local of the factory calling it); handed a Set, it is nothing.
+    queues = """
+import { Queue } from 'bullmq';
+const addDaily = (name, queue) => queue.add(name, null, { repeat: { pattern: '0 1 * * *' } });
+const remember = (seen, key) => seen.add(key);
+export const makeQueue = (name, options) => {
+  const queue = new Queue(name);
+  if (options?.daily) addDaily(name, queue);
+  remember(new Set(), name);
+  return queue;
+};
+"""
+    users = """
+import { makeQueue } from './queues.js';
+export const cleanup = makeQueue('cleanup', { daily: true });
+"""
+    assert produced(tmp_path, {"src/queues.js": queues, "src/users.js": users}) == {
+        ("src/users.js", 3, "cleanup", "cleanup")}

@@ -750,6 +750,8 @@ def _argument_with_span(site: CallSite, position: str) -> tuple[Expr, Span]:
     for field in argument.fields:
         if field.key == key:
             return field.value, field.span
+    if argument.value is not None and argument.value.kind == "queue" and key == "name" and argument.value.parts:
+        return argument.value.parts[0], argument.span  # a queue object passed: the name it was made with
     if argument.value is not None and argument.value.kind == "ref":  # `SPECS.repoIndex` passed: its `name`
         return Expr("ref", f"{argument.value.text}.{key}", argument.value.reason), argument.span
     if argument.value is not None and argument.value.kind == "param" and "." not in argument.value.text:

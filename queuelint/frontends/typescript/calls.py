@@ -203,7 +203,12 @@ def _inline_handler(node: Node | None, state: Extraction) -> Handler | None:
 
 
 def _queue_made(node: Node | None, state: Extraction) -> Expr | None:
-    """`new Queue(Topic.Reports)` passed as an argument (`super(new Queue(…))`): that queue."""
+    """`new Queue(Topic.Reports)` passed as an argument (`super(new Queue(…))`), or a local
+    holding one (`const queue = new Queue(name); addScheduler(name, queue)`): that queue."""
+    if node is not None and node.type == "identifier":
+        held = state.queue_object(node)
+        return Expr("queue", held.library, parts=(held.name,)) if held is not None and held.kind == "queue" \
+            and held.library else None
     if node is None or node.type != "new_expression":
         return None
     symbol = state.library_symbol(node.child_by_field_name("constructor"))

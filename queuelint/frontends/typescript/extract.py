@@ -700,7 +700,11 @@ def _followed_queue(receiver: Node, state: Extraction) -> QueueObject | None:
     value = expr_of(node, state.src)
     if value.kind == "param":  # `function register(queue: Queue) { queue.process(…) }`: the caller's queue
         library = _declared_queue_type(node, state)
-        return QueueObject(library, "queue", Expr("queue_name", path or "", parts=(value,))) if library else None
+        if library:
+            return QueueObject(library, "queue", Expr("queue_name", path or "", parts=(value,)))
+        # Not declared (JavaScript), in a module using a queue library: a queue only if the
+        # calls turn out to pass one (`addScheduler(name, queue)` with a queue made before).
+        return QueueObject("", "queue", Expr("queue_name", path or "", parts=(value,))) if state.libraries else None
     if value.kind in ("ref", "pick") and path is not None and value.text != path:  # `const { mail } = queues`
         return QueueObject("", "queue", Expr("queue_name", value.text, parts=(value,)))
     if value.kind != "call":
