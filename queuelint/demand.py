@@ -121,7 +121,8 @@ def sent_actors(facts: Iterable[FileFacts]) -> set[bytes]:
 
     names = {name.removesuffix(ACTOR_QUEUE).encode() for file in facts if file.language == "python"
              for name, _ in file.bindings if name.endswith(ACTOR_QUEUE) and "." not in name.removesuffix(ACTOR_QUEUE)}
-    return {name + send for name in names for send in SENDS}
+    # Imported under another name (`from app.actors import rebuild as actor`): sent by that one.
+    return {name + send for name in names for send in SENDS} | {name + b" as " for name in names}
 
 
 def queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,

@@ -1507,3 +1507,34 @@ export const cleanup = makeQueue('cleanup', { daily: true });
 """
     assert produced(tmp_path, {"src/queues.js": queues, "src/users.js": users}) == {
         ("src/users.js", 3, "cleanup", "cleanup")}
+
+
+def test_one_alias_imported_for_different_actors_in_different_functions(tmp_path: Path) -> None:
+    # Each view imports its own actor as `actor`: each send is that view's actor, not the last
+    # one imported in the module; the module-level name is none of them.
+    actors = """
+import dramatiq
+
+
+@dramatiq.actor
+def rebuild_cards(team_id): ...
+
+
+@dramatiq.actor(queue_name="github")
+def invite_collaborators(team_id): ...
+"""
+    views = """
+def rebuild(team_id):
+    from app.actors import rebuild_cards as actor
+
+    actor.send(team_id)
+
+
+def invite(team_id):
+    from app.actors import invite_collaborators as actor
+
+    actor.send(team_id)
+"""
+    files = {"app/__init__.py": "", "app/actors.py": actors, "app/views.py": views}
+    assert produced(tmp_path, files) == {("app/views.py", 5, "default", "rebuild_cards"),
+                                         ("app/views.py", 11, "github", "invite_collaborators")}

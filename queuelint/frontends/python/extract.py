@@ -53,7 +53,7 @@ class Visitor(cst.CSTVisitor):
             module = dotted_name(alias.name) or ""
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-                self.state.imports[local] = Import(local, module, "*")
+                self._imported(Import(local, module, "*"))
             else:  # `import a.b` binds `a`, and `a.b.x` reads through it
                 top = module.split(".", 1)[0]
                 self.state.imports.setdefault(top, Import(top, top, "*"))
@@ -67,7 +67,25 @@ class Visitor(cst.CSTVisitor):
             name = dotted_name(alias.name) or ""
             local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) \
                 else name
-            self.state.imports[local] = Import(local, module, name)
+            self._imported(Import(local, module, name))
+
+    def _imported(self, imported: Import) -> None:
+        """An import, taken for the module's wherever it is written (functions import to break
+        cycles). One local name bound to different imports (`from a import x as actor` in one
+        function, `from b import y as actor` in another) is each function's own: recorded under
+        a name of that function's (see `PyState.scoped_import`), and the module's name is
+        that import only while the function is read."""
+        state = self.state
+        if imported.local not in state.ambiguous_imports:
+            state.imports[imported.local] = imported
+            return
+        if not state.scopes:
+            return  # the module's own import of a name its functions import otherwise: not known
+        function = state.function_id()
+        alias = f"{imported.local}@{function.replace('.', '@')}"
+        state.imports[alias] = Import(alias, imported.module, imported.imported)
+        state.scoped_imports.setdefault(function, {})[imported.local] = alias
+        state.imports[imported.local] = imported  # for the library checks of the function's calls
 
     # --- scopes and definitions ----------------------------------------------------
 
@@ -137,6 +155,8 @@ class Visitor(cst.CSTVisitor):
         if len(self.state.scopes) == 1 and not self.state.classes:  # its parameters still in scope
             rq.factory(original_node, self.state)
             arq.pool_getter(original_node, self.state)
+        for local in self.state.scoped_imports.get(self.state.function_id(), {}):
+            self.state.imports.pop(local, None)  # its own import: not the module's
         self.state.scopes.pop()
 
     def visit_Global(self, node: cst.Global) -> None:
@@ -267,6 +287,35 @@ def _holds_object(name: str, value: cst.BaseExpression | None, annotation: cst.B
     return arq.bind_pool(owned, value, annotation, state)
 
 
+def _ambiguous_imports(module: cst.Module) -> set[str]:
+    """Local names bound by two different imports anywhere in the module."""
+    seen: dict[str, tuple[str, str]] = {}
+    ambiguous: set[str] = set()
+
+    class Imports(cst.CSTVisitor):
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if isinstance(node.names, cst.ImportStar):
+                return
+            source = "." * len(node.relative) + (dotted_name(node.module) or "" if node.module is not None else "")
+            for alias in node.names:
+                name = dotted_name(alias.name) or ""
+                local = alias.asname.name.value if alias.asname is not None \
+                    and isinstance(alias.asname.name, cst.Name) else name
+                if seen.setdefault(local, (source, name)) != (source, name):
+                    ambiguous.add(local)
+
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                    if seen.setdefault(local, (dotted_name(alias.name) or "", "*")) != (dotted_name(alias.name) or "",
+                                                                                        "*"):
+                        ambiguous.add(local)
+
+    module.visit(Imports())
+    return ambiguous
+
+
 def _target_names(target: cst.BaseExpression) -> list[str]:
     """The names a `for` target binds: `x`, `k, v`, `(a, (b, c))`."""
     if isinstance(target, cst.Name):
@@ -356,6 +405,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             state.definitions[statement.name.value] = statement
         elif isinstance(statement, cst.ClassDef):
             state.class_defs[statement.name.value] = statement
+    state.ambiguous_imports = _ambiguous_imports(module)  # known before the walk reads any name
     walk(module, Visitor(state, wanted_calls), positions)
     dramatiq.own_registries(state)
     if results.worth_searching(source):  # `send.delay(…).get()`, `job.result`
@@ -376,7 +426,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         producers=tuple(state.producers),
         consumers=tuple(state.consumers),
         queues=tuple(state.queues),
-        imports=tuple(state.imports.values()),
+        imports=tuple(i for i in state.imports.values() if i.local not in state.ambiguous_imports),
         exports=tuple(exports),
         reexports=reexports,
         bindings=tuple(state.bindings),

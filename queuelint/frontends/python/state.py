@@ -37,6 +37,10 @@ class PyState:
     module: cst.Module
     positions: Positions
     imports: dict[str, Import] = field(default_factory=dict)
+    # Local names two different imports bind (in different functions), and, per function, the
+    # name each such import of its own is recorded under.
+    ambiguous_imports: set[str] = field(default_factory=set)
+    scoped_imports: dict[str, dict[str, str]] = field(default_factory=dict)
     producers: list[Producer] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
     queues: list[QueueDecl] = field(default_factory=list)
@@ -118,7 +122,24 @@ class PyState:
     def add_producer(self, anchor: cst.CSTNode, library: str, call: str, queue: Expr, job: Expr,
                      options: tuple[JobOption, ...] = ()) -> None:
         within = next((function for function, _ in reversed(self.scopes) if function), "")
-        self.producers.append(Producer(self.span(anchor), library, call, queue, job, options, within=within))
+        self.producers.append(Producer(self.span(anchor), library, call, self.scoped_import(queue),
+                                       self.scoped_import(job), options, within=within))
+
+    def scoped_import(self, expr: Expr) -> Expr:
+        """`expr` with each name a function imports for itself (see `ambiguous_imports`) named
+        as that function's import is recorded."""
+        if not self.scoped_imports:
+            return expr
+        if expr.kind == "ref":
+            head, dot, rest = expr.text.partition(".")
+            for function, _ in reversed(self.scopes):
+                alias = self.scoped_imports.get(function, {}).get(head)
+                if alias is not None:
+                    return Expr("ref", alias + dot + rest, expr.reason, expr.parts)
+            return expr
+        if not expr.parts:
+            return expr
+        return Expr(expr.kind, expr.text, expr.reason, tuple(self.scoped_import(part) for part in expr.parts))
 
     def add_handler(self, *, function: cst.FunctionDef | None, span: Span, library: str, kind: str, queue: Expr,
                     job: Expr, route_span: Span, handler: str, bound: bool = False, owner: str = "",
