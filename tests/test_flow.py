@@ -1538,3 +1538,18 @@ def invite(team_id):
     files = {"app/__init__.py": "", "app/actors.py": actors, "app/views.py": views}
     assert produced(tmp_path, files) == {("app/views.py", 5, "default", "rebuild_cards"),
                                          ("app/views.py", 11, "github", "invite_collaborators")}
+
+
+def test_actors_re_exported_by_a_star_import(tmp_path: Path) -> None:
+    actors = """
+import dramatiq
+
+
+@dramatiq.actor(queue_name="marking")
+def automark(project_id): ...
+"""
+    files = {"app/__init__.py": "", "app/marking/__init__.py": "", "app/marking/actors.py": actors,
+             "app/actors.py": "from app.marking.actors import *\n",
+             "app/models.py": "def review(project_id):\n    from app.actors import automark\n\n"
+                              "    automark.send(project_id)\n"}
+    assert produced(tmp_path, files) == {("app/models.py", 4, "marking", "automark")}

@@ -442,6 +442,55 @@ def test_a_result_read_from_async_result_makes_a_returned_failure_an_info(tmp_pa
     reported = [d for d in run(tmp_path / "again", files) if d.code == "QL201"]
     assert [d.severity.value for d in reported] == ["info"]
     assert "proj/status.py:5" in reported[0].message
+    # Read in a method of a view class, among methods that do not: the same.
+    files["proj/status.py"] = """
+        from celery.result import AsyncResult
+
+
+        class TaskStatus:
+            def options(self, request):
+                return None
+
+            def get(self, request, task_id):
+                task = AsyncResult(task_id)
+                return {"ready": task.ready(), "result": task.result}
+    """
+    reported = [d for d in run(tmp_path / "in-a-method", files) if d.code == "QL201"]
+    assert [d.severity.value for d in reported] == ["info"]
+
+
+def test_what_a_task_returns_as_its_result_and_what_it_records(tmp_path: Path) -> None:
+    """A list of the input's problems (zero or more) is the task's result, not a failure; a
+    failure returned after the task records it (a failed state, a few levels into a dict it
+    writes) is said at info."""
+    files = {
+        "proj/__init__.py": "",
+        "proj/tasks.py": """
+            from celery import shared_task
+
+            @shared_task
+            def import_rows(rows):
+                problems = [row for row in rows if not row]
+                return {"error": [str(p) for p in problems]}
+
+            @shared_task
+            def ingest(document_id, database):
+                try:
+                    database.parse(document_id)
+                except Exception as error:
+                    database.update(document_id, updates={"metadata": {"status": "failed"}})
+                    return {"status": "failed", "error": str(error)}
+        """,
+        "proj/views.py": """
+            from proj.tasks import import_rows, ingest
+
+            def start(rows, document_id, database):
+                import_rows.delay(rows)
+                ingest.delay(document_id, database)
+        """,
+    }
+    reported = [(d.span.line, d.severity.value) for d in run(tmp_path, files) if d.code == "QL201"]
+    assert reported == [(15, "info")]
 
 
 def test_arq_and_bullmq_names_chosen_by_data_say_what_they_reach(tmp_path: Path) -> None:

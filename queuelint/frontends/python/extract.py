@@ -61,7 +61,9 @@ class Visitor(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         dots = "." * len(node.relative)
         module = dots + (dotted_name(node.module) or "") if node.module is not None else dots
-        if isinstance(node.names, cst.ImportStar):
+        if isinstance(node.names, cst.ImportStar):  # what the module exports, this one does too
+            if not self.state.scopes:
+                self.state.star_imports.append(module)
             return
         for alias in node.names:
             name = dotted_name(alias.name) or ""
@@ -418,7 +420,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         libraries.discard("")  # a candidate whose library the flow stage decides
     names = {name.split(".", 1)[0] for name, _ in state.bindings} | set(state.definitions) | set(state.class_defs)
     exports = sorted((name, name) for name in names)
-    reexports = tuple(ReExport(local, i.module, i.imported) for local, i in state.imports.items() if i.imported != "*")
+    reexports = (*(ReExport(local, i.module, i.imported) for local, i in state.imports.items() if i.imported != "*"),
+                 *(ReExport("*", module, "*") for module in state.star_imports))
     return FileFacts(
         path=path,
         language="python",

@@ -95,11 +95,20 @@ def _recorded(block: list[cst.BaseStatement] | Handling, module: cst.Module) -> 
                 if any(isinstance(t, (cst.Attribute, cst.Subscript)) for t in targets) and _failed_state(node.value):
                     return code(module, node)
             elif isinstance(node, cst.Call) and not LOGGING.search(dotted_name(node.func) or ""):
-                values = [arg.value for arg in node.args]
-                values += [v for arg in node.args for v in dict_items(arg.value).values()]
+                values = [value for arg in node.args for value in _values(arg.value)]
                 if any(_failed_state(value) for value in values):
                     return code(module, node)
     return ""
+
+
+def _values(value: cst.BaseExpression, depth: int = 0) -> list[cst.BaseExpression]:
+    """A value, and those a dict written out holds, a few levels down
+    (`updates={"system_metadata": {"status": "failed"}}`)."""
+    found = [value]
+    if depth < 3:
+        for item in dict_items(value).values():
+            found.extend(_values(item, depth + 1))
+    return found
 
 
 def _failed_state(value: cst.BaseExpression) -> bool:
@@ -328,7 +337,10 @@ def _error_shaped(value: cst.BaseExpression, statement: cst.Return, function: cs
                 return True
         for key in ("error", "err"):
             item = items.get(key)
-            if item is not None and not (isinstance(item, cst.Name) and item.value in ("None", "False")):
+            # A list made from a collection (`[e.dict() for e in errors]`) reports zero or more
+            # problems of the input, as the job's result: not a failure of its own.
+            if item is not None and not (isinstance(item, cst.Name) and item.value in ("None", "False")) \
+                    and not isinstance(item, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
                 return True
         status = items.get("status")
         return status is not None and (dotted_name(status) or code(cst.Module([]), status).strip("'\"")) in (

@@ -26,7 +26,7 @@ KEEP_ALWAYS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAss
 # (settings such as `CELERY_QUEUE`, `functions`, `cron`) do not count there.
 METHOD_MARKERS = ("delay(", "apply_async(", "delay_on_commit(", "apply_async_on_commit(", ".s(", ".si(", ".chunks(", ".starmap(", "send_task", "signature(", "send(",
                   "send_with_options", ".message(", "message_with_options", "enqueue", "job.name", "bullmq",
-                  "create_pool", "ArqRedis", "Queue(", "Worker(")
+                  "create_pool", "ArqRedis", "Queue(", "Worker(", "AsyncResult", "GroupResult", "Job.fetch(")
 # The same, for words that are also parts of others: `app.task` / `@shared_task(` / `@actor`, not
 # `tasks.py` in a mocked path, a direct call `cleanup_task()` or a `factory`.
 METHOD_WORDS = re.compile(r"\.task\b|\b(?:shared_)?task\(|@task\b|\bactor\b")
@@ -35,8 +35,7 @@ BULLMQ_MARKERS = (".add(", ".addBulk(")
 # A top-level function is kept when a decorator makes it a task (`@app.task`, `@actor`) or its
 # body produces, configures or starts a worker: a test named `test_task_…`, or decorated with
 # `@patch("app.tasks.send.delay")`, is not enough.
-FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes", "AsyncResult",
-                    "Job.fetch(")
+FUNCTION_MARKERS = (*METHOD_MARKERS, "celery", "beat_schedule", "task_routes")
 DECORATOR_WORDS = ("task", "actor", "job", "celery", "dramatiq")
 # Modules whose names, imported under any alias, make a decorator worth reading.
 DECORATOR_MODULES = ("celery", "dramatiq", "rq")

@@ -41,6 +41,7 @@ class PyState:
     # name each such import of its own is recorded under.
     ambiguous_imports: set[str] = field(default_factory=set)
     scoped_imports: dict[str, dict[str, str]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)  # `from app.actors import *` at module level
     producers: list[Producer] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
     queues: list[QueueDecl] = field(default_factory=list)
