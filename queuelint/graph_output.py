@@ -31,9 +31,10 @@ def as_json(graph: QueueGraph) -> dict[str, Any]:
                     "handler": site.consumer.handler}
             if site.consumer.accepts_any:
                 consumers.append({**base, "job": ANY_NAME})
-            for route, name in site.routes:
+            for route, name in site.routes:  # at the route; where the worker is made, beside it
                 consumers.append({**base, "path": display_path(route.span.path), "line": route.span.line,
-                                  "job": name.value if name.is_value else None})
+                                  "job": name.value if name.is_value else None,
+                                  "registered": {"path": base["path"], "line": base["line"]}})
         queues.append({"name": queue, "producers": producers, "consumers": consumers})
     unresolved = [
         {"path": display_path(span.path), "line": span.line, "what": what}

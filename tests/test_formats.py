@@ -175,3 +175,16 @@ def test_hints_speak_the_consumers_api(in_tmp: Path, library: str) -> None:
     assert len(found) == 1, found
     assert hint in found[0]["hint"]
     assert "@Process" not in found[0]["hint"] or library == "nestjs-bull"
+
+
+def test_graph_json_says_where_a_routed_consumer_is_registered(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "worker.ts").write_text(
+        "import { Worker } from 'bullmq';\nconst handle = async (job: any) => {\n"
+        "  switch (job.name) { case 'welcome': return 1; default: throw new Error('x'); }\n};\n"
+        "new Worker('mail', handle);\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["graph", "--format", "json", "--no-cache", str(tmp_path)])
+    (queue,) = json.loads(result.output)["queues"]
+    (consumer,) = queue["consumers"]
+    assert (consumer["line"], consumer["job"]) == (3, "welcome")
+    assert consumer["registered"]["line"] == 5 and consumer["registered"]["path"].endswith("src/worker.ts")
