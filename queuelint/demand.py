@@ -173,6 +173,15 @@ def files_using(names: set[bytes], paths: Sequence[str], cache: FactCache | None
     return selected
 
 
+def mentions_any(path: str, texts: Sequence[bytes]) -> bool:
+    """Whether the file holds one of `texts` as written (an unreadable one does not)."""
+    try:
+        data = read_bytes(path)
+    except OSError:
+        return False
+    return any(text in data for text in texts)
+
+
 def _mention(paths: Sequence[str], names: frozenset[bytes]) -> list[bool]:
     """Whether each file mentions one of `names` (an unreadable one does not)."""
     search = WordSearch(names)

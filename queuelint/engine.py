@@ -766,14 +766,25 @@ def _python_relay_calls(functions: frozenset[str], methods: Mapping[str, set[str
     from queuelint.flow import callsites
     from queuelint.frontends.python.callers import calls_in
 
-    # A method (`IngestionService.ingest_file`) by its own name, where that is distinctive enough.
+    # A method (`IngestionService.ingest_file`) by its own name where that is distinctive enough;
+    # else by its class (an object of it made, declared or fetched there) in a file that calls
+    # a method of that name.
+    dotted = [f for f in functions if "." in f]
     names = {f.encode() for f in functions if "." not in f} | {
-        method.encode() for f in functions if "." in f and callsites.distinctive(method := f.rpartition(".")[2])}
+        method.encode() for f in dotted if callsites.distinctive(method := f.rpartition(".")[2])}
     paths = [p for p in files if p.endswith(frontends.PYTHON_SUFFIXES)]
-    using = sorted(set(demand.files_using(names, paths, store.cache, workers, store.workspace)) | set(methods))
+    using = set(demand.files_using(names, paths, store.cache, workers, store.workspace)) | set(methods)
+    searched = [f for f in dotted if not callsites.distinctive(f.rpartition(".")[2])]
+    classes = {f.partition(".")[0].encode() for f in searched}
+    calls = tuple(f".{f.rpartition('.')[2]}(".encode() for f in searched)
+    for path in demand.files_using(classes, [p for p in paths if p not in using], store.cache, workers,
+                                   store.workspace) if classes else []:
+        if demand.mentions_any(path, calls):
+            using.add(path)
+    ordered = sorted(using)
     work = partial(calls_in, wanted=functions.union(*methods.values()))
-    found = workers.map(work, using) if workers is not None and workers.wanted(len(using)) else work(using)
-    return {path: calls for path, calls in zip(using, found, strict=True) if calls}
+    found = workers.map(work, ordered) if workers is not None and workers.wanted(len(ordered)) else work(ordered)
+    return {path: calls for path, calls in zip(ordered, found, strict=True) if calls}
 
 
 def _factory_users(store: FactStore, paths: Sequence[str], cache: FactCache | None, workers: Workers) -> int:

@@ -353,3 +353,43 @@ def test_python_methods_called_on_an_object_a_module_makes_or_a_declared_paramet
         ("app/routes.py", 11, "celery", "app.service.index_document", "IngestionService.ingest_document"),
         ("app/routes.py", 15, "celery", "app.service.index_document", "IngestionService.ingest_document"),
     }
+
+
+def test_python_methods_of_django_model_objects_a_manager_hands_back(tmp_path: Path) -> None:
+    models = """
+    from celery import shared_task
+
+
+    @shared_task
+    def encode_media(media_id):
+        pass
+
+
+    class Media:
+        def encode(self):
+            encode_media.delay(self.id)
+    """
+    views = """
+    from app.models import Media
+
+
+    def reencode(media_id):
+        media = Media.objects.get(pk=media_id)
+        media.encode()
+
+
+    def reencode_all(user):
+        for media in Media.objects.filter(user=user).order_by("id"):
+            media.encode()
+
+
+    def either(media_id, other):
+        media = Media.objects.get(pk=media_id)
+        media = other
+        media.encode()
+    """
+    files = {"app/__init__.py": "", "app/models.py": models, "app/views.py": views}
+    assert relays(tmp_path, files) == {
+        ("app/views.py", 7, "celery", "app.models.encode_media", "Media.encode"),
+        ("app/views.py", 12, "celery", "app.models.encode_media", "Media.encode"),
+    }

@@ -118,6 +118,8 @@ def bind_pool(name: str, value: cst.BaseExpression | None, annotation: cst.BaseE
 def pool_getter(function: cst.FunctionDef, state: PyState) -> None:
     """`async def get_pool() -> ArqRedis`, or one returning `await create_pool(…)` or the
     module's pool (`return _pool`): a summary its calls are evaluated against."""
+    if LIBRARY not in state.libraries:
+        return  # a pool is made, or typed, only with arq's names at hand
     returned = typed_pool(function.returns.annotation if function.returns is not None else None, state,
                           f"{function.name.value}()")
     if returned is None:

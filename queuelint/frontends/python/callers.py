@@ -114,13 +114,52 @@ def _calls(tree: ast.Module, lines: list[bytes], words: tuple[bytes, ...]
 
 def _declared(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
     """The class each parameter is declared as, where the annotation names one
-    (`service: IngestionService`, `Optional[IngestionService]`, `"IngestionService | None"`)."""
+    (`service: IngestionService`, `Optional[IngestionService]`, `"IngestionService | None"`),
+    and each local a Django manager gives an object of its model (`media =
+    Media.objects.get(…)`, `for media in Media.objects.filter(…)`)."""
     found: dict[str, str] = {}
     for arg in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs):
         named = _class_named(arg.annotation) if arg.annotation is not None else None
         if named is not None:
             found[arg.arg] = named
+    assigned: dict[str, set[str]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned.setdefault(node.targets[0].id, set()).add(_model_of(node.value, single=True) or "")
+        elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name):
+            assigned.setdefault(node.target.id, set()).add(_model_of(node.iter, single=False) or "")
+    for name, models in assigned.items():
+        if len(models) == 1 and "" not in models and name not in found:  # always that model's object
+            found[name] = next(iter(models))
     return found
+
+
+# What a Django manager (`Model.objects`) hands back: one object of its model, or a query set
+# of them (iterated).
+ONE_OBJECT = frozenset({"get", "create", "first", "last", "latest", "earliest", "get_or_create"})
+QUERY_SETS = frozenset({"filter", "exclude", "all", "order_by", "select_related", "prefetch_related", "only",
+                        "defer", "distinct"})
+
+
+def _model_of(value: ast.expr, single: bool) -> str | None:
+    """The model `Model.objects….get(…)` (or, not `single`, `….filter(…)`) gives objects of."""
+    if isinstance(value, ast.Await):
+        value = value.value
+    if single and isinstance(value, ast.Subscript) and isinstance(value.value, ast.Call):
+        value = value.value  # `Model.objects.get_or_create(…)[0]`
+    methods: list[str] = []
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+        methods.append(value.func.attr)
+        value = value.func.value
+    if not methods or not (isinstance(value, ast.Attribute) and value.attr == "objects"
+                           and isinstance(value.value, ast.Name) and value.value.id[:1].isupper()):
+        return None
+    last, chain = methods[0], methods[1:]
+    if not all(m in QUERY_SETS for m in chain):
+        return None
+    if (single and last in ONE_OBJECT) or (not single and last in QUERY_SETS):
+        return value.value.id
+    return None
 
 
 def _class_named(annotation: ast.expr) -> str | None:

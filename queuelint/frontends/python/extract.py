@@ -7,6 +7,9 @@ suppression comments) and hands decorators, calls and assignments to the library
 
 from __future__ import annotations
 
+import ast
+import re
+
 import libcst as cst
 
 from queuelint.findings import Span
@@ -289,32 +292,33 @@ def _holds_object(name: str, value: cst.BaseExpression | None, annotation: cst.B
     return arq.bind_pool(owned, value, annotation, state)
 
 
-def _ambiguous_imports(module: cst.Module) -> set[str]:
-    """Local names bound by two different imports anywhere in the module."""
+# An import inside a block (a function's own, or one under `if TYPE_CHECKING:`).
+INDENTED_IMPORT = re.compile(r"^[ \t]+(?:from|import)\s", re.M)
+
+
+def _ambiguous_imports(source: str) -> set[str]:
+    """Local names bound by two different imports anywhere in the module. Only a module with
+    an import inside a block can have one that matters: others are not read again."""
+    if INDENTED_IMPORT.search(source) is None:
+        return set()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
     seen: dict[str, tuple[str, str]] = {}
     ambiguous: set[str] = set()
-
-    class Imports(cst.CSTVisitor):
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            if isinstance(node.names, cst.ImportStar):
-                return
-            source = "." * len(node.relative) + (dotted_name(node.module) or "" if node.module is not None else "")
-            for alias in node.names:
-                name = dotted_name(alias.name) or ""
-                local = alias.asname.name.value if alias.asname is not None \
-                    and isinstance(alias.asname.name, cst.Name) else name
-                if seen.setdefault(local, (source, name)) != (source, name):
-                    ambiguous.add(local)
-
-        def visit_Import(self, node: cst.Import) -> None:
-            for alias in node.names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    local = alias.asname.name.value
-                    if seen.setdefault(local, (dotted_name(alias.name) or "", "*")) != (dotted_name(alias.name) or "",
-                                                                                        "*"):
-                        ambiguous.add(local)
-
-    module.visit(Imports())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            source_module = "." * node.level + (node.module or "")
+            bound = [(alias.asname or alias.name, (source_module, alias.name)) for alias in node.names
+                     if alias.name != "*"]
+        elif isinstance(node, ast.Import):
+            bound = [(alias.asname, (alias.name, "*")) for alias in node.names if alias.asname]
+        else:
+            continue
+        for local, origin in bound:
+            if seen.setdefault(local, origin) != origin:
+                ambiguous.add(local)
     return ambiguous
 
 
@@ -407,7 +411,7 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
             state.definitions[statement.name.value] = statement
         elif isinstance(statement, cst.ClassDef):
             state.class_defs[statement.name.value] = statement
-    state.ambiguous_imports = _ambiguous_imports(module)  # known before the walk reads any name
+    state.ambiguous_imports = _ambiguous_imports(source)  # known before the walk reads any name
     walk(module, Visitor(state, wanted_calls), positions)
     dramatiq.own_registries(state)
     if results.worth_searching(source):  # `send.delay(…).get()`, `job.result`
