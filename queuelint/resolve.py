@@ -343,17 +343,13 @@ class Resolver:
             if chosen is None:
                 return Name("unknown", text=expr.text, reason=f"no case of `{expr.text}` is known to be taken")
             return self._evaluate(chosen, path, depth + 1)
-        if expr.kind == "pick":
-            picked = self._picked(expr, path, depth + 1)
-            if picked is None:
-                return Name("unknown", text=expr.text, reason=f"which entry {_quoted(expr.text)} is, is not known")
-            result = self._evaluate(picked[0], picked[1], depth + 1)
-            return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
-        if expr.kind == "call":
-            returned = self._returned(expr, path, depth + 1)
-            if returned is None:
-                return Name("unknown", text=expr.text, reason=f"{_quoted(expr.text)} could not be followed")
-            result = self._evaluate(returned[0], returned[1], depth + 1)
+        if expr.kind in ("pick", "call"):  # an entry of a container, what a call returns
+            found = self._picked(expr, path, depth + 1) if expr.kind == "pick" else self._returned(expr, path, depth + 1)
+            if found is None:
+                why = f"which entry {_quoted(expr.text)} is, is not known" if expr.kind == "pick" \
+                    else f"{_quoted(expr.text)} could not be followed"
+                return Name("unknown", text=expr.text, reason=why)
+            result = self._evaluate(found[0], found[1], depth + 1)
             return result if result.is_value else Name(result.status, text=expr.text, reason=result.reason)
         return Name("unknown", text=expr.text, reason=expr.reason or f"{_quoted(expr.text)} is not known statically")
 
