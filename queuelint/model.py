@@ -224,6 +224,10 @@ ACTOR_QUEUE = ".__queue__"
 # The decorator of a function that may be an RQ `@job` (`fn.delay()` enqueues it), bound to
 # `fn` + this; its queue is bound to `fn` + ACTOR_QUEUE.
 RQ_DECORATOR = ".__rq_job__"
+# How a class's `bases` entry names an interface it implements (`implements JobManager`), not
+# a class it extends: a call on an object declared as the interface is one of the class's, when
+# the project has that one class implementing it.
+IMPLEMENTS = "implements "
 RQ_JOB_KIND = "rq-job"  # what RQ's `@job` decorator (or an in-house alias of it) makes
 # The call of a producer made by a BullMQ job scheduler (`upsertJobScheduler`): a schedule, keyed
 # by the scheduler's id, whose jobs are named by its template.
@@ -393,7 +397,8 @@ class FileFacts:
     bindings: tuple[tuple[str, Expr], ...] = ()  # top-level constants, flattened: ``JobName.A``
     classes: tuple[tuple[str, Span], ...] = ()  # class and function declarations, for lookups
     methods: tuple[str, ...] = ()  # the methods its classes define (`Task.schedule`), to find a call's callee
-    bases: tuple[tuple[str, str], ...] = ()  # (class, the class it extends as written)
+    # (class, the class it extends as written), and (class, IMPLEMENTS + an interface it implements)
+    bases: tuple[tuple[str, str], ...] = ()
     calls: tuple[CallSite, ...] = ()
     api_uses: tuple[ApiUse, ...] = ()
     handlers: tuple[Handler, ...] = ()
@@ -533,3 +538,8 @@ def _build(tp: Any) -> Decoder:
 
         return decode_record
     return _identity
+
+
+def extended(facts: FileFacts, cls: str) -> str | None:
+    """The class `cls` extends, as written in its file (not an interface it implements)."""
+    return next((base for owner, base in facts.bases if owner == cls and not base.startswith(IMPLEMENTS)), None)

@@ -25,6 +25,7 @@ from queuelint.model import (
     WHOLE_MODULE,
     Expr,
     FileFacts,
+    extended,
 )
 from queuelint.modules import ModuleLocator
 
@@ -205,7 +206,7 @@ class Resolver:
                 return None
             if f"{owner}.{method}" in facts.methods:
                 return where, f"{owner}.{method}"
-            base = next((b for c, b in facts.bases if c == owner), None)
+            base = extended(facts, owner)
             if base is None:
                 return None
             found = self._definition(where, base, 0) if "." not in base else None

@@ -1553,3 +1553,38 @@ def automark(project_id): ...
              "app/models.py": "def review(project_id):\n    from app.actors import automark\n\n"
                               "    automark.send(project_id)\n"}
     assert produced(tmp_path, files) == {("app/models.py", 4, "marking", "automark")}
+
+
+def test_a_method_called_on_an_interface_one_class_of_the_project_implements(tmp_path: Path) -> None:
+    # `jobs: JobQueue` (also a key of a destructured parameter): the one class implementing the
+    # interface is the object's; with two implementations, which one it is is not known.
+    types = """
+export interface JobQueue { add(name: string, data: object): Promise<unknown>; }
+export interface Mailer { send(name: string): Promise<unknown>; }
+"""
+    impl = """
+import { Queue } from 'bullmq';
+import type { JobQueue, Mailer } from './types';
+export class BullJobQueue implements JobQueue {
+  private readonly queue = new Queue('jobs');
+  add(name: string, data: object) { return this.queue.add(name, data); }
+}
+export class SmtpMailer implements Mailer {
+  private readonly queue = new Queue('smtp');
+  send(name: string) { return this.queue.add(name, {}); }
+}
+export class SesMailer implements Mailer {
+  private readonly queue = new Queue('ses');
+  send(name: string) { return this.queue.add(name, {}); }
+}
+"""
+    use = """
+import type { JobQueue, Mailer } from './types';
+export const welcome = (jobs: JobQueue) => jobs.add('welcome', {});
+export const digest = ({ jobs }: { jobs: JobQueue; when: number }) => jobs.add('digest', {});
+export const notify = (mailer: Mailer) => mailer.send('notify');
+"""
+    assert produced(tmp_path, {"src/types.ts": types, "src/impl.ts": impl, "src/use.ts": use}) == {
+        ("src/use.ts", 3, "jobs", "welcome"),
+        ("src/use.ts", 4, "jobs", "digest"),
+    }

@@ -23,7 +23,18 @@ from typing import NamedTuple, TypeVar
 
 from queuelint.config import ProducerSpec
 from queuelint.findings import Span
-from queuelint.model import QUEUE_OR_NAMED, CallSite, Consumer, Expr, FileFacts, Handler, Producer, Route
+from queuelint.model import (
+    IMPLEMENTS,
+    QUEUE_OR_NAMED,
+    CallSite,
+    Consumer,
+    Expr,
+    FileFacts,
+    Handler,
+    Producer,
+    Route,
+    extended,
+)
 from queuelint.programs import TEST_FILE
 from queuelint.resolve import Name, Resolver, bind_parameters, located
 
@@ -97,9 +108,13 @@ def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[by
     class, through any number of layers, as far as the files read show them."""
     extending: dict[str, set[str]] = defaultdict(set)
     instances: dict[str, set[str]] = defaultdict(set)  # class -> module names of objects made from it
+    implemented: dict[str, set[str]] = defaultdict(set)  # class -> the interfaces it implements
     for file in facts:
         for cls, base in file.bases:
-            extending[base.rpartition(".")[2]].add(cls)
+            if base.startswith(IMPLEMENTS):
+                implemented[cls].add(base.removeprefix(IMPLEMENTS))
+        for cls, base in file.bases:  # an interface it implements is searched for like a base
+            extending[base.removeprefix(IMPLEMENTS).rpartition(".")[2]].add(cls)
         for name, expr in file.bindings:
             if expr.kind == "call" and expr.parts and expr.parts[0].kind == "ref":
                 instances[expr.parts[0].text].add(name.split(".", 1)[0])
@@ -114,6 +129,7 @@ def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[by
         while pending:
             owner = pending.pop()
             words.update(instances.get(owner, ()))  # `publisher.publish(…)` of `publisher = new Publisher()`
+            words.update(implemented.get(owner, ()))  # `(jobs: JobManager) => jobs.trigger(…)`
             for cls in extending.get(owner, ()):
                 if cls not in words:
                     words.add(cls)
@@ -218,9 +234,10 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[Producer
             if spec is not None:
                 producers[file.path].append(_configured(spec, call))
     calls: dict[Function, list[tuple[str, CallSite]]] = defaultdict(list)
+    implementations = implementations_of(files)
     for file in files:
         for call in file.calls:
-            callee = _callee(call.target, file.path, resolver)
+            callee = _callee(call.target, file.path, resolver, implementations)
             if callee is not None:
                 calls[callee].append((file.path, call))
     discovered: set[tuple[str, str]] = set()
@@ -238,7 +255,7 @@ def expand(facts: Iterable[FileFacts], resolver: Resolver, specs: tuple[Producer
     relayed = defaultdict(list, {function: list(found) for function, found in calls.items()})
     for path, found_calls in (relay_calls or {}).items():
         for call in found_calls:
-            callee = _callee(call.target, path, resolver)
+            callee = _callee(call.target, path, resolver, implementations)
             if callee is not None:
                 relayed[callee].append((path, call))
     return Expanded(producers, consumers, frozenset(discovered), relays(producers, relayed))
@@ -357,7 +374,8 @@ def _configured(spec: ProducerSpec, site: CallSite) -> Producer:
     return Producer(anchor, spec.library, "add", queue, job, via=spec.call)
 
 
-def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
+def _callee(target: str, path: str, resolver: Resolver,
+            implementations: Mapping[str, list[tuple[str, str]]] | None = None) -> Function | None:
     kind, _, name = target.partition(":")
     if kind == "local":
         return path, name
@@ -377,7 +395,7 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
         return resolver.instance_method(obj, method, where) if where is not None else None
     if kind == "super":  # `super(…)` in a class's constructor: the constructor of the class it extends
         facts = resolver.facts(path)
-        base = next((b for c, b in facts.bases if c == name), None) if facts is not None else None
+        base = extended(facts, name) if facts is not None else None
         return resolver.method(base, "constructor", path) if base and "." not in base else None
     if kind == "new":  # the class's constructor, or the one it inherits
         return resolver.method(name, "constructor", path) or _named(resolver.definition(name, path), "constructor")
@@ -388,8 +406,23 @@ def _callee(target: str, path: str, resolver: Resolver) -> Function | None:
         found = resolver.method(type_name, method, path) or _named(resolver.definition(type_name, path), method)
         if found is None and kind == "static":  # `publisher.publish(…)`: an object a module made
             found = resolver.instance_method(type_name, method, path)
+        if found is None and kind == "member" and implementations is not None:
+            # Declared as an interface the project has one class implementing: that class's.
+            classes = implementations.get(type_name, [])
+            if len(classes) == 1:
+                found = resolver.method(classes[0][1], method, classes[0][0])
         return found
     return None
+
+
+def implementations_of(facts: Iterable[FileFacts]) -> dict[str, list[tuple[str, str]]]:
+    """Each interface the project's classes implement, by name: the (file, class) of each."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for file in facts:
+        for cls, base in file.bases:
+            if base.startswith(IMPLEMENTS):
+                found[base.removeprefix(IMPLEMENTS)].append((file.path, cls))
+    return dict(found)
 
 
 def _named(found: tuple[str, str] | None, method: str) -> Function | None:
@@ -620,7 +653,7 @@ def _field_of_receiver(field: str, site: CallSite, site_path: str, resolver: Res
         if bound is not None:
             reference = Expr("ref", f"{cls[1]}.{field}")
             return _fixed(resolver.name(reference, cls[0]), reference)
-        base = next((b for c, b in facts.bases if c == cls[1]), None)
+        base = extended(facts, cls[1])
         found = resolver.definition(base, cls[0]) if base and "." not in base else None
         if found is None:
             break
@@ -705,7 +738,7 @@ class Supers:
 
     def _base(self, cls: tuple[str, str]) -> tuple[str, str] | None:
         facts = self.resolver.facts(cls[0])
-        base = next((b for c, b in facts.bases if c == cls[1]), None) if facts is not None else None
+        base = extended(facts, cls[1]) if facts is not None else None
         return self.resolver.definition(base, cls[0]) if base and "." not in base else None
 
 

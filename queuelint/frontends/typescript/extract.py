@@ -46,6 +46,7 @@ from queuelint.frontends.typescript.syntax import (
 )
 from queuelint.frontends.typescript.values import expr_of
 from queuelint.model import (
+    IMPLEMENTS,
     JOB_SCHEDULER,
     RESULT_READ,
     WHOLE_MODULE,
@@ -280,11 +281,16 @@ def _read_class_shape(name: str, declaration: Node, src: SourceText, methods: li
     for child in declaration.named_children:
         if child.type != "class_heritage":
             continue
-        clause = next((c for c in child.named_children if c.type == "extends_clause"), child)
+        clause = next((c for c in child.named_children if c.type == "extends_clause"), child)  # JavaScript: no clause
         base = next((c for c in clause.named_children if c.type in ("identifier", "member_expression")), None)
         written = dotted_name(base, src) if base is not None else None
         if written:
             bases.append((name, written))
+        for implemented in (c for c in child.named_children if c.type == "implements_clause"):
+            for interface in implemented.named_children:  # `implements JobManager`: its methods, called
+                named = interface.child_by_field_name("name") if interface.type == "generic_type" else interface
+                if named is not None and named.type == "type_identifier":
+                    bases.append((name, IMPLEMENTS + src.text(named)))
     body = declaration.child_by_field_name("body")
     for member in body.named_children if body is not None else []:
         if member.type in ("method_definition", "public_field_definition"):

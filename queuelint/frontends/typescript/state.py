@@ -286,17 +286,31 @@ def declared_parameter_type(name: Node, state: Extraction) -> str | None:
     """The type a parameter is declared as where `name` (an identifier) reads it, as written
     (`JobManager`, `Bull.Queue`; a generic's name without its arguments)."""
     binding = lookup_local(name, state.src.text(name), state.src)
-    if binding.kind != "param" or binding.function is None or not binding.param.isdigit():
+    index, _, key = binding.param.partition(".")
+    if binding.kind != "param" or binding.function is None or not index.isdigit() or "." in key:
         return None
     params = binding.function.child_by_field_name("parameters")
     items = [p for p in params.named_children if p.type != "comment"] if params is not None else []
-    if int(binding.param) >= len(items):
+    if int(index) >= len(items):
         return None
-    annotation = items[int(binding.param)].child_by_field_name("type")
+    annotation = items[int(index)].child_by_field_name("type")
     declared = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+    if key:  # `({ jobs }: { jobs: JobManager })`: the type of that key of the object's type
+        declared = _member_type(declared, key, state.src)
     if declared is not None and declared.type == "generic_type":
         declared = declared.child_by_field_name("name")
-    return state.src.text(declared) if declared is not None else None
+    return state.src.text(declared) if declared is not None and declared.type != "object_type" else None
+
+
+def _member_type(declared: Node | None, key: str, src: SourceText) -> Node | None:
+    """The type of `key` in an object type written out (`{ jobs: JobManager; id: number }`)."""
+    for member in declared.named_children if declared is not None and declared.type == "object_type" else ():
+        name = member.child_by_field_name("name")
+        annotation = member.child_by_field_name("type")
+        if member.type == "property_signature" and name is not None and src.text(name) == key \
+                and annotation is not None and annotation.named_children:
+            return annotation.named_children[0]
+    return None
 
 
 def _package_export(node: Node | None, src: SourceText) -> bool:
