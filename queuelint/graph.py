@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 
 from queuelint.findings import DEFAULT_JOB, Coverage, Span
 from queuelint.model import (
+    ACTOR_NAME,
     ACTOR_QUEUE,
     ASSUMED_UNSET,
     NUMBER,
+    QUEUE_OR_NAME,
+    QUEUE_OR_NAMED,
     Consumer,
     FileFacts,
     ModuleDecl,
@@ -27,6 +30,9 @@ from queuelint.model import (
 )
 from queuelint.programs import Program, family, program_of, serves
 from queuelint.resolve import Name, Resolver
+
+# The reasons a `queue_name` expression carries to say how to read it, not why it is unknown.
+QUEUE_READINGS = frozenset({QUEUE_OR_NAME, QUEUE_OR_NAMED, ACTOR_NAME})
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -121,7 +127,7 @@ class QueueGraph:
         if not producer.library:  # a call on an imported object: a producer only if that is a queue
             found = self.resolver.queue_object(producer.queue, path)
             if found is None:
-                if producer.queue.reason:  # the front-end's words for a site worth listing
+                if producer.queue.reason and producer.queue.reason not in QUEUE_READINGS:  # the front-end's words
                     self.unresolved.append((producer.span, producer.queue.reason))
                 return
             producer = replace(producer, library=found[1])

@@ -100,6 +100,7 @@ class Resolver:
         self._names_read: dict[tuple[Expr, str], frozenset[str]] = {}
         self._calls_read: dict[tuple[Expr, str], frozenset[str]] = {}
         self._recordings: list[set[str]] = []
+        self._star_walk: set[tuple[str, str]] = set()  # (module, name) looked up through star imports now
 
     # --- public -----------------------------------------------------------------
 
@@ -561,12 +562,12 @@ class Resolver:
                 if submodule is not None and submodule != path:
                     found = self._lookup_export(submodule, dotted[1:], depth + 1)
             return found
-        for reexport in facts.reexports:
-            if reexport.exported == "*":
-                target = self.module_path(reexport.module, path)
-                found = self._lookup_export(target, dotted, depth + 1) if target else None
-                if found is not None:
-                    return found
+        stars = [target for reexport in facts.reexports if reexport.exported == "*"
+                 and (target := self.module_path(reexport.module, path)) is not None]
+        if stars:
+            found = self._through_stars(stars, dotted, depth)
+            if found is not None:
+                return found
         if name == "default" and any(exported == WHOLE_MODULE for exported, _ in facts.exports):
             return self._lookup_export(path, [WHOLE_MODULE, *dotted[1:]], depth + 1)  # `import q from` a CommonJS module
         if path.endswith("__init__.py") and len(dotted) > 1:  # `import pkg` then `pkg.sub.NAME`
@@ -619,11 +620,33 @@ class Resolver:
                 continue
             if reexport.exported == name:
                 return self._exported_definition(target, reexport.imported, depth + 1)
-            if reexport.exported == "*":
-                found = self._exported_definition(target, name, depth + 1)
+            if reexport.exported == "*" and (target, name) not in self._star_walk:
+                self._star_walk.add((target, name))
+                try:
+                    found = self._exported_definition(target, name, depth + 1)
+                finally:
+                    self._star_walk.discard((target, name))
                 if found is not None:
                     return found
         return None
+
+    def _through_stars(self, stars: list[str], dotted: list[str], depth: int) -> tuple[Expr, str] | None:
+        """A name a module has from its `export *` / `from … import *`: the one module among
+        them that has it (modules that star-import each other are each walked once); when two
+        give it differently, which one wins is not followed."""
+        found: list[tuple[Expr, str]] = []
+        for target in stars:
+            key = (target, ".".join(dotted))
+            if key in self._star_walk:
+                continue
+            self._star_walk.add(key)
+            try:
+                result = self._lookup_export(target, dotted, depth + 1)
+            finally:
+                self._star_walk.discard(key)
+            if result is not None and result not in found:
+                found.append(result)
+        return found[0] if len(found) == 1 else None
 
 
 # A family is only worth claiming on with some text of its own: `{a}.{b}` says nothing.

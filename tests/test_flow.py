@@ -1362,6 +1362,7 @@ SENDERS = {"invoice": send_invoice, "receipt": send_receipt}
 """
     views = """
 from app.tasks import SENDERS, send_invoice
+from celery import group
 
 
 def later(task, *args):
@@ -1377,12 +1378,24 @@ def go(order_id):
     notify("receipt", order_id)
     later(send_invoice, order_id)
 """
-    files = {"app/__init__.py": "", "app/tasks.py": tasks, "app/views.py": views}
+    # A module that does not use Celery calling `.delay()` on what it is handed: anyone's method.
+    other = """
+def retry_later(thing):
+    return thing.delay()
+
+
+def go(order):
+    retry_later(order)
+"""
+    files = {"app/__init__.py": "", "app/tasks.py": tasks, "app/views.py": views, "app/other.py": other}
     assert produced(tmp_path, files) == {
-        ("app/views.py", 14, "celery", "app.tasks.send_invoice"),
-        ("app/views.py", 15, "celery", "app.tasks.send_receipt"),
-        ("app/views.py", 16, "celery", "app.tasks.send_invoice"),
+        ("app/views.py", 15, "celery", "app.tasks.send_invoice"),
+        ("app/views.py", 16, "celery", "app.tasks.send_receipt"),
+        ("app/views.py", 17, "celery", "app.tasks.send_invoice"),
     }
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1)
+    assert result.graph is not None
+    assert [s for s in result.graph.producers() if s.path.endswith("other.py")] == []
 
 
 def test_rq_queues_held_in_a_dict(tmp_path: Path) -> None:
@@ -1588,3 +1601,159 @@ export const notify = (mailer: Mailer) => mailer.send('notify');
         ("src/use.ts", 3, "jobs", "welcome"),
         ("src/use.ts", 4, "jobs", "digest"),
     }
+
+
+def test_star_imports_that_import_each_other_and_that_disagree(tmp_path: Path) -> None:
+    # Modules star-importing each other are each walked once; a name two star imports give
+    # differently is not followed (so nothing is claimed on either value).
+    files = {"app/__init__.py": "", "app/a.py": "from app.b import *\nfrom app.c import *\n",
+             "app/b.py": "from app.a import *\nfrom app.c import *\n", "app/c.py": "from app.a import *\nQUEUE = 'mail'\n",
+             "app/v1.py": "OTHER = 'emails-v1'\n", "app/v2.py": "OTHER = 'emails'\n",
+             "app/names.py": "from app.v1 import *\nfrom app.v2 import *\n",
+             "app/tasks.py": "import dramatiq\nfrom app.a import QUEUE\nfrom app.names import OTHER\n\n\n"
+                             "@dramatiq.actor(queue_name=QUEUE)\ndef send(x): ...\n\n\n"
+                             "@dramatiq.actor(queue_name=OTHER)\ndef notify(x): ...\n",
+             "app/use.py": "from app.tasks import send, notify\n\n\ndef go():\n    send.send(1)\n    notify.send(1)\n"}
+    assert produced(tmp_path, files) == {("app/use.py", 5, "mail", "send")}
+    assert found(tmp_path, run(tmp_path, {})) == set()
+
+
+def test_the_module_s_own_import_stays_when_a_function_imports_the_name_again(tmp_path: Path) -> None:
+    # The same app imported relatively at the top and absolutely in a function, and a task
+    # decorator imported under `try`/`except ImportError`: the module's imports are kept.
+    tasks = """
+try:
+    from celery import shared_task
+except ImportError:
+    from celery.decorators import task as shared_task
+from .celery_app import app
+
+
+@app.task
+def send_mail(user_id): ...
+
+
+@shared_task
+def send_sms(user_id): ...
+
+
+def later():
+    from proj.celery_app import app
+
+    return app
+"""
+    views = """
+from proj.celery_app import app
+
+
+def signup(user_id):
+    app.send_task("proj.tasks.send_mail", args=[user_id])
+    app.send_task("proj.tasks.send_sms", args=[user_id])
+"""
+    files = {"proj/__init__.py": "", "proj/celery_app.py": "from celery import Celery\n\napp = Celery('proj')\n",
+             "proj/tasks.py": tasks, "proj/views.py": views}
+    assert found(tmp_path, run(tmp_path, files)) == set()
+
+
+def test_nested_functions_of_one_name_import_their_own(tmp_path: Path) -> None:
+    views = """
+def mail_later(user_id):
+    def run():
+        from app.mail import send as task
+
+        task.delay(user_id)
+
+    return run
+
+
+def sms_later(user_id):
+    def run():
+        from app.sms import send as task
+
+        task.delay(user_id)
+
+    return run
+"""
+    task = "from celery import shared_task\n\n\n@shared_task\ndef send(user_id): ...\n"
+    files = {"app/__init__.py": "", "app/mail.py": task, "app/sms.py": task, "app/views.py": views}
+    assert produced(tmp_path, files) == {("app/views.py", 6, "celery", "app.mail.send"),
+                                         ("app/views.py", 15, "celery", "app.sms.send")}
+
+
+def test_what_is_not_read_of_a_pool_a_schedule_or_a_local_is_not_guessed(tmp_path: Path) -> None:
+    # A pool given its options as `**options`, a scheduler's template spread from elsewhere, a
+    # local bound by `with … as` or a tuple: none is taken for what it is not.
+    pools = """
+from arq import create_pool
+from arq.connections import RedisSettings
+
+POOL_OPTIONS = {"default_queue_name": "emails"}
+
+
+async def get_pool():
+    return await create_pool(RedisSettings(), **POOL_OPTIONS)
+
+
+async def send_mail(ctx): ...
+
+
+class WorkerSettings:
+    functions = [send_mail]
+    queue_name = "emails"
+"""
+    calls = """
+from app.pools import get_pool
+
+
+async def go():
+    pool = await get_pool()
+    await pool.enqueue_job("send_mail")
+"""
+    schedules = """
+import { Queue, Worker } from 'bullmq';
+const reports = new Queue('reports');
+const template = { name: 'report', data: {} };
+export const daily = () => reports.upsertJobScheduler('daily-report', { pattern: '0 6 * * *' }, { ...template, opts: {} });
+new Worker('reports', async (job) => { if (job.name === 'report') return 1; throw new Error(job.name); });
+"""
+    service = """
+from rq import Queue
+
+
+class QueueService:
+    def __init__(self, name):
+        self.queue = Queue(name)
+
+    def add(self, func, *args):
+        return self.queue.enqueue(func, *args)
+
+
+mail = QueueService("mail")
+
+
+def go(make_service, send):
+    with make_service("billing") as mail:
+        mail.add(send, 1)
+    mail, other = QueueService("reports"), None
+    mail.add(send, 2)
+"""
+    files = {"app/__init__.py": "", "app/pools.py": pools, "app/calls.py": calls, "src/schedules.ts": schedules,
+             "app/service.py": service}
+    assert found(tmp_path, run(tmp_path, files)) == set()
+    assert not {s for s in produced(tmp_path, {}) if s[0] == "app/service.py" and s[2] == "mail"}
+
+
+def test_other_objects_map_and_a_long_annotation(tmp_path: Path) -> None:
+    # `operators.map(…)` of another package is no Celery canvas; a parameter annotated with a
+    # union of 900 names does not crash the search for callers.
+    union = "|".join(["Ingest"] * 900)
+    files = {"app/__init__.py": "",
+             "app/rx_use.py": "from rx import operators as ops\n\n\ndef go(xs):\n    return ops.map(lambda x: x)\n",
+             "app/service.py": "from celery import shared_task\n\n\n@shared_task\ndef index(d): ...\n\n\n"
+                               "class Ingest:\n    def ingest_document(self, d):\n        index.delay(d)\n",
+             "app/routes.py": f'from app.service import Ingest\n\n\ndef handle(svc: "{union}"):\n'
+                              "    svc.ingest_document(1)\n"}
+    write_project(tmp_path, files)
+    result = engine.analyse([str(tmp_path)], Settings(root=str(tmp_path)), jobs=1, relays=True)
+    assert result.graph is not None and not result.internal_errors
+    assert [s for s in result.graph.producers() if s.path.endswith("rx_use.py")] == []

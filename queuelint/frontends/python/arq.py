@@ -71,6 +71,9 @@ def pool_made(node: cst.BaseExpression | None, state: PyState) -> Expr | None:
     if not isinstance(node, cst.Call) or state.library_of(callee(node)) not in POOL_MAKERS:
         return None
     default = keywords(node).get("default_queue_name")
+    if (default is None and any(arg.star for arg in node.args)) or len(positional(node)) > 3:
+        # Options passed as `**options` (or `ArqRedis`'s fourth positional): the queue is not known.
+        return pool(Expr.unknown(code(state.module, node, 50), "the pool's default queue is passed in a way not read"))
     return pool(state.expr(default.value) if default is not None else Expr.literal(DEFAULT_QUEUE))
 
 
@@ -87,20 +90,27 @@ def typed_pool(annotation: cst.BaseExpression | None, state: PyState, what: str)
     return None
 
 
-def _type_names(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """The names in a type: `ArqRedis`, `Optional[ArqRedis]`, `ArqRedis | None`, `"ArqRedis"`."""
+def _type_names(annotation: cst.BaseExpression, depth: int = 0) -> list[cst.BaseExpression]:
+    """The names in a type: `ArqRedis`, `Optional[ArqRedis]`, `ArqRedis | None`, `"ArqRedis"`
+    (a few levels down: a type nested deeper names no pool)."""
+    if depth > 8:
+        return []
     if isinstance(annotation, (cst.Name, cst.Attribute)):
         return [annotation]
     if isinstance(annotation, cst.BinaryOperation):
-        return _type_names(annotation.left) + _type_names(annotation.right)
+        sides: list[cst.BaseExpression] = []
+        while isinstance(annotation, cst.BinaryOperation) and len(sides) < 32:  # `A | B | …`, flat
+            sides.append(annotation.right)
+            annotation = annotation.left
+        return [name for side in (annotation, *sides) for name in _type_names(side, depth + 1)]
     if isinstance(annotation, cst.Subscript):
         return [name for element in annotation.slice if isinstance(element.slice, cst.Index)
-                for name in _type_names(element.slice.value)]
+                for name in _type_names(element.slice.value, depth + 1)]
     text = string_value(annotation)
-    if text is not None:
+    if text is not None and len(text) < 200:
         try:
-            return _type_names(cst.parse_expression(text))
-        except cst.ParserSyntaxError:
+            return _type_names(cst.parse_expression(text), depth + 1)
+        except (cst.ParserSyntaxError, RecursionError):
             return []
     return []
 

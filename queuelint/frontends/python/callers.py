@@ -162,22 +162,24 @@ def _model_of(value: ast.expr, single: bool) -> str | None:
     return None
 
 
-def _class_named(annotation: ast.expr) -> str | None:
+def _class_named(annotation: ast.expr, depth: int = 0) -> str | None:
     """The one class a type names, `None` aside: `X`, `Optional[X]`, `X | None`, `"X"`."""
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+    if depth > 4:
+        return None
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str) and len(annotation.value) < 200:
         try:
             annotation = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError):
             return None
     if isinstance(annotation, ast.Name):
         return annotation.id if annotation.id[:1].isupper() else None
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        sides = [_class_named(side) for side in (annotation.left, annotation.right)
+        sides = [side for side in (annotation.left, annotation.right)
                  if not (isinstance(side, ast.Constant) and side.value is None)]
-        return sides[0] if len(sides) == 1 else None
+        return _class_named(sides[0], depth + 1) if len(sides) == 1 else None
     if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name) \
             and annotation.value.id == "Optional":
-        return _class_named(annotation.slice)
+        return _class_named(annotation.slice, depth + 1)
     return None
 
 

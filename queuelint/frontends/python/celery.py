@@ -34,6 +34,9 @@ REGISTRY = Expr.literal("celery")
 # What sends a task handed to a function as a parameter: `.s()`, `.map()` and the like are
 # also other objects' words.
 SENDS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit"})
+# Methods other objects have too (`operators.map`, `inspect.signature`): a task's only in a
+# module using Celery, or on a task the module defines.
+CANVAS_ONLY = frozenset({"map", "signature"})
 TASK_METHODS = frozenset({"delay", "apply_async", "delay_on_commit", "apply_async_on_commit", "s", "si", "chunks",
                           "starmap", "map", "signature"})
 SCHEDULE_NAMES = frozenset({"beat_schedule", "CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
@@ -137,7 +140,8 @@ def call(node: cst.Call, state: PyState) -> None:
     elif leaf in TASK_METHODS and isinstance(node.func, cst.Attribute):
         receiver = dotted_name(node.func.value)
         task = _task(node.func.value, receiver, state)
-        if task is not None and (task.kind != "param" or leaf in SENDS):
+        if task is not None and (task.kind != "param" or leaf in SENDS) \
+                and (leaf not in CANVAS_ONLY or LIBRARY in state.libraries or (receiver or "") in state.definitions):
             state.add_producer(node.func.value, LIBRARY, leaf, REGISTRY, task)
     elif leaf == "update" and name.endswith("conf.update"):  # app.conf.update(beat_schedule=…)
         for key, arg in keywords(node).items():
@@ -162,7 +166,8 @@ def _task(node: cst.BaseExpression, receiver: str | None, state: PyState) -> Exp
         if _may_be_task(receiver, state):
             return Expr("ref", receiver)
         given = state.local(receiver) if "." not in receiver else None
-        return given if given is not None and given.kind == "param" else None
+        # A parameter handed a task: in a module that uses Celery (elsewhere `.delay()` is anyone's).
+        return given if given is not None and given.kind == "param" and LIBRARY in state.libraries else None
     if isinstance(node, cst.Subscript):
         picked = state.expr(node)
         if picked.kind == "pick" and _may_be_task(picked.parts[0].text, state):

@@ -81,15 +81,15 @@ class Visitor(cst.CSTVisitor):
         a name of that function's (see `PyState.scoped_import`), and the module's name is
         that import only while the function is read."""
         state = self.state
-        if imported.local not in state.ambiguous_imports:
+        if imported.local not in state.ambiguous_imports or not state.scopes:
             state.imports[imported.local] = imported
+            if not state.scopes:
+                state.module_imports[imported.local] = imported
             return
-        if not state.scopes:
-            return  # the module's own import of a name its functions import otherwise: not known
-        function = state.function_id()
-        alias = f"{imported.local}@{function.replace('.', '@')}"
+        scope = state.scope_key()
+        alias = f"{imported.local}@{scope}"
         state.imports[alias] = Import(alias, imported.module, imported.imported)
-        state.scoped_imports.setdefault(function, {})[imported.local] = alias
+        state.scoped_imports.setdefault(scope, {})[imported.local] = alias
         state.imports[imported.local] = imported  # for the library checks of the function's calls
 
     # --- scopes and definitions ----------------------------------------------------
@@ -154,19 +154,23 @@ class Visitor(cst.CSTVisitor):
         for param in declared:
             given = objects.dependency(param, state)
             if given is not None:  # `pool = Depends(get_pool)`: what `get_pool` returns
-                state.objects[(function, param.name.value)] = given
+                state.objects[(state.scope_key(), param.name.value)] = given
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         if len(self.state.scopes) == 1 and not self.state.classes:  # its parameters still in scope
             rq.factory(original_node, self.state)
             arq.pool_getter(original_node, self.state)
-        for local in self.state.scoped_imports.get(self.state.function_id(), {}):
-            self.state.imports.pop(local, None)  # its own import: not the module's
-        self.state.scopes.pop()
+        state = self.state
+        for local in state.scoped_imports.get(state.scope_key(), {}):  # its own import: not the module's
+            if local in state.module_imports:
+                state.imports[local] = state.module_imports[local]
+            else:
+                state.imports.pop(local, None)
+        state.scopes.pop()
 
     def visit_Global(self, node: cst.Global) -> None:
         if self.state.scopes:
-            declared = self.state.globals_declared.setdefault(self.state.function_id(), set())
+            declared = self.state.globals_declared.setdefault(self.state.scope_key(), set())
             declared.update(item.name.value for item in node.names)
 
     def visit_For(self, node: cst.For) -> None:
@@ -180,7 +184,25 @@ class Visitor(cst.CSTVisitor):
             for name in _target_names(node.target):
                 self.state.scopes[-1][1].setdefault(name, Expr.unknown(name))
 
+    def _bind_locals(self, target: cst.BaseExpression | None) -> None:
+        """Names a statement binds in a function other than by `name = value` (a tuple, `with
+        … as x`, `except … as e`, `:=`): locals whose value is not known, not module names."""
+        if self.state.scopes and target is not None:
+            for name in _target_names(target):
+                self.state.scopes[-1][1][name] = Expr.unknown(name)
+                self.state.objects.pop((self.state.scope_key(), name), None)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_locals(node.name.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_locals(node.target)
+
     def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            if item.asname is not None:
+                self._bind_locals(item.asname.name)
         if any(_expects_failure(item.item) for item in node.items):
             self.state.expecting_failure.append(len(self.state.consumers))
 
@@ -201,6 +223,7 @@ class Visitor(cst.CSTVisitor):
         for target in node.targets:
             name = dotted_name(target.target)
             if name is None:
+                self._bind_locals(target.target)  # `mail, other = …`
                 continue
             celery.schedule(name, node.value, state)
             if dramatiq.actor_made(name, node.value, state):
@@ -277,7 +300,7 @@ def _holds_object(name: str, value: cst.BaseExpression | None, annotation: cst.B
                   state: PyState) -> bool:
     """A name of the module or of a module-level class given a queue-library object (an arq
     pool): at module level, in a class body, through `global`, or as `Holder.pool = …`."""
-    scope = state.function_id() if state.scopes else ""
+    scope = state.scope_key()
     head, _, rest = name.partition(".")
     if not state.scopes:
         if len(state.classes) > 1 or "." in name:
@@ -297,8 +320,10 @@ INDENTED_IMPORT = re.compile(r"^[ \t]+(?:from|import)\s", re.M)
 
 
 def _ambiguous_imports(source: str) -> set[str]:
-    """Local names bound by two different imports anywhere in the module. Only a module with
-    an import inside a block can have one that matters: others are not read again."""
+    """Local names that two functions of the module import differently (`from a import x as
+    actor` in one, `from b import y as actor` in another). Imports at module level (also under
+    `try:`/`if`) are the module's and are kept as they are. Only a module with an import inside
+    a block can have such names: others are not read again."""
     if INDENTED_IMPORT.search(source) is None:
         return set()
     try:
@@ -307,18 +332,20 @@ def _ambiguous_imports(source: str) -> set[str]:
         return set()
     seen: dict[str, tuple[str, str]] = {}
     ambiguous: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            source_module = "." * node.level + (node.module or "")
-            bound = [(alias.asname or alias.name, (source_module, alias.name)) for alias in node.names
-                     if alias.name != "*"]
-        elif isinstance(node, ast.Import):
-            bound = [(alias.asname, (alias.name, "*")) for alias in node.names if alias.asname]
-        else:
-            continue
-        for local, origin in bound:
-            if seen.setdefault(local, origin) != origin:
-                ambiguous.add(local)
+    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for function in functions:
+        for node in ast.walk(function):
+            if isinstance(node, ast.ImportFrom):
+                source_module = "." * node.level + (node.module or "")
+                bound = [(alias.asname or alias.name, (source_module, alias.name)) for alias in node.names
+                         if alias.name != "*"]
+            elif isinstance(node, ast.Import):
+                bound = [(alias.asname, (alias.name, "*")) for alias in node.names if alias.asname]
+            else:
+                continue
+            for local, origin in bound:
+                if seen.setdefault(local, origin) != origin:
+                    ambiguous.add(local)
     return ambiguous
 
 
@@ -433,7 +460,8 @@ def extract(path: str, data: bytes, decode_problem: Problem | None = None,
         producers=tuple(state.producers),
         consumers=tuple(state.consumers),
         queues=tuple(state.queues),
-        imports=tuple(i for i in state.imports.values() if i.local not in state.ambiguous_imports),
+        imports=tuple(i for i in state.imports.values()
+                      if i.local not in state.ambiguous_imports or i.local in state.module_imports),
         exports=tuple(exports),
         reexports=reexports,
         bindings=tuple(state.bindings),

@@ -35,7 +35,10 @@ def project_call(node: cst.Call, state: PyState, made: bool = False) -> Expr | N
         return None  # an attribute of a function's result is not followed
     text = cst.Module([]).code_for_node(node)[:60]
     if any(a.keyword is not None or a.star for a in node.args):  # arguments bound by position only
-        return Expr("call", text, parts=(Expr("ref", name),)) if made else None
+        # An object of a class: its class matters, and its arguments are left out (a function's
+        # defaults would stand in for them).
+        return Expr("call", text, parts=(Expr("ref", name),)) if (made and head in state.class_defs) \
+            or (made and head in state.imports and name.rsplit(".", 1)[-1][:1].isupper()) else None
     return Expr("call", text, parts=(Expr("ref", name), *(state.expr(a.value) for a in node.args)))
 
 
@@ -65,8 +68,9 @@ def receiver(node: cst.BaseExpression, state: PyState) -> Expr | None:
 
 def held_object(name: str, state: PyState) -> Expr | None:
     """The object a local name was given in an enclosing function, if it was followed."""
-    for function, _ in reversed(state.scopes):
-        found = state.objects.get((function, name))
+    for depth in range(len(state.scopes), 0, -1):
+        key = "@".join(function.replace(".", "@") for function, _ in state.scopes[:depth])
+        found = state.objects.get((key, name))
         if found is not None:
             return found
     return None
@@ -80,7 +84,7 @@ def remember_local(name: str, value: cst.BaseExpression, state: PyState) -> None
     while isinstance(value, cst.Await):
         value = value.expression
     followed = receiver(value, state) if isinstance(value, (cst.Call, cst.Attribute, cst.Name)) else None
-    key = (state.function_id(), name)
+    key = (state.scope_key(), name)
     if followed is not None:
         state.objects[key] = followed
     else:

@@ -40,7 +40,8 @@ class PyState:
     # Local names two different imports bind (in different functions), and, per function, the
     # name each such import of its own is recorded under.
     ambiguous_imports: set[str] = field(default_factory=set)
-    scoped_imports: dict[str, dict[str, str]] = field(default_factory=dict)
+    scoped_imports: dict[str, dict[str, str]] = field(default_factory=dict)  # by `scope_key`
+    module_imports: dict[str, Import] = field(default_factory=dict)  # the imports at module level
     star_imports: list[str] = field(default_factory=list)  # `from app.actors import *` at module level
     producers: list[Producer] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
@@ -120,6 +121,11 @@ class PyState:
     def function_id(self) -> str:
         return self.scopes[-1][0] if self.scopes else ""
 
+    def scope_key(self) -> str:
+        """The enclosing function as one of its kind: its id and the functions around it
+        (two nested `def run()` in different functions are two scopes)."""
+        return "@".join(function.replace(".", "@") for function, _ in self.scopes)
+
     def add_producer(self, anchor: cst.CSTNode, library: str, call: str, queue: Expr, job: Expr,
                      options: tuple[JobOption, ...] = ()) -> None:
         within = next((function for function, _ in reversed(self.scopes) if function), "")
@@ -133,8 +139,9 @@ class PyState:
             return expr
         if expr.kind == "ref":
             head, dot, rest = expr.text.partition(".")
-            for function, _ in reversed(self.scopes):
-                alias = self.scoped_imports.get(function, {}).get(head)
+            for depth in range(len(self.scopes), 0, -1):
+                key = "@".join(function.replace(".", "@") for function, _ in self.scopes[:depth])
+                alias = self.scoped_imports.get(key, {}).get(head)
                 if alias is not None:
                     return Expr("ref", alias + dot + rest, expr.reason, expr.parts)
             return expr

@@ -126,13 +126,24 @@ def _job_scheduler(call: Node, args: list[Node], queue: QueueObject, state: Extr
     """`queue.upsertJobScheduler(id, repeat, { name, data, opts })`: the jobs it makes are
     named by the template's `name`, else by the scheduler's id (as BullMQ names them)."""
     template = object_pairs(args[2], state.src) if len(args) > 2 else {}
-    if len(args) > 2 and unwrap(args[2]) is not None and unwrap(args[2]).type != "object":  # type: ignore[union-attr]
+    written = unwrap(args[2]) if len(args) > 2 else None
+    if written is not None and (written.type != "object" or ("name" not in template and _open(written))):
+        # Not written out here, or `{ ...template }`: its name may be there.
         add_producer(state, args[2], queue.library, JOB_SCHEDULER, queue.name,
                      Expr.unknown(shorten(state.src.text(args[2])), "the scheduler's template is not written out here"))
         return
     named = template.get("name")
     anchor = named if named is not None else args[0]
     add_producer(state, anchor, queue.library, JOB_SCHEDULER, queue.name, expr_of(anchor, state.src), template.get("opts"))
+
+
+def _open(node: Node) -> bool:
+    """An object literal whose keys are not all written out: a spread, or a computed key."""
+    for child in node.named_children:
+        key = child.child_by_field_name("key") if child.type == "pair" else None
+        if child.type == "spread_element" or (key is not None and key.type == "computed_property_name"):
+            return True
+    return False
 
 
 def _flow(node: Node, state: Extraction) -> None:
