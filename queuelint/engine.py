@@ -742,7 +742,7 @@ def _through_wrappers(store: FactStore, files: Sequence[str], resolver: Resolver
                         relay_calls[path] = relay_calls.get(path, ()) + calls
                 relayed, private = set(), {}
             functions = ({function for path, function in expanded.discovered if frontends.language_of(path) == language}
-                         | callsites.wrapper_functions(of_language) | relayed)
+                         | callsites.wrapper_functions(of_language, resolver) | relayed)
             wanted = searched[language] | {callsites.short_name(f) for f in functions.union(*private.values())}
             # A method is called on the class or on a class extending it (`new ExportTask().schedule()`).
             words = callsites.search_words(functions, of_language)

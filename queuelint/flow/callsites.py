@@ -123,9 +123,6 @@ def search_words(functions: Iterable[str], facts: Iterable[FileFacts]) -> set[by
         word = search_word(function)
         pending = [word] if "." in function else []
         words.add(word)
-        method = function.rpartition(".")[2]
-        if "." in function and distinctive(method):  # `service.ingest_file(…)` on an object made elsewhere
-            words.add(method)
         while pending:
             owner = pending.pop()
             words.update(instances.get(owner, ()))  # `publisher.publish(…)` of `publisher = new Publisher()`
@@ -145,14 +142,19 @@ def distinctive(method: str) -> bool:
     return len(method) >= 10 and words >= 2 and method not in ("constructor", "__init__")
 
 
-def wrapper_functions(facts: Iterable[FileFacts]) -> frozenset[str]:
+def wrapper_functions(facts: Iterable[FileFacts], resolver: Resolver | None = None) -> frozenset[str]:
     """Wrapper functions (`addJobToQueue`, `Mailer.publish`, `createWorker`), to look for
-    their call sites."""
+    their call sites. A call on an object not known to be a queue (`manager.enqueue_job(name)`
+    of a project's own manager) makes none, where the object is known not to be one."""
     functions = set()
     for file in facts:
         sites: list[Producer | Consumer] = [*file.producers, *file.consumers]
         for site in sites:
             function = wrapped_function(site)
+            if function and resolver is not None and not site.library and site.queue.kind == "queue_name" \
+                    and site.queue.parts and site.queue.parts[0].kind != "param" \
+                    and resolver.queue_object(site.queue, file.path) is None:
+                continue
             if function:
                 functions.add(function)
     return frozenset(functions)
