@@ -117,12 +117,26 @@ def sent_actors(facts: Iterable[FileFacts]) -> set[bytes]:
     defines uses: the actor's name and how it is sent (`send_welcome.send`). The module need
     not name the library; `.send(` alone is every Django signal's and socket's, and an actor's
     name alone (`account`, `request`) is every other module's word too."""
+    import os
+
     from queuelint.model import ACTOR_QUEUE  # not imported by a run answered from the last one
 
-    names = {name.removesuffix(ACTOR_QUEUE).encode() for file in facts if file.language == "python"
-             for name, _ in file.bindings if name.endswith(ACTOR_QUEUE) and "." not in name.removesuffix(ACTOR_QUEUE)}
-    # Imported under another name (`from app.actors import rebuild as actor`): sent by that one.
-    return {name + send for name in names for send in SENDS} | {name + b" as " for name in names}
+    names: set[bytes] = set()
+    modules: set[bytes] = set()  # the modules defining them, by the last part of their name
+    for file in facts:
+        if file.language != "python":
+            continue
+        found = {name.removesuffix(ACTOR_QUEUE).encode() for name, _ in file.bindings
+                 if name.endswith(ACTOR_QUEUE) and "." not in name.removesuffix(ACTOR_QUEUE)}
+        if found:
+            names |= found
+            stem = os.path.splitext(os.path.basename(file.path))[0]
+            stem = os.path.basename(os.path.dirname(file.path)) if stem == "__init__" else stem
+            if len(stem) >= 10 and "_" in stem:  # `tasks import` would be every module's
+                modules.add(stem.encode())
+    # Imported under another name (`from app.long_running_actors import rebuild as actor`): sent
+    # by that one, in a module importing from the actor's (one word per module, not per actor).
+    return {name + send for name in names for send in SENDS} | {module + b" import" for module in modules}
 
 
 def queue_users(names: set[bytes], paths: Sequence[str], cache: FactCache | None,

@@ -1524,7 +1524,9 @@ export const cleanup = makeQueue('cleanup', { daily: true });
 
 def test_one_alias_imported_for_different_actors_in_different_functions(tmp_path: Path) -> None:
     # Each view imports its own actor as `actor`: each send is that view's actor, not the last
-    # one imported in the module; the module-level name is none of them.
+    # one imported in the module; the module-level name is none of them. (The views name no
+    # queue library: they are read because they import from the actors' module, whose name
+    # is distinctive enough to be searched for.)
     actors = """
 import dramatiq
 
@@ -1538,17 +1540,17 @@ def invite_collaborators(team_id): ...
 """
     views = """
 def rebuild(team_id):
-    from app.actors import rebuild_cards as actor
+    from app.long_running_actors import rebuild_cards as actor
 
     actor.send(team_id)
 
 
 def invite(team_id):
-    from app.actors import invite_collaborators as actor
+    from app.long_running_actors import invite_collaborators as actor
 
     actor.send(team_id)
 """
-    files = {"app/__init__.py": "", "app/actors.py": actors, "app/views.py": views}
+    files = {"app/__init__.py": "", "app/long_running_actors.py": actors, "app/views.py": views}
     assert produced(tmp_path, files) == {("app/views.py", 5, "default", "rebuild_cards"),
                                          ("app/views.py", 11, "github", "invite_collaborators")}
 
