@@ -1450,8 +1450,7 @@ export const record = () => audit.add('record', {});
     }
 
 
-def test_a_python_object_made_with_its_queue_name(tmp_path: Path) -> None:
-    service = """
+QUEUE_SERVICE = """
 from rq import Queue
 
 
@@ -1465,6 +1464,10 @@ class QueueService:
 
 mail = QueueService("mail")
 """
+
+
+def test_a_python_object_made_with_its_queue_name(tmp_path: Path) -> None:
+    service = QUEUE_SERVICE
     use = """
 from app.jobs import welcome
 from app.service import mail
@@ -1718,20 +1721,7 @@ const template = { name: 'report', data: {} };
 export const daily = () => reports.upsertJobScheduler('daily-report', { pattern: '0 6 * * *' }, { ...template, opts: {} });
 new Worker('reports', async (job) => { if (job.name === 'report') return 1; throw new Error(job.name); });
 """
-    service = """
-from rq import Queue
-
-
-class QueueService:
-    def __init__(self, name):
-        self.queue = Queue(name)
-
-    def add(self, func, *args):
-        return self.queue.enqueue(func, *args)
-
-
-mail = QueueService("mail")
-
+    service = QUEUE_SERVICE + """
 
 def go(make_service, send):
     with make_service("billing") as mail:
