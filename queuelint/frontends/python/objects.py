@@ -68,8 +68,7 @@ def receiver(node: cst.BaseExpression, state: PyState) -> Expr | None:
 
 def held_object(name: str, state: PyState) -> Expr | None:
     """The object a local name was given in an enclosing function, if it was followed."""
-    for depth in range(len(state.scopes), 0, -1):
-        key = "@".join(function.replace(".", "@") for function, _ in state.scopes[:depth])
+    for key in state.enclosing_scope_keys():
         found = state.objects.get((key, name))
         if found is not None:
             return found

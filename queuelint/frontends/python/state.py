@@ -126,6 +126,11 @@ class PyState:
         (two nested `def run()` in different functions are two scopes)."""
         return "@".join(function.replace(".", "@") for function, _ in self.scopes)
 
+    def enclosing_scope_keys(self) -> list[str]:
+        """`scope_key` of the enclosing function and of each around it, innermost first."""
+        keys = [function.replace(".", "@") for function, _ in self.scopes]
+        return ["@".join(keys[:depth]) for depth in range(len(keys), 0, -1)]
+
     def add_producer(self, anchor: cst.CSTNode, library: str, call: str, queue: Expr, job: Expr,
                      options: tuple[JobOption, ...] = ()) -> None:
         within = next((function for function, _ in reversed(self.scopes) if function), "")
@@ -139,8 +144,7 @@ class PyState:
             return expr
         if expr.kind == "ref":
             head, dot, rest = expr.text.partition(".")
-            for depth in range(len(self.scopes), 0, -1):
-                key = "@".join(function.replace(".", "@") for function, _ in self.scopes[:depth])
+            for key in self.enclosing_scope_keys():
                 alias = self.scoped_imports.get(key, {}).get(head)
                 if alias is not None:
                     return Expr("ref", alias + dot + rest, expr.reason, expr.parts)
